@@ -1,0 +1,46 @@
+//! `cyclebt data check`: each series' coverage and every finding of the importer.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::inputs::Datasets;
+
+/// Loads `dataset` and prints its coverage and findings to `out`.
+pub fn check(datasets: &mut Datasets, dataset: &str, out: &mut dyn Write) -> Result<()> {
+    let root = datasets.root().to_path_buf();
+    let loaded = datasets.get(dataset)?;
+    let market = &loaded.market;
+    writeln!(
+        out,
+        "dataset {} (data root {}): {} trading days",
+        market.name,
+        root.display(),
+        market.len()
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<7} {:<10} {:<10} {:>6} {:>8} {:>4}",
+        "series", "first", "last", "rows", "missing", "lag"
+    )?;
+    for c in &market.coverage {
+        let (first, last) = c.span.map_or(("-".into(), "-".into()), |(a, b)| {
+            (a.to_string(), b.to_string())
+        });
+        writeln!(
+            out,
+            "{:<7} {:<10} {:<10} {:>6} {:>8} {:>4}",
+            c.series, first, last, c.rows, c.missing_days, c.lag_days
+        )?;
+        for source in &c.sources {
+            writeln!(out, "        from {source}")?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "findings ({}):", loaded.findings.len())?;
+    for finding in &loaded.findings {
+        writeln!(out, "  {finding}")?;
+    }
+    Ok(())
+}

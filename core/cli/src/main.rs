@@ -1,0 +1,145 @@
+//! The `cyclebt` command line: parses arguments, calls the libraries, prints.
+//!
+//! Exit codes: 0 success; 2 bad input or configuration (data files, manifests, strategies,
+//! arguments); 1 internal error.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use cyclebt_report::Conventions;
+
+mod check;
+mod compare;
+mod inputs;
+
+/// Backtests leverage- and crowd-driven signals over the five A-share bull cycles.
+#[derive(Parser)]
+#[command(name = "cyclebt", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs strategies over each bull cycle and the full history against buy-and-hold.
+    Compare {
+        /// Strategy files (strategies/*.toml). With none, buy-and-hold alone.
+        strategies: Vec<PathBuf>,
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Folder for summary.csv and equity/<window>__<strategy>__<sizing>.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Cycle list to use instead of the built-in datasets/cycles.toml.
+        #[arg(long)]
+        cycles: Option<PathBuf>,
+        /// Only this window (repeatable): bull1..bull5, full.
+        #[arg(long = "window")]
+        windows: Vec<String>,
+        /// Annualisation factor (empyrical's default 252; A-share years average about 243 days).
+        #[arg(long, default_value_t = cyclebt_metrics::DEFAULT_PERIODS_PER_YEAR)]
+        periods_per_year: f64,
+        /// Annual risk-free rate for Sharpe, as a fraction (0.02 = 2%).
+        #[arg(long, default_value_t = 0.0)]
+        risk_free: f64,
+    },
+    /// Inspects market data.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Prints each series' coverage and every finding of the importer.
+    Check {
+        /// Data root [default: $CYCLEBT_DATA, else ./data].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Built-in dataset name or path to a manifest.
+        #[arg(long, default_value = inputs::DEFAULT_DATASET)]
+        dataset: String,
+    },
+}
+
+/// An error caused by the user's input or configuration: exit code 2.
+#[derive(Debug)]
+struct InputError(String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Wraps a message about bad input so that `main` exits with code 2.
+fn input_error(message: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(InputError(message.to_string()))
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut err = std::io::stderr();
+    match cli.command {
+        Command::Compare {
+            strategies,
+            data,
+            out: out_dir,
+            cycles,
+            windows,
+            periods_per_year,
+            risk_free,
+        } => {
+            if !(periods_per_year.is_finite() && periods_per_year > 0.0 && risk_free.is_finite()) {
+                return Err(input_error(
+                    "--periods-per-year must be positive and --risk-free finite",
+                ));
+            }
+            let args = compare::CompareArgs {
+                strategies,
+                data: inputs::data_root(data),
+                out: out_dir,
+                cycles,
+                windows,
+                conventions: Conventions {
+                    periods_per_year,
+                    risk_free_annual: risk_free,
+                },
+            };
+            compare::compare(&args, &mut out, &mut err)
+        }
+        Command::Data {
+            command: DataCommand::Check { data, dataset },
+        } => {
+            let mut datasets = inputs::Datasets::new(inputs::data_root(data));
+            check::check(&mut datasets, &dataset, &mut out)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(|| execute(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
+            let input = error.downcast_ref::<InputError>().is_some();
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: internal error (a panic, reported above); please file a bug"
+            );
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Reading a CSV export into checked fields, with every failure located by file, line and column.
+//!
+//! Exports in the wild start with a UTF-8 byte-order mark, carry Chinese or English headers and
+//! write numbers as integers, floats or empty cells. This module deals with the bytes; the
+//! formats in [`crate::formats`] say which columns mean what.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::error::{DataError, Location};
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV file opened and split into records, header checked.
+pub(crate) struct CsvFile {
+    path: PathBuf,
+    headers: Vec<String>,
+    records: Vec<(u64, csv::StringRecord)>,
+}
+
+/// One data row with its line number, borrowed from a [`CsvFile`].
+pub(crate) struct Row<'a> {
+    file: &'a CsvFile,
+    line: u64,
+    record: &'a csv::StringRecord,
+}
+
+impl CsvFile {
+    /// Reads and splits a whole file. Rejects empty files, UTF-16 and other non-UTF-8 encodings,
+    /// and rows whose field count differs from the header's.
+    pub(crate) fn open(path: &Path) -> Result<CsvFile, DataError> {
+        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
+        Self::parse(path, &bytes)
+    }
+
+    pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<CsvFile, DataError> {
+        let file_error = |message: &str| DataError::invalid(Location::file(path), message);
+        if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+            return Err(file_error(
+                "file is UTF-16 (byte-order mark FF FE or FE FF); expected UTF-8",
+            ));
+        }
+        let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        if body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(file_error(
+                "file is empty; expected a header line and data rows",
+            ));
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(body);
+        let mut records = Vec::new();
+        let mut headers: Option<Vec<String>> = None;
+        for result in reader.byte_records() {
+            let record = result.map_err(|e| csv_error(path, &e, headers.as_deref()))?;
+            let line = record.position().map_or(0, |p| p.line());
+            let record = csv::StringRecord::from_byte_record(record).map_err(|e| {
+                let field = e.utf8_error().field();
+                let header = headers
+                    .as_ref()
+                    .and_then(|h| h.get(field))
+                    .map_or("", |h| h);
+                DataError::invalid(
+                    Location::field(path, line, field, header),
+                    "text is not valid UTF-8 (a GBK or other legacy encoding?); expected UTF-8",
+                )
+            })?;
+            match &headers {
+                None => headers = Some(record.iter().map(|h| h.trim().to_string()).collect()),
+                Some(_) => records.push((line, record)),
+            }
+        }
+        let headers = headers.ok_or_else(|| file_error("file has no header line"))?;
+        if records.is_empty() {
+            return Err(DataError::invalid(
+                Location::line(path, 1),
+                "file has a header but no data rows; expected at least one row",
+            ));
+        }
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            headers,
+            records,
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Position of a required column, by its exact header text.
+    pub(crate) fn column(&self, header: &str) -> Result<usize, DataError> {
+        self.find_column(header).ok_or_else(|| {
+            DataError::invalid(
+                Location::line(&self.path, 1),
+                format!(
+                    "missing column \"{header}\"; the header has: {}",
+                    self.headers.join(",")
+                ),
+            )
+        })
+    }
+
+    /// Position of an optional column.
+    pub(crate) fn find_column(&self, header: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == header)
+    }
+
+    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().map(|(line, record)| Row {
+            file: self,
+            line: *line,
+            record,
+        })
+    }
+}
+
+fn csv_error(path: &Path, error: &csv::Error, headers: Option<&[String]>) -> DataError {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => {
+            let line = pos.as_ref().map_or(0, |p| p.line());
+            let what = if len < expected_len {
+                "truncated row"
+            } else {
+                "row too long"
+            };
+            let names = headers.map(|h| h.join(",")).unwrap_or_default();
+            DataError::invalid(
+                Location::line(path, line),
+                format!("{what}: {len} fields; expected {expected_len} ({names})"),
+            )
+        }
+        _ => DataError::invalid(
+            Location::file(path),
+            format!("not readable as CSV: {error}"),
+        ),
+    }
+}
+
+impl Row<'_> {
+    pub(crate) fn line(&self) -> u64 {
+        self.line
+    }
+
+    pub(crate) fn location(&self) -> Location {
+        Location::line(&self.file.path, self.line)
+    }
+
+    fn raw(&self, column: usize) -> &str {
+        self.record.get(column).map_or("", str::trim)
+    }
+
+    /// True when the field is empty.
+    pub(crate) fn is_empty(&self, column: usize) -> bool {
+        self.raw(column).is_empty()
+    }
+
+    fn error(&self, column: usize, message: String) -> DataError {
+        let header = self.file.headers.get(column).map_or("", String::as_str);
+        DataError::invalid(
+            Location::field(&self.file.path, self.line, column, header),
+            message,
+        )
+    }
+
+    /// A `YYYY-MM-DD` date.
+    pub(crate) fn date(&self, column: usize) -> Result<NaiveDate, DataError> {
+        let text = self.raw(column);
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            self.error(
+                column,
+                format!("expected a date YYYY-MM-DD, found \"{text}\""),
+            )
+        })
+    }
+
+    /// A finite number; empty is an error.
+    pub(crate) fn number(&self, column: usize) -> Result<f64, DataError> {
+        let text = self.raw(column);
+        if text.is_empty() {
+            return Err(self.error(column, "expected a number, found an empty field".into()));
+        }
+        match f64::from_str(text) {
+            Ok(value) if value.is_finite() => Ok(value),
+            _ => Err(self.error(
+                column,
+                format!("expected a finite number, found \"{text}\""),
+            )),
+        }
+    }
+
+    /// A finite number, or NaN for an empty field.
+    pub(crate) fn optional_number(&self, column: usize) -> Result<f64, DataError> {
+        if self.is_empty(column) {
+            Ok(f64::NAN)
+        } else {
+            self.number(column)
+        }
+    }
+
+    /// A finite number that is zero or more.
+    pub(crate) fn non_negative(&self, column: usize) -> Result<f64, DataError> {
+        let value = self.number(column)?;
+        if value < 0.0 {
+            return Err(self.error(column, format!("expected zero or more, found {value}")));
+        }
+        Ok(value)
+    }
+
+    /// A price: positive, finite, kept exactly as written.
+    pub(crate) fn price(&self, column: usize) -> Result<Decimal, DataError> {
+        let text = self.raw(column);
+        let value = Decimal::from_str(text)
+            .or_else(|_| Decimal::from_scientific(text))
+            .map_err(|_| {
+                self.error(
+                    column,
+                    format!("expected a positive price, found \"{text}\""),
+                )
+            })?;
+        if value <= Decimal::ZERO {
+            return Err(self.error(column, format!("expected a positive price, found {value}")));
+        }
+        Ok(value)
+    }
+}

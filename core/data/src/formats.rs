@@ -1,0 +1,457 @@
+//! The export formats users actually have, each read into a [`Table`] in normalised units:
+//! money in yuan, turnover as a fraction, prices in index points.
+//!
+//! | format | producer | columns used | unit of money in the file |
+//! |---|---|---|---|
+//! | `baostock` | baostock `query_history_k_data_plus` | date,open,close,high,low,volume,amount,turn | yuan |
+//! | `csindex` | CSIndex `index-perf` | date,open,high,low,close,amount_yi,pe | 亿元 (1e8 yuan) |
+//! | `akshare_margin` | akshare `macro_china_market_margin_sh/sz` | 日期,融资买入额,融资余额,融券余额,融资融券余额 | yuan |
+//! | `eastmoney_margin` | Eastmoney RPTA_WEB_MARGIN_DAILYTRADE | date,fin_balance,loan_balance,fin_buy | 亿元 |
+//! | `legulegu_pe` | akshare `stock_index_pe_lg` / `stock_market_pe_lg` | 日期 and one PE column | (ratio) |
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::csvfile::{CsvFile, Row};
+use crate::error::{DataError, Finding, Location};
+use crate::manifest::{BadBars, Source};
+use crate::market::Field;
+
+/// 1 亿元 in yuan.
+const YI: f64 = 1e8;
+
+/// baostock writes `turn` as a fraction up to 2018-12-25 and as a percent from 2018-12-26 on
+/// (0.0239 before, 0.50 after, for similar days); the same break is in every baostock index file.
+const BAOSTOCK_TURN_PERCENT_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2018, 12, 26) {
+    Some(date) => date,
+    None => panic!("valid date"),
+};
+
+/// A named import format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// baostock daily index bars.
+    Baostock,
+    /// CSIndex daily index bars with PE.
+    Csindex,
+    /// akshare exchange-level daily margin summary.
+    AkshareMargin,
+    /// Eastmoney market-total daily margin.
+    EastmoneyMargin,
+    /// legulegu PE series (daily or monthly).
+    LeguleguPe,
+}
+
+impl Format {
+    /// The name used in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Baostock => "baostock",
+            Format::Csindex => "csindex",
+            Format::AkshareMargin => "akshare_margin",
+            Format::EastmoneyMargin => "eastmoney_margin",
+            Format::LeguleguPe => "legulegu_pe",
+        }
+    }
+}
+
+/// One file read in a known format: dated rows of normalised values.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub path: PathBuf,
+    /// How the file was read (format, units assumed), for coverage reports.
+    pub description: String,
+    pub lines: Vec<u64>,
+    pub dates: Vec<NaiveDate>,
+    pub fields: Vec<Field>,
+    /// `values[row][i]` is the value of `fields[i]`.
+    pub values: Vec<Vec<f64>>,
+    /// Exact open and close per row, for index bars.
+    pub exact: Vec<(Decimal, Decimal)>,
+}
+
+impl Table {
+    fn new(path: &Path, description: String, fields: Vec<Field>) -> Self {
+        Table {
+            path: path.to_path_buf(),
+            description,
+            lines: Vec::new(),
+            dates: Vec::new(),
+            fields,
+            values: Vec::new(),
+            exact: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
+        self.lines.push(row.line());
+        self.dates.push(date);
+        self.values.push(values);
+    }
+
+    /// The column of one field, if this table has it.
+    pub fn field(&self, field: Field) -> Option<Vec<f64>> {
+        let i = self.fields.iter().position(|f| *f == field)?;
+        Some(self.values.iter().map(|row| row[i]).collect())
+    }
+
+    /// Removes row `i` from every column.
+    pub fn remove(&mut self, i: usize) {
+        self.lines.remove(i);
+        self.dates.remove(i);
+        self.values.remove(i);
+        if !self.exact.is_empty() {
+            self.exact.remove(i);
+        }
+    }
+}
+
+/// Reads the file of `source` at `path` in its format. Findings collect rows dropped and units
+/// assumed.
+pub(crate) fn read(
+    path: &Path,
+    source: &Source,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let file = CsvFile::open(path)?;
+    let (format, column) = (source.format, source.column.as_deref());
+    let bad_bars = source.bad_bars.unwrap_or_default();
+    if column.is_some() && format != Format::LeguleguPe {
+        return Err(DataError::invalid(
+            Location::file(path),
+            format!(
+                "format {} takes no `column` option; only legulegu_pe does",
+                format.name()
+            ),
+        ));
+    }
+    match format {
+        Format::Baostock => read_baostock(&file, bad_bars, findings),
+        Format::Csindex => read_csindex(&file, bad_bars, findings),
+        Format::AkshareMargin => read_akshare_margin(&file),
+        Format::EastmoneyMargin => read_eastmoney_margin(&file),
+        Format::LeguleguPe => read_legulegu_pe(&file, column, findings),
+    }
+}
+
+/// Start of the message for a bar whose high or low contradicts its open and close.
+const INCONSISTENT: &str = "inconsistent bar";
+
+/// Exact open and close, and open, high, low, close as f64.
+type Bar = ((Decimal, Decimal), [f64; 4]);
+
+/// Column positions of one index-bar file.
+struct BarColumns {
+    date: usize,
+    open: usize,
+    high: usize,
+    low: usize,
+    close: usize,
+    amount: usize,
+}
+
+impl BarColumns {
+    fn find(file: &CsvFile, amount: &str) -> Result<Self, DataError> {
+        Ok(BarColumns {
+            date: file.column("date")?,
+            open: file.column("open")?,
+            high: file.column("high")?,
+            low: file.column("low")?,
+            close: file.column("close")?,
+            amount: file.column(amount)?,
+        })
+    }
+
+    /// A row with no open, high or low and no turnover is an exchange holiday that the vendor
+    /// wrote out (CSIndex 000985 on 2018-06-18). It is dropped, with a finding.
+    fn is_holiday(&self, row: &Row<'_>) -> bool {
+        row.is_empty(self.open)
+            && row.is_empty(self.high)
+            && row.is_empty(self.low)
+            && row
+                .optional_number(self.amount)
+                .is_ok_and(|a| a.is_nan() || a == 0.0)
+    }
+
+    /// Reads and checks one bar: positive prices, high >= max(open, close), low <= min(open,
+    /// close). Returns the exact open and close and the f64 OHLC, or None for an inconsistent
+    /// bar dropped under [`BadBars::Drop`].
+    fn read(
+        &self,
+        row: &Row<'_>,
+        bad_bars: BadBars,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Option<Bar>, DataError> {
+        match self.read_strict(row) {
+            Err(DataError::Invalid { location, message })
+                if bad_bars == BadBars::Drop && message.starts_with(INCONSISTENT) =>
+            {
+                findings.push(Finding {
+                    location,
+                    message: format!("{message}; row dropped (bad_bars = \"drop\")"),
+                });
+                Ok(None)
+            }
+            other => other.map(Some),
+        }
+    }
+
+    fn read_strict(&self, row: &Row<'_>) -> Result<Bar, DataError> {
+        let open = row.price(self.open)?;
+        let high = row.price(self.high)?;
+        let low = row.price(self.low)?;
+        let close = row.price(self.close)?;
+        let bad = |message: String| DataError::invalid(row.location(), message);
+        if high < open.max(close) {
+            return Err(bad(format!(
+                "{INCONSISTENT}: high {high} is below max(open {open}, close {close}); expected high >= open and close"
+            )));
+        }
+        if low > open.min(close) {
+            return Err(bad(format!(
+                "{INCONSISTENT}: low {low} is above min(open {open}, close {close}); expected low <= open and close"
+            )));
+        }
+        let as_f64 = |d: Decimal| d.try_into().unwrap_or(f64::NAN);
+        Ok((
+            (open, close),
+            [as_f64(open), as_f64(high), as_f64(low), as_f64(close)],
+        ))
+    }
+}
+
+fn holiday_finding(row: &Row<'_>) -> Finding {
+    Finding {
+        location: row.location(),
+        message: "row has no open/high/low and no turnover: a holiday row, dropped".into(),
+    }
+}
+
+fn read_baostock(
+    file: &CsvFile,
+    bad_bars: BadBars,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let bars = BarColumns::find(file, "amount")?;
+    let volume = file.column("volume")?;
+    let turn = file.column("turn")?;
+    let mut table = Table::new(
+        file.path(),
+        format!(
+            "baostock; amount in yuan; turn read as a fraction before {BAOSTOCK_TURN_PERCENT_FROM} and as a percent from then on; turn 0 read as missing"
+        ),
+        vec![
+            Field::Open,
+            Field::High,
+            Field::Low,
+            Field::Close,
+            Field::Volume,
+            Field::Amount,
+            Field::Turnover,
+        ],
+    );
+    let mut zero_turn = Vec::new();
+    for row in file.rows() {
+        let date = row.date(bars.date)?;
+        if bars.is_holiday(&row) {
+            findings.push(holiday_finding(&row));
+            continue;
+        }
+        let Some((exact, [o, h, l, c])) = bars.read(&row, bad_bars, findings)? else {
+            continue;
+        };
+        let raw_turn = row.non_negative(turn)?;
+        let turnover = if raw_turn == 0.0 {
+            zero_turn.push(row.line());
+            f64::NAN
+        } else if date >= BAOSTOCK_TURN_PERCENT_FROM {
+            raw_turn / 100.0
+        } else {
+            raw_turn
+        };
+        let values = vec![
+            o,
+            h,
+            l,
+            c,
+            row.non_negative(volume)?,
+            row.non_negative(bars.amount)?,
+            turnover,
+        ];
+        table.push(&row, date, values);
+        table.exact.push(exact);
+    }
+    if !zero_turn.is_empty() {
+        findings.push(Finding {
+            location: Location::file(file.path()),
+            message: format!(
+                "turn is 0 on {} rows (lines {}); read as missing, not as zero turnover",
+                zero_turn.len(),
+                line_list(&zero_turn)
+            ),
+        });
+    }
+    Ok(table)
+}
+
+fn read_csindex(
+    file: &CsvFile,
+    bad_bars: BadBars,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let bars = BarColumns::find(file, "amount_yi")?;
+    let pe = file.column("pe")?;
+    let mut table = Table::new(
+        file.path(),
+        "csindex; amount_yi in 亿元, multiplied by 1e8 to yuan; no volume or turnover".into(),
+        vec![
+            Field::Open,
+            Field::High,
+            Field::Low,
+            Field::Close,
+            Field::Volume,
+            Field::Amount,
+            Field::Turnover,
+            Field::Pe,
+        ],
+    );
+    for row in file.rows() {
+        let date = row.date(bars.date)?;
+        if bars.is_holiday(&row) {
+            findings.push(holiday_finding(&row));
+            continue;
+        }
+        let Some((exact, [o, h, l, c])) = bars.read(&row, bad_bars, findings)? else {
+            continue;
+        };
+        let amount = row.non_negative(bars.amount)? * YI;
+        let values = vec![
+            o,
+            h,
+            l,
+            c,
+            f64::NAN,
+            amount,
+            f64::NAN,
+            row.optional_number(pe)?,
+        ];
+        table.push(&row, date, values);
+        table.exact.push(exact);
+    }
+    Ok(table)
+}
+
+const MARGIN_FIELDS: [Field; 4] = [
+    Field::FinancingBalance,
+    Field::FinancingBuy,
+    Field::LendingBalance,
+    Field::MarginTotal,
+];
+
+fn read_akshare_margin(file: &CsvFile) -> Result<Table, DataError> {
+    let date = file.column("日期")?;
+    let columns = [
+        file.column("融资余额")?,
+        file.column("融资买入额")?,
+        file.column("融券余额")?,
+        file.column("融资融券余额")?,
+    ];
+    let mut table = Table::new(
+        file.path(),
+        "akshare_margin; balances and purchases in yuan".into(),
+        MARGIN_FIELDS.to_vec(),
+    );
+    for row in file.rows() {
+        let day = row.date(date)?;
+        let values = columns
+            .iter()
+            .map(|&c| row.non_negative(c))
+            .collect::<Result<_, _>>()?;
+        table.push(&row, day, values);
+    }
+    Ok(table)
+}
+
+fn read_eastmoney_margin(file: &CsvFile) -> Result<Table, DataError> {
+    let date = file.column("date")?;
+    let financing = file.column("fin_balance")?;
+    let lending = file.column("loan_balance")?;
+    let buy = file.column("fin_buy")?;
+    let mut table = Table::new(
+        file.path(),
+        "eastmoney_margin; fin_balance, loan_balance and fin_buy in 亿元, multiplied by 1e8 to yuan; total = fin_balance + loan_balance".into(),
+        MARGIN_FIELDS.to_vec(),
+    );
+    for row in file.rows() {
+        let day = row.date(date)?;
+        let fin = row.non_negative(financing)? * YI;
+        let lend = row.non_negative(lending)? * YI;
+        let values = vec![fin, row.non_negative(buy)? * YI, lend, fin + lend];
+        table.push(&row, day, values);
+    }
+    Ok(table)
+}
+
+/// PE columns tried, in order, when the manifest names none: the SSE average PE of
+/// `stock_market_pe_lg`, then the TTM PE of `stock_index_pe_lg`.
+const LEGULEGU_PE_COLUMNS: [&str; 2] = ["平均市盈率", "滚动市盈率"];
+
+fn read_legulegu_pe(
+    file: &CsvFile,
+    column: Option<&str>,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let date = file.column("日期")?;
+    let (pe, name) = match column {
+        Some(name) => (file.column(name)?, name),
+        None => {
+            let found = LEGULEGU_PE_COLUMNS
+                .iter()
+                .find_map(|&n| file.find_column(n).map(|c| (c, n)));
+            let (c, n) = found.ok_or_else(|| {
+                DataError::invalid(
+                    Location::line(file.path(), 1),
+                    format!(
+                        "no PE column found; expected one of {} or a `column` option in the manifest",
+                        LEGULEGU_PE_COLUMNS.join(", ")
+                    ),
+                )
+            })?;
+            findings.push(Finding {
+                location: Location::file(file.path()),
+                message: format!("no `column` option given: PE read from column \"{n}\""),
+            });
+            (c, n)
+        }
+    };
+    let mut table = Table::new(
+        file.path(),
+        format!("legulegu_pe; PE from column \"{name}\""),
+        vec![Field::Pe],
+    );
+    for row in file.rows() {
+        let day = row.date(date)?;
+        let value = row.number(pe)?;
+        if value <= 0.0 {
+            return Err(DataError::invalid(
+                row.location(),
+                format!("expected a positive PE, found {value}"),
+            ));
+        }
+        table.push(&row, day, vec![value]);
+    }
+    Ok(table)
+}
+
+/// `12, 15, 19` for a finding; long lists are cut after ten.
+pub(crate) fn line_list(lines: &[u64]) -> String {
+    let mut text: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+    if lines.len() > 10 {
+        text.push(format!("and {} more", lines.len() - 10));
+    }
+    text.join(", ")
+}

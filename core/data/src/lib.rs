@@ -1,0 +1,29 @@
+//! Data layer of cyclebt: reads the CSV exports A-share researchers have (baostock, akshare,
+//! Eastmoney, CSIndex, legulegu), validates them, normalises units, and joins index bars,
+//! margin financing and valuation onto one trading calendar with each series' publication lag
+//! applied.
+//!
+//! **Architecture Invariant:** this crate never prints and never exits; every problem with an
+//! input is a [`DataError`] naming file, line and column, or a [`Finding`] when the importer
+//! repaired something.
+//!
+//! **Architecture Invariant:** row `t` of a [`MarketData`] holds only what was published by
+//! the close of trading day `t`.
+
+#![deny(missing_docs)]
+
+mod csvfile;
+mod cycles;
+mod error;
+mod formats;
+mod load;
+mod manifest;
+mod market;
+mod validate;
+
+pub use cycles::{Window, WindowError, WindowSpan, parse_windows};
+pub use error::{DataError, Finding, Location};
+pub use formats::Format;
+pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load};
+pub use manifest::{BadBars, DEFAULT_MAX_AGE_DAYS, Join, Manifest, SeriesSpec, Source, Splice};
+pub use market::{Field, History, MarketData, SeriesCoverage};

@@ -1,0 +1,334 @@
+//! Loading a manifest's files and joining them onto the index calendar.
+//!
+//! Order of work for each series: read each file in its format ([`crate::formats`]), check and
+//! repair it ([`crate::validate`]), align it to the calendar (exact or as-of), sum the sources,
+//! switch to the splice sources from the splice date, then shift by the publication lag. The lag
+//! comes last so that coverage is reported in the dates the vendor used.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::error::{DataError, Finding, Location};
+use crate::formats::{self, Table};
+use crate::manifest::{DEFAULT_MAX_AGE_DAYS, Join, Manifest, SeriesSpec, Source};
+use crate::market::{Field, MarketData, SeriesCoverage};
+use crate::validate::check_table;
+
+/// Default publication lag of the margin series, in trading days: exchanges publish day T's
+/// figures before the open of T+1.
+pub const DEFAULT_MARGIN_LAG_DAYS: usize = 1;
+
+/// A loaded dataset and everything the importer noticed on the way.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The joined history.
+    pub market: MarketData,
+    /// Rows dropped, units assumed, gaps left open.
+    pub findings: Vec<Finding>,
+}
+
+/// Loads every file a manifest names, relative to `data_root`.
+pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError> {
+    let mut findings = Vec::new();
+    let index = read_source(&manifest.index, data_root, &mut findings)?;
+    if index.exact.is_empty() {
+        return Err(DataError::invalid(
+            Location::file(&index.path),
+            format!(
+                "format {} has no price bars; the index needs baostock or csindex",
+                manifest.index.format.name()
+            ),
+        ));
+    }
+    let calendar = index.dates.clone();
+    let mut columns: Vec<Vec<f64>> = vec![vec![f64::NAN; calendar.len()]; Field::COUNT];
+    for (i, field) in index.fields.iter().enumerate() {
+        columns[*field as usize] = index.values.iter().map(|row| row[i]).collect();
+    }
+    let mut coverage = vec![SeriesCoverage {
+        series: "index".into(),
+        sources: vec![describe(&index)],
+        span: Some((calendar[0], calendar[calendar.len() - 1])),
+        rows: calendar.len(),
+        missing_days: 0,
+        lag_days: 0,
+    }];
+
+    let series: [(&str, &Option<SeriesSpec>, &[Field], usize); 2] = [
+        (
+            "margin",
+            &manifest.margin,
+            &[
+                Field::FinancingBalance,
+                Field::FinancingBuy,
+                Field::LendingBalance,
+                Field::MarginTotal,
+            ],
+            DEFAULT_MARGIN_LAG_DAYS,
+        ),
+        ("pe", &manifest.pe, &[Field::Pe], 0),
+    ];
+    for (name, spec, fields, default_lag) in series {
+        let Some(spec) = spec else { continue };
+        let joined = join_series(name, spec, fields, &calendar, data_root, &mut findings)?;
+        let lag = spec.lag_days.unwrap_or(default_lag);
+        coverage.push(SeriesCoverage {
+            series: name.into(),
+            sources: joined.sources,
+            span: joined.span,
+            rows: joined.rows,
+            missing_days: joined.missing_days,
+            lag_days: lag,
+        });
+        for (field, values) in fields.iter().zip(joined.columns) {
+            columns[*field as usize] = lagged(&values, lag);
+        }
+    }
+
+    let (open_exact, close_exact) = index.exact.into_iter().unzip();
+    let market = MarketData::from_columns(
+        manifest.name.clone(),
+        calendar,
+        columns,
+        open_exact,
+        close_exact,
+        coverage,
+    );
+    Ok(Dataset { market, findings })
+}
+
+fn describe(table: &Table) -> String {
+    format!("{} ({})", table.path.display(), table.description)
+}
+
+fn read_source(
+    source: &Source,
+    data_root: &Path,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let path: PathBuf = data_root.join(&source.file);
+    let mut table = formats::read(&path, source, findings)?;
+    check_table(&mut table, findings)?;
+    if table.dates.is_empty() {
+        return Err(DataError::invalid(
+            Location::file(&path),
+            "no rows left after dropping quirk rows",
+        ));
+    }
+    Ok(table)
+}
+
+/// One series aligned to the calendar, before the lag.
+struct Joined {
+    columns: Vec<Vec<f64>>,
+    sources: Vec<String>,
+    span: Option<(NaiveDate, NaiveDate)>,
+    rows: usize,
+    missing_days: usize,
+}
+
+fn join_series(
+    name: &str,
+    spec: &SeriesSpec,
+    fields: &[Field],
+    calendar: &[NaiveDate],
+    data_root: &Path,
+    findings: &mut Vec<Finding>,
+) -> Result<Joined, DataError> {
+    let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
+    let mut sources = Vec::new();
+    let mut columns = sum_sources(
+        name,
+        &spec.sources,
+        spec.join,
+        max_age,
+        fields,
+        calendar,
+        data_root,
+        findings,
+        &mut sources,
+    )?;
+    if let Some(splice) = &spec.splice {
+        let after = sum_sources(
+            name,
+            &splice.sources,
+            spec.join,
+            max_age,
+            fields,
+            calendar,
+            data_root,
+            findings,
+            &mut sources,
+        )?;
+        let from = calendar.partition_point(|d| *d < splice.from);
+        if let Some(t) =
+            (from..calendar.len()).find(|&t| !columns[0][t].is_nan() && !after[0][t].is_nan())
+        {
+            let (before_value, after_value) = (columns[0][t], after[0][t]);
+            findings.push(Finding {
+                location: Location::file(&data_root.join(&splice.sources[0].file)),
+                message: format!(
+                    "spliced from {}: on {} {} is {:.0} before and {:.0} after the splice ({:+.3}%)",
+                    splice.from,
+                    calendar[t],
+                    fields[0].name(),
+                    before_value,
+                    after_value,
+                    (after_value / before_value - 1.0) * 100.0
+                ),
+            });
+        }
+        for (column, replacement) in columns.iter_mut().zip(after) {
+            column[from..].copy_from_slice(&replacement[from..]);
+        }
+    }
+    let present: Vec<usize> = (0..calendar.len())
+        .filter(|&t| !columns[0][t].is_nan())
+        .collect();
+    let span = present
+        .first()
+        .zip(present.last())
+        .map(|(&a, &b)| (calendar[a], calendar[b]));
+    let missing_days = present
+        .first()
+        .zip(present.last())
+        .map_or(0, |(&a, &b)| b - a + 1 - present.len());
+    Ok(Joined {
+        columns,
+        sources,
+        span,
+        rows: present.len(),
+        missing_days,
+    })
+}
+
+/// Reads `sources`, aligns each to the calendar and sums them day by day (NaN if any is
+/// missing that day).
+#[allow(clippy::too_many_arguments)]
+fn sum_sources(
+    name: &str,
+    sources: &[Source],
+    join: Join,
+    max_age_days: i64,
+    fields: &[Field],
+    calendar: &[NaiveDate],
+    data_root: &Path,
+    findings: &mut Vec<Finding>,
+    described: &mut Vec<String>,
+) -> Result<Vec<Vec<f64>>, DataError> {
+    let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
+    for source in sources {
+        let table = read_source(source, data_root, findings)?;
+        described.push(describe(&table));
+        let rows = match join {
+            Join::Exact => align_exact(&table, calendar, findings),
+            Join::Asof => align_asof(&table, calendar, max_age_days),
+        };
+        for (field, total) in fields.iter().zip(sum.iter_mut()) {
+            let values = table.field(*field).ok_or_else(|| {
+                DataError::invalid(
+                    Location::file(&table.path),
+                    format!(
+                        "format {} has no {} column; the {name} series needs one",
+                        source.format.name(),
+                        field.name()
+                    ),
+                )
+            })?;
+            for (t, row) in rows.iter().enumerate() {
+                total[t] += row.map_or(f64::NAN, |r| values[r]);
+            }
+        }
+    }
+    Ok(sum)
+}
+
+/// For each calendar day, the table row dated that day. Rows on other days are reported.
+fn align_exact(
+    table: &Table,
+    calendar: &[NaiveDate],
+    findings: &mut Vec<Finding>,
+) -> Vec<Option<usize>> {
+    let mut rows = vec![None; calendar.len()];
+    let mut off_calendar = Vec::new();
+    for (r, date) in table.dates.iter().enumerate() {
+        match calendar.binary_search(date) {
+            Ok(t) => rows[t] = Some(r),
+            Err(_) => off_calendar.push(r),
+        }
+    }
+    let (first_day, last_day) = (table.dates[0], table.dates[table.dates.len() - 1]);
+    let gaps: Vec<NaiveDate> = calendar
+        .iter()
+        .zip(&rows)
+        .filter(|(day, row)| row.is_none() && **day >= first_day && **day <= last_day)
+        .map(|(day, _)| *day)
+        .collect();
+    if !gaps.is_empty() {
+        let shown: Vec<String> = gaps.iter().take(10).map(NaiveDate::to_string).collect();
+        findings.push(Finding {
+            location: Location::file(&table.path),
+            message: format!(
+                "{} index trading days between {first_day} and {last_day} have no row (left missing): {}{}",
+                gaps.len(),
+                shown.join(", "),
+                if gaps.len() > 10 { ", ..." } else { "" }
+            ),
+        });
+    }
+    if let Some(&first) = off_calendar.first() {
+        let (inside, outside): (Vec<usize>, Vec<usize>) = off_calendar.iter().partition(|&&r| {
+            table.dates[r] >= calendar[0] && table.dates[r] <= calendar[calendar.len() - 1]
+        });
+        findings.push(Finding {
+            location: Location::line(&table.path, table.lines[first]),
+            message: format!(
+                "{} rows ignored: {} dated on days that are not index trading days, {} outside the index's span {}..{} (first: {})",
+                off_calendar.len(),
+                inside.len(),
+                outside.len(),
+                calendar[0],
+                calendar[calendar.len() - 1],
+                table.dates[first]
+            ),
+        });
+    }
+    rows
+}
+
+/// For each calendar day, the latest table row dated on or before it and at most
+/// `max_age_days` calendar days older.
+fn align_asof(table: &Table, calendar: &[NaiveDate], max_age_days: i64) -> Vec<Option<usize>> {
+    calendar
+        .iter()
+        .map(|day| {
+            let r = table.dates.partition_point(|d| d <= day).checked_sub(1)?;
+            ((*day - table.dates[r]).num_days() <= max_age_days).then_some(r)
+        })
+        .collect()
+}
+
+/// `values` shifted `lag` rows later: row `t` holds what was dated `t - lag`.
+fn lagged(values: &[f64], lag: usize) -> Vec<f64> {
+    let n = values.len();
+    let mut out = vec![f64::NAN; n];
+    if lag < n {
+        out[lag..].copy_from_slice(&values[..n - lag]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_shifts_values_later_and_leaves_nan_in_front() {
+        let out = lagged(&[1.0, 2.0, 3.0], 1);
+        assert!(out[0].is_nan());
+        assert_eq!(&out[1..], &[1.0, 2.0]);
+        assert!(lagged(&[1.0], 3)[0].is_nan());
+        assert_eq!(lagged(&[1.0, 2.0], 0), vec![1.0, 2.0]);
+    }
+}

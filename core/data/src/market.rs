@@ -1,0 +1,232 @@
+//! The joined, validated market history that the engine walks and signals read.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A daily observable. Every field is a column of `f64` on the index calendar, NaN where the
+/// value is missing or not yet published. Prices are index points, money amounts are yuan,
+/// turnover is a fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// Opening level.
+    Open,
+    /// Highest level.
+    High,
+    /// Lowest level.
+    Low,
+    /// Closing level.
+    Close,
+    /// Shares traded.
+    Volume,
+    /// Turnover in yuan (成交额).
+    Amount,
+    /// Turnover rate as a fraction (0.0239 = 2.39%).
+    Turnover,
+    /// Financing balance in yuan (融资余额).
+    FinancingBalance,
+    /// Financing purchases in yuan (融资买入额).
+    FinancingBuy,
+    /// Securities-lending balance in yuan (融券余额).
+    LendingBalance,
+    /// Financing plus lending balance in yuan (融资融券余额).
+    MarginTotal,
+    /// Price-earnings ratio of the valuation series named in the manifest.
+    Pe,
+}
+
+impl Field {
+    /// Number of fields.
+    pub const COUNT: usize = 12;
+
+    /// All fields, in column order.
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::Open,
+        Field::High,
+        Field::Low,
+        Field::Close,
+        Field::Volume,
+        Field::Amount,
+        Field::Turnover,
+        Field::FinancingBalance,
+        Field::FinancingBuy,
+        Field::LendingBalance,
+        Field::MarginTotal,
+        Field::Pe,
+    ];
+
+    /// The snake-case name used in manifests, strategies and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Open => "open",
+            Field::High => "high",
+            Field::Low => "low",
+            Field::Close => "close",
+            Field::Volume => "volume",
+            Field::Amount => "amount",
+            Field::Turnover => "turnover",
+            Field::FinancingBalance => "financing_balance",
+            Field::FinancingBuy => "financing_buy",
+            Field::LendingBalance => "lending_balance",
+            Field::MarginTotal => "margin_total",
+            Field::Pe => "pe",
+        }
+    }
+}
+
+/// How one input series entered the dataset: for `cyclebt data check` and report footers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesCoverage {
+    /// Series name (`index`, `margin`, `pe`).
+    pub series: String,
+    /// The files it was read from, with the format and unit assumed for each.
+    pub sources: Vec<String>,
+    /// First and last trading day with a value, before the publication lag is applied.
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// Trading days with a value.
+    pub rows: usize,
+    /// Trading days inside `span` without a value.
+    pub missing_days: usize,
+    /// Trading days after which a value becomes visible to decisions.
+    pub lag_days: usize,
+}
+
+/// The market history of one dataset on the index's trading calendar.
+///
+/// **Invariant:** every auxiliary column is already shifted by its publication lag, so row `t`
+/// holds only what was published by the close of trading day `t`. Code that reads rows `0..=t`
+/// cannot see the future, which is what [`History`] enforces.
+#[derive(Debug, Clone)]
+pub struct MarketData {
+    /// Dataset name from the manifest.
+    pub name: String,
+    /// Trading days, strictly increasing.
+    pub dates: Vec<NaiveDate>,
+    columns: Vec<Vec<f64>>,
+    /// Opening levels exactly as written in the file, for fills.
+    pub open_exact: Vec<Decimal>,
+    /// Closing levels exactly as written in the file, for fills and valuation.
+    pub close_exact: Vec<Decimal>,
+    /// How each series entered.
+    pub coverage: Vec<SeriesCoverage>,
+}
+
+impl MarketData {
+    /// Assembles a dataset from columns that are already aligned, lagged and validated.
+    ///
+    /// `columns` must hold one vector per [`Field`] in [`Field::ALL`] order, each as long as
+    /// `dates`; the loader is the only caller outside tests.
+    pub fn from_columns(
+        name: String,
+        dates: Vec<NaiveDate>,
+        columns: Vec<Vec<f64>>,
+        open_exact: Vec<Decimal>,
+        close_exact: Vec<Decimal>,
+        coverage: Vec<SeriesCoverage>,
+    ) -> Self {
+        assert_eq!(columns.len(), Field::COUNT, "one column per field");
+        for column in &columns {
+            assert_eq!(
+                column.len(),
+                dates.len(),
+                "columns are aligned to the calendar"
+            );
+        }
+        assert_eq!(open_exact.len(), dates.len());
+        assert_eq!(close_exact.len(), dates.len());
+        MarketData {
+            name,
+            dates,
+            columns,
+            open_exact,
+            close_exact,
+            coverage,
+        }
+    }
+
+    /// Number of trading days.
+    pub fn len(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// True when there are no trading days.
+    pub fn is_empty(&self) -> bool {
+        self.dates.is_empty()
+    }
+
+    /// A whole column, for reports and tests. Decision code reads through [`History`].
+    pub fn column(&self, field: Field) -> &[f64] {
+        &self.columns[field as usize]
+    }
+
+    /// What a decision at the close of day `t` may see: rows `0..=t`.
+    pub fn history(&self, t: usize) -> History<'_> {
+        assert!(
+            t < self.len(),
+            "day {t} is outside the data ({} days)",
+            self.len()
+        );
+        History {
+            data: self,
+            len: t + 1,
+        }
+    }
+
+    /// The same dataset cut after day `end` (inclusive), as if the files ended there.
+    pub fn truncated(&self, end: usize) -> MarketData {
+        let keep = end + 1;
+        MarketData {
+            name: self.name.clone(),
+            dates: self.dates[..keep].to_vec(),
+            columns: self.columns.iter().map(|c| c[..keep].to_vec()).collect(),
+            open_exact: self.open_exact[..keep].to_vec(),
+            close_exact: self.close_exact[..keep].to_vec(),
+            coverage: self.coverage.clone(),
+        }
+    }
+
+    /// Index of the first trading day on or after `date`.
+    pub fn first_on_or_after(&self, date: NaiveDate) -> Option<usize> {
+        let i = self.dates.partition_point(|d| *d < date);
+        (i < self.len()).then_some(i)
+    }
+
+    /// Index of the last trading day on or before `date`.
+    pub fn last_on_or_before(&self, date: NaiveDate) -> Option<usize> {
+        self.dates.partition_point(|d| *d <= date).checked_sub(1)
+    }
+}
+
+/// The rows `0..=t` of a [`MarketData`]: everything a decision at the close of day `t` may read.
+/// Slices end at `t`, so reading a later row is impossible rather than merely forbidden.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    data: &'a MarketData,
+    len: usize,
+}
+
+impl<'a> History<'a> {
+    /// Number of visible days (`t + 1`).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Never true: a history holds at least the decision day.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Index of the decision day.
+    pub fn today(&self) -> usize {
+        self.len - 1
+    }
+
+    /// A column up to and including the decision day.
+    pub fn column(&self, field: Field) -> &'a [f64] {
+        &self.data.columns[field as usize][..self.len]
+    }
+
+    /// Visible trading days.
+    pub fn dates(&self) -> &'a [NaiveDate] {
+        &self.data.dates[..self.len]
+    }
+}

@@ -1,0 +1,88 @@
+//! Checks every table must pass, and the repairs for vendor quirks seen in real exports.
+//!
+//! Errors: dates out of order or repeated. Repairs, each reported as a [`Finding`]:
+//! - a first row whose values repeat the second's under an earlier date is a fake duplicate
+//!   (CSIndex writes 2015-01-01 as a copy of 2015-01-05): dropped;
+//! - a trailing run of two or more rows with identical values under different dates is a stale
+//!   tail (legulegu repeats one observation on its last four rows): dropped whole, because no
+//!   live index repeats every value on consecutive days.
+
+use crate::error::{DataError, Finding, Location};
+use crate::formats::{Table, line_list};
+
+/// Rejects unsorted or repeated dates and drops the quirk rows described above.
+pub(crate) fn check_table(table: &mut Table, findings: &mut Vec<Finding>) -> Result<(), DataError> {
+    check_dates(table)?;
+    drop_fake_first_row(table, findings);
+    drop_stale_tail(table, findings);
+    Ok(())
+}
+
+fn check_dates(table: &Table) -> Result<(), DataError> {
+    for i in 1..table.dates.len() {
+        let (before, date) = (table.dates[i - 1], table.dates[i]);
+        if date > before {
+            continue;
+        }
+        let location = Location::line(&table.path, table.lines[i]);
+        let message = if date == before {
+            format!(
+                "duplicate date {date} (also on line {}); expected each date once",
+                table.lines[i - 1]
+            )
+        } else {
+            format!(
+                "date {date} comes after {before} (line {}); expected dates in increasing order",
+                table.lines[i - 1]
+            )
+        };
+        return Err(DataError::invalid(location, message));
+    }
+    Ok(())
+}
+
+/// Values equal, NaN matching NaN: a repeated missing value is still a repeat.
+fn same_values(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+}
+
+fn drop_fake_first_row(table: &mut Table, findings: &mut Vec<Finding>) {
+    if table.values.len() >= 2 && same_values(&table.values[0], &table.values[1]) {
+        findings.push(Finding {
+            location: Location::line(&table.path, table.lines[0]),
+            message: format!(
+                "first row ({}) repeats every value of the next ({}): a fake duplicate, dropped",
+                table.dates[0], table.dates[1]
+            ),
+        });
+        table.remove(0);
+    }
+}
+
+fn drop_stale_tail(table: &mut Table, findings: &mut Vec<Finding>) {
+    let n = table.values.len();
+    let mut start = n.saturating_sub(1);
+    while start > 0 && same_values(&table.values[start - 1], &table.values[n - 1]) {
+        start -= 1;
+    }
+    if n - start < 2 {
+        return;
+    }
+    let lines = table.lines[start..].to_vec();
+    findings.push(Finding {
+        location: Location::line(&table.path, lines[0]),
+        message: format!(
+            "the last {} rows ({} to {}, lines {}) repeat one set of values: a stale tail, dropped",
+            n - start,
+            table.dates[start],
+            table.dates[n - 1],
+            line_list(&lines)
+        ),
+    });
+    for i in (start..n).rev() {
+        table.remove(i);
+    }
+}

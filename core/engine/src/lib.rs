@@ -1,0 +1,23 @@
+//! The cyclebt engine: strategies, signals, costs and the look-ahead-free day loop with a
+//! Decimal account.
+//!
+//! **Architecture Invariant:** money (cash, fill values, fees, equity) is `rust_decimal::Decimal`;
+//! `f64` is for market observables, signal values and exposures only.
+//! **Architecture Invariant:** never prints, never exits; errors are values.
+
+#![deny(missing_docs)]
+
+mod backtest;
+mod builtin;
+mod costs;
+mod signal;
+mod strategy;
+
+pub use backtest::{ClosedTrade, EngineError, Fill, RunResult, run};
+pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
+pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
+pub use signal::{Signal, SignalError};
+pub use strategy::{
+    Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming, Rules, Setup, Sizing, Strategy,
+    StrategyError, Threshold,
+};

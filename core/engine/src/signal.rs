@@ -1,0 +1,28 @@
+//! The signal trait: what a built-in signal implements today and a loaded plugin implements
+//! through the plugin host.
+
+use cyclebt_data::History;
+
+/// A signal turns market history into a value in `[-1, 1]` for one decision day: positive
+/// favours holding, negative favours staying out, 0 is neutral (also the answer while there is
+/// not yet enough history).
+///
+/// **Contract:** `evaluate` is a function of the rows in `history` alone: called with the
+/// history of day `t`, it returns the same value whether the full dataset ends at `t` or years
+/// later, and whatever days were evaluated before. A signal may cache work across calls as long
+/// as that stays true. The engine checks the range and rejects NaN.
+pub trait Signal {
+    /// What the signal is called in reports and error messages.
+    fn name(&self) -> &str;
+
+    /// The value for the decision day `history.today()`.
+    fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError>;
+}
+
+/// A signal could not produce a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SignalError {
+    /// What went wrong, in the signal's words.
+    pub message: String,
+}

@@ -1,0 +1,466 @@
+//! Strategy files (`strategies/*.toml`): signals, entry and exit rules, sizing rules, costs and
+//! execution. Unknown keys are errors; every error names the file, line and column.
+//!
+//! ```toml
+//! name = "sma-trend"
+//! capital = "1000000"            # yuan
+//! [[signal]]
+//! id = "trend"
+//! builtin = "sma_cross"
+//! params = { fast = 20, slow = 60 }
+//! [[entry]]                      # all entry conditions must hold to enter
+//! signal = "trend"
+//! above = 0.0
+//! [[exit]]                       # any exit condition leaves
+//! signal = "trend"
+//! below = 0.0
+//! [[sizing]]                     # each sizing rule is its own run
+//! name = "full"
+//! rule = "full"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::builtin::builtin_signal;
+use crate::costs::{CostModel, StampDutySchedule};
+use crate::signal::Signal;
+
+/// A strategy file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}{at}: {message}", path = .path.display(), at = .line.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct StrategyError {
+    /// The strategy file.
+    pub path: PathBuf,
+    /// 1-based line and column, where known.
+    pub line: Option<(usize, usize)>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// When an order decided at the close of day `t` fills.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillTiming {
+    /// At the open of day `t + 1` (default).
+    #[default]
+    NextOpen,
+    /// At the close of day `t + 1`.
+    NextClose,
+}
+
+/// Execution settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Execution {
+    /// Fill timing.
+    #[serde(default)]
+    pub fill: FillTiming,
+    /// Smallest tradable quantity of the index, in index units; quantities are rounded down to
+    /// a multiple of it. Default 0.0001: effectively fractional, as in vectorbt. Set it to your
+    /// instrument's lot to model whole lots.
+    #[serde(default = "default_lot")]
+    pub lot: Decimal,
+}
+
+fn default_lot() -> Decimal {
+    dec!(0.0001)
+}
+
+impl Default for Execution {
+    fn default() -> Self {
+        Execution {
+            fill: FillTiming::default(),
+            lot: default_lot(),
+        }
+    }
+}
+
+/// The `[costs]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostsConfig {
+    /// Commission in basis points (default 2.5, a common A-share retail rate, 万2.5).
+    #[serde(default = "default_commission_bps")]
+    pub commission_bps: Decimal,
+    /// Minimum commission per trade in yuan (default 5).
+    #[serde(default = "default_min_commission")]
+    pub min_commission: Decimal,
+    /// Slippage in basis points (default 0).
+    #[serde(default)]
+    pub slippage_bps: Decimal,
+    /// Charge stamp duty from the schedule (default true).
+    #[serde(default = "default_true")]
+    pub stamp_duty: bool,
+}
+
+fn default_commission_bps() -> Decimal {
+    dec!(2.5)
+}
+
+fn default_min_commission() -> Decimal {
+    dec!(5)
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for CostsConfig {
+    fn default() -> Self {
+        CostsConfig {
+            commission_bps: default_commission_bps(),
+            min_commission: default_min_commission(),
+            slippage_bps: Decimal::ZERO,
+            stamp_duty: true,
+        }
+    }
+}
+
+impl CostsConfig {
+    /// The cost model, with `schedule` as the stamp duty history when duty is charged.
+    pub fn model(&self, schedule: &StampDutySchedule) -> CostModel {
+        CostModel {
+            commission_bps: self.commission_bps,
+            min_commission: self.min_commission,
+            slippage_bps: self.slippage_bps,
+            stamp_duty: if self.stamp_duty {
+                schedule.clone()
+            } else {
+                StampDutySchedule::default()
+            },
+        }
+    }
+}
+
+/// Default starting capital: one million yuan.
+pub const DEFAULT_CAPITAL: Decimal = dec!(1000000);
+
+fn default_capital() -> Decimal {
+    DEFAULT_CAPITAL
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignalConfig {
+    id: String,
+    builtin: String,
+    params: Option<Spanned<toml::Table>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConditionConfig {
+    signal: String,
+    above: Option<f64>,
+    below: Option<f64>,
+}
+
+/// How much of the equity a position takes when the rules say "in".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SizingKind {
+    Full,
+    FixedFraction,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SizingConfig {
+    name: String,
+    rule: SizingKind,
+    fraction: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrategyFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    dataset: Option<String>,
+    windows: Option<Vec<String>>,
+    #[serde(default = "default_capital")]
+    capital: Decimal,
+    #[serde(default)]
+    signal: Vec<Spanned<SignalConfig>>,
+    #[serde(default)]
+    entry: Vec<Spanned<ConditionConfig>>,
+    #[serde(default)]
+    exit: Vec<Spanned<ConditionConfig>>,
+    #[serde(default)]
+    sizing: Vec<Spanned<SizingConfig>>,
+    costs: Option<Spanned<CostsConfig>>,
+    #[serde(default)]
+    execution: Execution,
+}
+
+/// A comparison of a signal value with a threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threshold {
+    /// Holds when the value is strictly above.
+    Above(f64),
+    /// Holds when the value is strictly below.
+    Below(f64),
+}
+
+/// A rule on one signal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    /// Index into the strategy's signals.
+    pub signal: usize,
+    /// The test.
+    pub threshold: Threshold,
+}
+
+impl Condition {
+    /// Whether the condition holds for `values` (one per signal).
+    pub fn holds(&self, values: &[f64]) -> bool {
+        let value = values[self.signal];
+        match self.threshold {
+            Threshold::Above(t) => value > t,
+            Threshold::Below(t) => value < t,
+        }
+    }
+}
+
+/// Entry and exit rules. Out of the market, the strategy enters when every entry condition
+/// holds; in the market, it leaves when any exit condition holds. With no entry conditions it
+/// is always in: buy-and-hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rules {
+    /// All must hold to enter.
+    pub entry: Vec<Condition>,
+    /// Any one leaves.
+    pub exit: Vec<Condition>,
+}
+
+/// A named sizing rule: the exposure taken when in the market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sizing {
+    /// Name in reports.
+    pub name: String,
+    /// Fraction of equity held while in the market, in (0, 1].
+    pub exposure: f64,
+}
+
+impl Sizing {
+    /// All in.
+    pub fn full() -> Self {
+        Sizing {
+            name: "full".into(),
+            exposure: 1.0,
+        }
+    }
+}
+
+/// Everything a run needs besides data, signals and rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setup {
+    /// Starting capital in yuan.
+    pub capital: Decimal,
+    /// Costs.
+    pub costs: CostModel,
+    /// Execution.
+    pub execution: Execution,
+}
+
+/// A strategy ready to run: signals built, rules resolved.
+pub struct Strategy {
+    /// Name in reports.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// Dataset it asks for: a manifest name or a path to one. None: the default dataset.
+    pub dataset: Option<String>,
+    /// Windows it asks for. None: all of them.
+    pub windows: Option<Vec<String>>,
+    /// Signals, evaluated every decision day.
+    pub signals: Vec<Box<dyn Signal>>,
+    /// Entry and exit rules over the signals.
+    pub rules: Rules,
+    /// Sizing rules, one run each.
+    pub sizings: Vec<Sizing>,
+    /// Capital, costs, execution.
+    pub setup: Setup,
+}
+
+impl Strategy {
+    /// Buy-and-hold: in the market from the first decision, all in.
+    pub fn buy_and_hold(setup: Setup) -> Self {
+        Strategy {
+            name: "buy_and_hold".into(),
+            description: "always invested".into(),
+            dataset: None,
+            windows: None,
+            signals: Vec::new(),
+            rules: Rules::default(),
+            sizings: vec![Sizing::full()],
+            setup,
+        }
+    }
+
+    /// Parses a strategy file. `path` is used for messages and `stamp_duty` is the schedule
+    /// charged when the file keeps stamp duty on.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        stamp_duty: &StampDutySchedule,
+    ) -> Result<Self, StrategyError> {
+        let error = |span: Option<std::ops::Range<usize>>, message: String| StrategyError {
+            path: path.to_path_buf(),
+            line: span.map(|s| line_column(text, s.start)),
+            message,
+        };
+        let file: StrategyFile =
+            toml::from_str(text).map_err(|e| error(e.span(), e.message().to_string()))?;
+
+        let mut signals: Vec<Box<dyn Signal>> = Vec::new();
+        let mut ids: Vec<&str> = Vec::new();
+        for signal in &file.signal {
+            let config = signal.get_ref();
+            if ids.contains(&config.id.as_str()) {
+                return Err(error(
+                    Some(signal.span()),
+                    format!("signal id \"{}\" is used twice", config.id),
+                ));
+            }
+            let (params, span) = match &config.params {
+                Some(p) => (p.get_ref().clone(), p.span()),
+                None => (toml::Table::new(), signal.span()),
+            };
+            let built = builtin_signal(&config.builtin, params)
+                .map_err(|m| error(Some(span), format!("signal \"{}\": {m}", config.id)))?;
+            signals.push(built);
+            ids.push(&config.id);
+        }
+
+        let resolve =
+            |conditions: &[Spanned<ConditionConfig>]| -> Result<Vec<Condition>, StrategyError> {
+                conditions
+                    .iter()
+                    .map(|c| {
+                        let config = c.get_ref();
+                        let signal =
+                            ids.iter()
+                                .position(|id| *id == config.signal)
+                                .ok_or_else(|| {
+                                    error(
+                                        Some(c.span()),
+                                        format!(
+                                            "no signal with id \"{}\"; defined: {}",
+                                            config.signal,
+                                            ids.join(", ")
+                                        ),
+                                    )
+                                })?;
+                        let threshold = match (config.above, config.below) {
+                            (Some(a), None) if a.is_finite() => Threshold::Above(a),
+                            (None, Some(b)) if b.is_finite() => Threshold::Below(b),
+                            _ => {
+                                return Err(error(
+                                    Some(c.span()),
+                                    "expected exactly one finite `above` or `below` threshold"
+                                        .into(),
+                                ));
+                            }
+                        };
+                        Ok(Condition { signal, threshold })
+                    })
+                    .collect()
+            };
+        let rules = Rules {
+            entry: resolve(&file.entry)?,
+            exit: resolve(&file.exit)?,
+        };
+
+        let mut sizings: Vec<Sizing> = Vec::new();
+        for sizing in &file.sizing {
+            let config = sizing.get_ref();
+            let fail = |m: String| error(Some(sizing.span()), m);
+            if sizings.iter().any(|s| s.name == config.name) {
+                return Err(fail(format!(
+                    "sizing name \"{}\" is used twice",
+                    config.name
+                )));
+            }
+            let exposure = match (config.rule, config.fraction) {
+                (SizingKind::Full, None) => 1.0,
+                (SizingKind::FixedFraction, Some(f)) if f > 0.0 && f <= 1.0 => f,
+                (SizingKind::Full, Some(_)) => {
+                    return Err(fail("rule \"full\" takes no `fraction`".into()));
+                }
+                (SizingKind::FixedFraction, _) => {
+                    return Err(fail(
+                        "rule \"fixed_fraction\" needs `fraction` in (0, 1]".into(),
+                    ));
+                }
+            };
+            sizings.push(Sizing {
+                name: config.name.clone(),
+                exposure,
+            });
+        }
+        if sizings.is_empty() {
+            sizings.push(Sizing::full());
+        }
+
+        if file.capital <= Decimal::ZERO {
+            return Err(error(
+                None,
+                format!("capital must be positive, found {}", file.capital),
+            ));
+        }
+        if file.execution.lot <= Decimal::ZERO {
+            return Err(error(
+                None,
+                format!(
+                    "[execution] lot must be positive, found {}",
+                    file.execution.lot
+                ),
+            ));
+        }
+        let costs = match &file.costs {
+            Some(costs) => {
+                let c = costs.get_ref();
+                if [c.commission_bps, c.min_commission, c.slippage_bps]
+                    .iter()
+                    .any(|v| *v < Decimal::ZERO)
+                {
+                    return Err(error(
+                        Some(costs.span()),
+                        "costs must be zero or more".into(),
+                    ));
+                }
+                c.model(stamp_duty)
+            }
+            None => CostsConfig::default().model(stamp_duty),
+        };
+        Ok(Strategy {
+            name: file.name,
+            description: file.description,
+            dataset: file.dataset,
+            windows: file.windows,
+            signals,
+            rules,
+            sizings,
+            setup: Setup {
+                capital: file.capital,
+                costs,
+                execution: file.execution,
+            },
+        })
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

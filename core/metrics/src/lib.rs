@@ -1,0 +1,164 @@
+//! Performance metrics with the conventions of empyrical (`empyrical/stats.py`), the library
+//! pyfolio and quantstats build on, so that users can check every number with a tool they
+//! already trust. Each function states its formula and how it maps to empyrical's.
+//!
+//! Inputs are daily simple returns `r_1..r_n` of an equity curve `V_0..V_n` whose first point
+//! is the starting capital, or that curve itself. `periods_per_year` is the annualisation
+//! factor (empyrical's `annualization`, 252 for daily data by default). Ratios are `f64`:
+//! they are measurements, not money. A ratio whose denominator is zero follows IEEE division,
+//! as numpy does inside empyrical: `x/0` is ±infinity and `0/0` is NaN.
+//!
+//! **Architecture Invariant:** pure functions of their arguments; no I/O, no state.
+
+#![deny(missing_docs)]
+
+/// empyrical's default annualisation factor for daily returns.
+pub const DEFAULT_PERIODS_PER_YEAR: f64 = 252.0;
+
+/// Simple returns `V_i / V_{i-1} - 1` of an equity curve, one fewer than its points.
+pub fn simple_returns(values: &[f64]) -> Vec<f64> {
+    values.windows(2).map(|w| w[1] / w[0] - 1.0).collect()
+}
+
+/// Compounded return `prod(1 + r_i) - 1` (empyrical `cum_returns_final`). 0 for no returns.
+pub fn total_return(returns: &[f64]) -> f64 {
+    returns.iter().fold(1.0, |acc, r| acc * (1.0 + r)) - 1.0
+}
+
+/// Compound annual growth rate `(prod(1 + r_i))^(periods_per_year / n) - 1`, with `n` the
+/// number of returns (empyrical `annual_return` / `cagr`: years = n / annualisation, not
+/// calendar time). NaN for no returns.
+pub fn cagr(returns: &[f64], periods_per_year: f64) -> f64 {
+    if returns.is_empty() {
+        return f64::NAN;
+    }
+    let years = returns.len() as f64 / periods_per_year;
+    (1.0 + total_return(returns)).powf(1.0 / years) - 1.0
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Sample standard deviation (`ddof = 1`); NaN for fewer than two values.
+fn sample_std(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(values);
+    let squares: f64 = values.iter().map(|v| (v - m) * (v - m)).sum();
+    (squares / (values.len() - 1) as f64).sqrt()
+}
+
+/// Annualised volatility `std(r, ddof=1) * sqrt(periods_per_year)` (empyrical
+/// `annual_volatility`). NaN for fewer than two returns.
+pub fn annual_volatility(returns: &[f64], periods_per_year: f64) -> f64 {
+    sample_std(returns) * periods_per_year.sqrt()
+}
+
+/// Converts an annual rate to a per-period one, `(1 + annual)^(1 / periods_per_year) - 1`
+/// (quantstats' conversion; empyrical expects the per-period value as its `risk_free`).
+pub fn per_period_rate(annual: f64, periods_per_year: f64) -> f64 {
+    (1.0 + annual).powf(1.0 / periods_per_year) - 1.0
+}
+
+/// Sharpe ratio `mean(r - rf) / std(r - rf, ddof=1) * sqrt(periods_per_year)` with `rf` per
+/// period (empyrical `sharpe_ratio`). NaN for fewer than two returns.
+pub fn sharpe_ratio(returns: &[f64], risk_free_per_period: f64, periods_per_year: f64) -> f64 {
+    let excess: Vec<f64> = returns.iter().map(|r| r - risk_free_per_period).collect();
+    if excess.len() < 2 {
+        return f64::NAN;
+    }
+    mean(&excess) / sample_std(&excess) * periods_per_year.sqrt()
+}
+
+/// Annualised downside deviation `sqrt(mean(min(r - required, 0)^2)) * sqrt(periods_per_year)`,
+/// the mean taken over all `n` returns, not only the negative ones (empyrical `downside_risk`).
+pub fn downside_risk(returns: &[f64], required_per_period: f64, periods_per_year: f64) -> f64 {
+    if returns.is_empty() {
+        return f64::NAN;
+    }
+    let squares: Vec<f64> = returns
+        .iter()
+        .map(|r| (r - required_per_period).min(0.0))
+        .map(|d| d * d)
+        .collect();
+    mean(&squares).sqrt() * periods_per_year.sqrt()
+}
+
+/// Sortino ratio `mean(r - required) * periods_per_year / downside_risk` (empyrical
+/// `sortino_ratio`). NaN for fewer than two returns; +infinity when no return falls below
+/// `required`, as in empyrical.
+pub fn sortino_ratio(returns: &[f64], required_per_period: f64, periods_per_year: f64) -> f64 {
+    if returns.len() < 2 {
+        return f64::NAN;
+    }
+    let excess: Vec<f64> = returns.iter().map(|r| r - required_per_period).collect();
+    mean(&excess) * periods_per_year / downside_risk(returns, required_per_period, periods_per_year)
+}
+
+/// Drawdown of each point, `V_i / max(V_0..=V_i) - 1`: 0 at a new high, negative below it.
+pub fn drawdowns(values: &[f64]) -> Vec<f64> {
+    let mut peak = f64::NEG_INFINITY;
+    values
+        .iter()
+        .map(|&v| {
+            peak = peak.max(v);
+            v / peak - 1.0
+        })
+        .collect()
+}
+
+/// Maximum drawdown `min_i (V_i / max(V_0..=V_i) - 1)`, a negative fraction or 0 (empyrical
+/// `max_drawdown`, which prepends the starting value just as our curves begin with the starting
+/// capital, so a loss on the first day counts).
+pub fn max_drawdown(values: &[f64]) -> f64 {
+    drawdowns(values).into_iter().fold(0.0, f64::min)
+}
+
+/// Longest stretch, in trading days, spent below a previous high: the most consecutive points
+/// with a negative drawdown, counting a stretch still open at the end. Counted in points of the
+/// curve (trading days), not calendar days as quantstats does.
+pub fn longest_drawdown_days(values: &[f64]) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    for d in drawdowns(values) {
+        current = if d < 0.0 { current + 1 } else { 0 };
+        longest = longest.max(current);
+    }
+    longest
+}
+
+/// Calmar ratio `cagr / |max_drawdown|` (empyrical `calmar_ratio`); NaN when there is no
+/// drawdown.
+pub fn calmar_ratio(returns: &[f64], values: &[f64], periods_per_year: f64) -> f64 {
+    let mdd = max_drawdown(values);
+    if mdd < 0.0 {
+        cagr(returns, periods_per_year) / mdd.abs()
+    } else {
+        f64::NAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_returns_have_one_fewer_point() {
+        assert_eq!(
+            simple_returns(&[100.0, 110.0, 99.0]),
+            vec![0.1, 99.0 / 110.0 - 1.0]
+        );
+        assert!(simple_returns(&[100.0]).is_empty());
+    }
+
+    #[test]
+    fn drawdown_is_measured_from_the_running_peak() {
+        assert_eq!(
+            drawdowns(&[100.0, 120.0, 90.0, 130.0]),
+            vec![0.0, 0.0, -0.25, 0.0]
+        );
+        assert_eq!(longest_drawdown_days(&[100.0, 90.0, 95.0, 100.0, 99.0]), 2);
+    }
+}
