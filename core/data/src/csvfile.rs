@@ -160,6 +160,22 @@ impl Row<'_> {
         self.record.get(column).map_or("", str::trim)
     }
 
+    /// All fields except those that hold a date, joined: equal for rows that repeat each other
+    /// under different dates.
+    pub(crate) fn fingerprint(&self) -> String {
+        let dated = |i: usize| {
+            self.file
+                .headers
+                .get(i)
+                .is_some_and(|h| h == "date" || h == "日期")
+        };
+        let fields: Vec<&str> = (0..self.record.len())
+            .filter(|&i| !dated(i))
+            .map(|i| self.raw(i))
+            .collect();
+        fields.join(",")
+    }
+
     /// True when the field is empty.
     pub(crate) fn is_empty(&self, column: usize) -> bool {
         self.raw(column).is_empty()

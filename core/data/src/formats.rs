@@ -70,6 +70,9 @@ pub(crate) struct Table {
     pub fields: Vec<Field>,
     /// `values[row][i]` is the value of `fields[i]`.
     pub values: Vec<Vec<f64>>,
+    /// Every field of each row but the date, as written: to recognise repeated rows even in
+    /// columns that are not imported.
+    pub fingerprints: Vec<String>,
     /// Exact open and close per row, for index bars.
     pub exact: Vec<(Decimal, Decimal)>,
 }
@@ -83,11 +86,13 @@ impl Table {
             dates: Vec::new(),
             fields,
             values: Vec::new(),
+            fingerprints: Vec::new(),
             exact: Vec::new(),
         }
     }
 
     fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
+        self.fingerprints.push(row.fingerprint());
         self.lines.push(row.line());
         self.dates.push(date);
         self.values.push(values);
@@ -104,6 +109,7 @@ impl Table {
         self.lines.remove(i);
         self.dates.remove(i);
         self.values.remove(i);
+        self.fingerprints.remove(i);
         if !self.exact.is_empty() {
             self.exact.remove(i);
         }

@@ -1,11 +1,12 @@
 //! Checks every table must pass, and the repairs for vendor quirks seen in real exports.
 //!
 //! Errors: dates out of order or repeated. Repairs, each reported as a [`Finding`]:
-//! - a first row whose values repeat the second's under an earlier date is a fake duplicate
+//! - a first row whose fields repeat the second's under an earlier date is a fake duplicate
 //!   (CSIndex writes 2015-01-01 as a copy of 2015-01-05): dropped;
-//! - a trailing run of two or more rows with identical values under different dates is a stale
-//!   tail (legulegu repeats one observation on its last four rows): dropped whole, because no
-//!   live index repeats every value on consecutive days.
+//! - rows at the end that repeat every field of the row before them under later dates are a
+//!   stale tail (legulegu repeats its 2026-05-28 observation on four later dates): the copies
+//!   are dropped and the original kept, because no live series repeats every value on
+//!   consecutive days.
 
 use crate::error::{DataError, Finding, Location};
 use crate::formats::{Table, line_list};
@@ -41,16 +42,8 @@ fn check_dates(table: &Table) -> Result<(), DataError> {
     Ok(())
 }
 
-/// Values equal, NaN matching NaN: a repeated missing value is still a repeat.
-fn same_values(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
-}
-
 fn drop_fake_first_row(table: &mut Table, findings: &mut Vec<Finding>) {
-    if table.values.len() >= 2 && same_values(&table.values[0], &table.values[1]) {
+    if table.fingerprints.len() >= 2 && table.fingerprints[0] == table.fingerprints[1] {
         findings.push(Finding {
             location: Location::line(&table.path, table.lines[0]),
             message: format!(
@@ -63,26 +56,29 @@ fn drop_fake_first_row(table: &mut Table, findings: &mut Vec<Finding>) {
 }
 
 fn drop_stale_tail(table: &mut Table, findings: &mut Vec<Finding>) {
-    let n = table.values.len();
+    let n = table.fingerprints.len();
     let mut start = n.saturating_sub(1);
-    while start > 0 && same_values(&table.values[start - 1], &table.values[n - 1]) {
+    while start > 0 && table.fingerprints[start - 1] == table.fingerprints[n - 1] {
         start -= 1;
     }
     if n - start < 2 {
         return;
     }
-    let lines = table.lines[start..].to_vec();
+    let copies = start + 1;
+    let lines = table.lines[copies..].to_vec();
     findings.push(Finding {
         location: Location::line(&table.path, lines[0]),
         message: format!(
-            "the last {} rows ({} to {}, lines {}) repeat one set of values: a stale tail, dropped",
-            n - start,
-            table.dates[start],
+            "the last {} rows ({} to {}, lines {}) repeat every field of {} (line {}): a stale tail, dropped",
+            n - copies,
+            table.dates[copies],
             table.dates[n - 1],
-            line_list(&lines)
+            line_list(&lines),
+            table.dates[start],
+            table.lines[start],
         ),
     });
-    for i in (start..n).rev() {
+    for i in (copies..n).rev() {
         table.remove(i);
     }
 }

@@ -1,0 +1,177 @@
+//! The account to the cent, on series small enough to work by hand, and the invariant
+//! cash + units x close = equity on every day of a long run.
+
+use cyclebt_data::WindowSpan;
+use cyclebt_engine::*;
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+
+use crate::util::{Scripted, date, synthetic_market, wavy_market};
+
+fn setup(slippage_bps: Decimal, fill: FillTiming) -> Setup {
+    let schedule = StampDutySchedule::parse(
+        r#"
+        [[rate]]
+        from = "2000-01-01"
+        buy = "0"
+        sell = "0.001"
+        "#,
+    )
+    .unwrap();
+    Setup {
+        capital: dec!(10000),
+        costs: CostModel {
+            commission_bps: dec!(10),
+            min_commission: dec!(5),
+            slippage_bps,
+            stamp_duty: schedule,
+        },
+        execution: Execution { fill, lot: dec!(1) },
+    }
+}
+
+fn in_above_zero_out_below_zero() -> Rules {
+    Rules {
+        entry: vec![Condition {
+            signal: 0,
+            threshold: Threshold::Above(0.0),
+        }],
+        exit: vec![Condition {
+            signal: 0,
+            threshold: Threshold::Below(0.0),
+        }],
+    }
+}
+
+/// Four days; the signal says in on day 0 and out on day 2.
+fn four_day_run(setup: &Setup) -> RunResult {
+    let market = synthetic_market(
+        &["99", "100", "112", "105"],
+        &["100", "110", "108", "104"],
+        &[],
+    );
+    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(vec![1.0, 1.0, -1.0, 0.0]))];
+    run(
+        &market,
+        WindowSpan { first: 0, last: 3 },
+        &mut signals,
+        &in_above_zero_out_below_zero(),
+        &Sizing::full(),
+        setup,
+    )
+    .unwrap()
+}
+
+#[test]
+fn entry_and_exit_fill_at_the_next_open_to_the_cent() {
+    let result = four_day_run(&setup(dec!(0), FillTiming::NextOpen));
+    // Day 1 open 100: 100 units cost 10,000 + 10.00 commission > 10,000 cash, so 99 units:
+    // 9,900.00 + 9.90 commission, leaving 90.10.
+    // Day 3 open 105: 99 x 105 = 10,395.00; commission 10.395 -> 10.40, stamp duty 0.1% 10.40.
+    assert_eq!(result.units, vec![dec!(0), dec!(99), dec!(99), dec!(0)]);
+    assert_eq!(
+        result.cash,
+        vec![dec!(10000), dec!(90.10), dec!(90.10), dec!(10464.30)]
+    );
+    // Equity: 10,000; 90.10 + 99 x 110; 90.10 + 99 x 108; cash.
+    assert_eq!(
+        result.equity,
+        vec![dec!(10000), dec!(10980.10), dec!(10782.10), dec!(10464.30)]
+    );
+    assert_eq!(result.fills.len(), 2);
+    assert_eq!(result.fills[0].fees, dec!(9.90));
+    assert_eq!(result.fills[1].fees, dec!(20.80));
+    assert_eq!(result.fees(), dec!(30.70));
+    // Net of fees: 10,395.00 - 20.80 - (9,900.00 + 9.90).
+    assert_eq!(result.closed_trades.len(), 1);
+    assert_eq!(result.closed_trades[0].pnl, dec!(464.30));
+    assert_eq!(result.closed_trades[0].entry, date("2020-01-02"));
+    assert_eq!(result.closed_trades[0].exit, date("2020-01-06"));
+}
+
+#[test]
+fn next_close_fills_at_the_following_close() {
+    let result = four_day_run(&setup(dec!(0), FillTiming::NextClose));
+    // Day 1 close 110: floor(10,000 / 110) = 90 units, 9,900.00 + 9.90 commission.
+    assert_eq!(result.units[1], dec!(90));
+    assert_eq!(result.cash[1], dec!(90.10));
+    assert_eq!(result.equity[1], dec!(9990.10));
+    // Day 3 close 104: 90 x 104 = 9,360.00; commission 9.36, stamp duty 9.36.
+    assert_eq!(result.cash[3], dec!(90.10) + dec!(9360) - dec!(18.72));
+}
+
+#[test]
+fn slippage_moves_the_fill_price_against_the_trader() {
+    let result = four_day_run(&setup(dec!(10), FillTiming::NextOpen));
+    // Buy at 100 x 1.001 = 100.1: 99 units for 9,909.90 + 9.91 commission.
+    assert_eq!(result.fills[0].price, dec!(100.1));
+    assert_eq!(result.cash[1], dec!(10000) - dec!(9909.90) - dec!(9.91));
+    // Sell at 105 x 0.999 = 104.895: 99 units for 10,384.605 -> 10,384.61.
+    assert_eq!(result.fills[1].price, dec!(104.895));
+    assert_eq!(result.fills[1].value, dec!(10384.61));
+}
+
+#[test]
+fn cash_never_goes_negative_when_fees_exceed_it() {
+    let mut setup = setup(dec!(0), FillTiming::NextOpen);
+    setup.capital = dec!(100);
+    setup.costs.min_commission = dec!(200);
+    let result = four_day_run(&setup);
+    assert!(result.fills.is_empty());
+    assert!(result.cash.iter().all(|c| *c == dec!(100)));
+}
+
+#[test]
+fn cash_plus_holdings_is_equity_every_day() {
+    let market = wavy_market(2000);
+    let setup = setup(dec!(7), FillTiming::NextOpen);
+    let signal = SmaCross::new(SmaCrossParams { fast: 5, slow: 20 }).unwrap();
+    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(signal)];
+    let sizing = Sizing {
+        name: "most".into(),
+        exposure: 0.8,
+    };
+    let span = WindowSpan {
+        first: 100,
+        last: 1999,
+    };
+    let result = run(
+        &market,
+        span,
+        &mut signals,
+        &in_above_zero_out_below_zero(),
+        &sizing,
+        &setup,
+    )
+    .unwrap();
+    assert!(
+        result.fills.len() > 50,
+        "the run trades: {} fills",
+        result.fills.len()
+    );
+    let mut cash = setup.capital;
+    let mut units = Decimal::ZERO;
+    let mut fills = result.fills.iter().peekable();
+    for (i, day) in result.dates.iter().enumerate() {
+        // Replay the fills independently of the engine's account.
+        while let Some(fill) = fills.next_if(|f| f.date == *day) {
+            match fill.side {
+                Side::Buy => {
+                    cash -= fill.value + fill.fees;
+                    units += fill.units;
+                }
+                Side::Sell => {
+                    cash += fill.value - fill.fees;
+                    units -= fill.units;
+                }
+            }
+            assert_eq!(fill.value, to_cents(fill.units * fill.price));
+        }
+        let close = market.close_exact[span.first + i];
+        assert_eq!(result.cash[i], cash, "cash on {day}");
+        assert_eq!(result.units[i], units, "units on {day}");
+        assert_eq!(result.equity[i], cash + units * close, "equity on {day}");
+        assert!(cash >= Decimal::ZERO && units >= Decimal::ZERO);
+    }
+    assert_eq!(result.equity[0], setup.capital);
+}

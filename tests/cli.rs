@@ -1,0 +1,79 @@
+//! The command line end to end: the no-data message, the files `compare --out` writes, and
+//! byte-for-byte reproducibility.
+
+use crate::util::{cyclebt, real_data, stderr, stdout};
+
+#[test]
+fn without_data_compare_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cyclebt(&[
+        "compare",
+        "--data",
+        dir.path().join("none").to_str().unwrap(),
+    ]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(message.contains("no market data found"), "{message}");
+    assert!(
+        message.contains("python3 datasets/fetch.py data"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "one message: {message}");
+}
+
+#[test]
+fn compare_writes_summary_and_equity_curves_reproducibly() {
+    let Some(root) = real_data("compare_writes_summary_and_equity_curves_reproducibly") else {
+        return;
+    };
+    let strategy = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../strategies/sma-trend.toml"
+    );
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let out = tempfile::tempdir().unwrap();
+            let output = cyclebt(&[
+                "compare",
+                strategy,
+                "--data",
+                root.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+            ]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            (out, stdout(&output))
+        })
+        .collect();
+    let (out, table) = &runs[0];
+    assert!(table.contains("bull3   buy_and_hold"), "{table}");
+    assert!(table.contains("Conventions (empyrical)"));
+    let summary = std::fs::read_to_string(out.path().join("summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    assert_eq!(lines.next(), Some(cyclebt_report::SUMMARY_HEADER));
+    // 6 windows x (buy-and-hold + sma-trend full + sma-trend half).
+    assert_eq!(lines.count(), 18);
+    let curve =
+        std::fs::read_to_string(out.path().join("equity/bull3__sma-trend__half.csv")).unwrap();
+    let mut curve_lines = curve.lines();
+    assert_eq!(
+        curve_lines.next(),
+        Some("date,equity,exposure,drawdown,benchmark")
+    );
+    assert_eq!(
+        curve_lines.next(),
+        Some("2014-04-28,1000000.00,0.000000,0.000000,1000000.00")
+    );
+    assert_eq!(curve_lines.count(), 276);
+    // Same inputs, same bytes.
+    for name in [
+        "summary.csv",
+        "equity/full__sma-trend__full.csv",
+        "equity/bull1__buy_and_hold__full.csv",
+    ] {
+        let a = std::fs::read(runs[0].0.path().join(name)).unwrap();
+        let b = std::fs::read(runs[1].0.path().join(name)).unwrap();
+        assert_eq!(a, b, "{name} differs between two runs");
+    }
+    assert_eq!(runs[0].1, runs[1].1);
+}

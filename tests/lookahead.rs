@@ -1,0 +1,140 @@
+//! No look-ahead: whatever is computed for day t is the same whether the data ends at t or
+//! years later, and margin figures become visible only after their publication lag.
+
+use cyclebt_data::{Field, Manifest, MarketData, WindowSpan};
+use cyclebt_engine::*;
+use rust_decimal::dec;
+
+use crate::util::{date, real_data, shipped_manifest, wavy_market};
+
+/// Checks a signal's prefix property on every `stride`-th day: the value for day t from the
+/// full history equals the value from the history cut at t. Used for every shipped signal.
+pub fn assert_prefix_stable(
+    make: &dyn Fn() -> Box<dyn Signal>,
+    market: &MarketData,
+    stride: usize,
+) {
+    let mut on_full = make();
+    for t in (0..market.len()).step_by(stride) {
+        let cut = market.truncated(t);
+        let expected = make().evaluate(cut.history(t)).unwrap();
+        let actual = on_full.evaluate(market.history(t)).unwrap();
+        assert!(
+            actual == expected || (actual.is_nan() && expected.is_nan()),
+            "{} on day {t}: {actual} with full history, {expected} with history cut at t",
+            on_full.name()
+        );
+    }
+}
+
+fn sma() -> Box<dyn Signal> {
+    Box::new(SmaCross::new(SmaCrossParams::default()).unwrap())
+}
+
+#[test]
+fn sma_cross_is_prefix_stable_on_synthetic_data() {
+    assert_prefix_stable(&sma, &wavy_market(600), 1);
+}
+
+#[test]
+fn sma_cross_is_prefix_stable_on_real_data() {
+    let Some(root) = real_data("sma_cross_is_prefix_stable_on_real_data") else {
+        return;
+    };
+    let market = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    assert_prefix_stable(&sma, &market, 97);
+}
+
+#[test]
+fn a_run_cut_at_day_t_matches_the_full_run_up_to_t() {
+    let market = wavy_market(900);
+    let setup = Setup {
+        capital: dec!(1000000),
+        costs: CostModel::free(),
+        execution: Execution::default(),
+    };
+    let rules = Rules {
+        entry: vec![Condition {
+            signal: 0,
+            threshold: Threshold::Above(0.0),
+        }],
+        exit: vec![Condition {
+            signal: 0,
+            threshold: Threshold::Below(0.0),
+        }],
+    };
+    let full_span = WindowSpan {
+        first: 100,
+        last: 899,
+    };
+    let full = run(
+        &market,
+        full_span,
+        &mut [sma()],
+        &rules,
+        &Sizing::full(),
+        &setup,
+    )
+    .unwrap();
+    for t in [101, 150, 333, 500, 898] {
+        let cut = market.truncated(t);
+        let span = WindowSpan {
+            first: 100,
+            last: t,
+        };
+        let part = run(&cut, span, &mut [sma()], &rules, &Sizing::full(), &setup).unwrap();
+        let days = t - 100 + 1;
+        assert_eq!(part.equity, full.equity[..days], "equity up to day {t}");
+        assert_eq!(part.cash, full.cash[..days], "cash up to day {t}");
+        assert_eq!(part.units, full.units[..days], "units up to day {t}");
+    }
+}
+
+#[test]
+fn margin_data_is_visible_one_trading_day_after_its_date() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("raw")).unwrap();
+    std::fs::write(
+        dir.path().join("raw/index.csv"),
+        "date,open,close,high,low,volume,amount,turn,pctChg\n\
+         2020-01-02,10,11,12,9,100,1000,0.01,0\n\
+         2020-01-03,11,12,13,10,100,1000,0.01,0\n\
+         2020-01-06,12,13,14,11,100,1000,0.01,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("raw/margin.csv"),
+        "\u{feff}日期,融资买入额,融资余额,融券卖出量,融券余量,融券余额,融资融券余额\n\
+         2020-01-02,5,100,0,0,1,101\n\
+         2020-01-03,6,200,0,0,2,202\n\
+         2020-01-06,7,300,0,0,3,303\n",
+    )
+    .unwrap();
+    let manifest = Manifest::parse(
+        std::path::Path::new("lag.toml"),
+        r#"
+        name = "lag"
+        [index]
+        file = "raw/index.csv"
+        format = "baostock"
+        [margin]
+        sources = [{ file = "raw/margin.csv", format = "akshare_margin" }]
+        "#,
+    )
+    .unwrap();
+    let market = cyclebt_data::load(&manifest, dir.path()).unwrap().market;
+    let balance = market.column(Field::FinancingBalance);
+    assert!(
+        balance[0].is_nan(),
+        "day 0's own figure is not yet published at its close"
+    );
+    assert_eq!(&balance[1..], &[100.0, 200.0]);
+    let visible = market.history(1).column(Field::MarginTotal);
+    assert_eq!(visible.len(), 2, "the history of day 1 ends at day 1");
+    assert!(visible[0].is_nan());
+    assert_eq!(visible[1], 101.0);
+    assert_eq!(market.coverage[1].lag_days, 1);
+    assert_eq!(market.dates[1], date("2020-01-03"));
+}

@@ -1,0 +1,273 @@
+//! A catalogue of malformed inputs. Each one, fed to the CLI, must give exit code 2 and a
+//! message naming the file (with line and column where there is one) and what was expected;
+//! none may panic.
+
+use std::path::Path;
+
+use crate::util::{cyclebt, stderr};
+
+const HEADER: &str = "date,open,close,high,low,volume,amount,turn,pctChg\n";
+const GOOD_ROW: &str = "2020-01-02,10,11,12,9,100,1000,0.01,0\n";
+
+const MANIFEST: &str = r#"
+name = "bad"
+[index]
+file = "raw/index.csv"
+format = "baostock"
+"#;
+
+struct Case {
+    name: &'static str,
+    index: Vec<u8>,
+    manifest: &'static str,
+    expected: &'static [&'static str],
+}
+
+fn index(rows: &str) -> Vec<u8> {
+    format!("{HEADER}{GOOD_ROW}{rows}").into_bytes()
+}
+
+fn catalogue() -> Vec<Case> {
+    vec![
+        Case {
+            name: "truncated row",
+            index: index("2020-01-03,11,12,13\n"),
+            manifest: MANIFEST,
+            expected: &["index.csv:3", "truncated row: 4 fields; expected 9"],
+        },
+        Case {
+            name: "text in a number",
+            index: index("2020-01-03,11,12,13,10,lots,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 6 (volume)",
+                "expected a finite number, found \"lots\"",
+            ],
+        },
+        Case {
+            name: "NaN price",
+            index: index("2020-01-03,11,NaN,13,10,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 3 (close)",
+                "expected a positive price, found \"NaN\"",
+            ],
+        },
+        Case {
+            name: "infinite amount",
+            index: index("2020-01-03,11,12,13,10,100,inf,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 7 (amount)",
+                "expected a finite number, found \"inf\"",
+            ],
+        },
+        Case {
+            name: "duplicate date",
+            index: index("2020-01-02,11,12,13,10,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &["index.csv:3", "duplicate date 2020-01-02 (also on line 2)"],
+        },
+        Case {
+            name: "unsorted dates",
+            index: index("2020-01-01,11,12,13,10,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3",
+                "date 2020-01-01 comes after 2020-01-02",
+                "increasing order",
+            ],
+        },
+        Case {
+            name: "high below low",
+            index: index("2020-01-03,11,12,9,13,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &["index.csv:3", "high 9 is below max(open 11, close 12)"],
+        },
+        Case {
+            name: "negative price",
+            index: index("2020-01-03,-11,12,13,10,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 2 (open)",
+                "expected a positive price, found -11",
+            ],
+        },
+        Case {
+            name: "negative amount",
+            index: index("2020-01-03,11,12,13,10,100,-5,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 7 (amount)",
+                "expected zero or more, found -5",
+            ],
+        },
+        Case {
+            name: "bad date",
+            index: index("2020/01/03,11,12,13,10,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 1 (date)",
+                "expected a date YYYY-MM-DD, found \"2020/01/03\"",
+            ],
+        },
+        Case {
+            name: "missing column",
+            index: b"date,open,close,high,low,volume,turn\n2020-01-02,10,11,12,9,100,0.01\n"
+                .to_vec(),
+            manifest: MANIFEST,
+            expected: &["index.csv:1", "missing column \"amount\""],
+        },
+        Case {
+            name: "UTF-16 file",
+            index: {
+                let mut bytes = vec![0xFF, 0xFE];
+                for unit in format!("{HEADER}{GOOD_ROW}").encode_utf16() {
+                    bytes.extend_from_slice(&unit.to_le_bytes());
+                }
+                bytes
+            },
+            manifest: MANIFEST,
+            expected: &["index.csv", "UTF-16", "expected UTF-8"],
+        },
+        Case {
+            name: "GBK bytes",
+            // "日期" in GBK is C8 D5 C6 DA: not UTF-8.
+            index: [
+                b"\xC8\xD5\xC6\xDA,open,close,high,low,volume,amount,turn,pctChg\n".as_slice(),
+                GOOD_ROW.as_bytes(),
+            ]
+            .concat(),
+            manifest: MANIFEST,
+            expected: &["index.csv:1: column 1", "not valid UTF-8", "expected UTF-8"],
+        },
+        Case {
+            name: "empty file",
+            index: Vec::new(),
+            manifest: MANIFEST,
+            expected: &["index.csv", "file is empty"],
+        },
+        Case {
+            name: "header only",
+            index: HEADER.as_bytes().to_vec(),
+            manifest: MANIFEST,
+            expected: &["index.csv:1", "no data rows"],
+        },
+        Case {
+            name: "unknown manifest key",
+            index: index(""),
+            manifest: "name = \"bad\"\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\nfromat = \"x\"\n",
+            expected: &["m.toml", "line 5", "unknown field `fromat`"],
+        },
+        Case {
+            name: "unknown format",
+            index: index(""),
+            manifest: "name = \"bad\"\n[index]\nfile = \"raw/index.csv\"\nformat = \"yahoo\"\n",
+            expected: &["m.toml", "line 4", "unknown variant `yahoo`"],
+        },
+        Case {
+            name: "missing margin file",
+            index: index(""),
+            manifest: "name = \"bad\"\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n[margin]\nsources = [{ file = \"raw/nope.csv\", format = \"akshare_margin\" }]\n",
+            expected: &["raw/nope.csv", "cannot read file"],
+        },
+        Case {
+            name: "index format used for margin",
+            index: index(""),
+            manifest: "name = \"bad\"\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n[margin]\nsources = [{ file = \"raw/index.csv\", format = \"baostock\" }]\n",
+            expected: &[
+                "index.csv",
+                "format baostock has no financing_balance column",
+            ],
+        },
+    ]
+}
+
+fn check(dir: &Path, case: &Case) {
+    std::fs::create_dir_all(dir.join("raw")).unwrap();
+    std::fs::write(dir.join("raw/index.csv"), &case.index).unwrap();
+    let manifest = dir.join("m.toml");
+    std::fs::write(&manifest, case.manifest).unwrap();
+    let output = cyclebt(&[
+        "data",
+        "check",
+        "--data",
+        dir.to_str().unwrap(),
+        "--dataset",
+        manifest.to_str().unwrap(),
+    ]);
+    let message = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}: exit code; stderr: {message}",
+        case.name
+    );
+    assert!(
+        !message.contains("panicked"),
+        "{}: panicked: {message}",
+        case.name
+    );
+    for needle in case.expected {
+        assert!(
+            message.contains(needle),
+            "{}: expected {needle:?} in: {message}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn every_malformed_input_is_a_clear_error_with_exit_code_2() {
+    let cases = catalogue();
+    assert!(cases.len() >= 12);
+    for case in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        check(dir.path(), case);
+    }
+}
+
+#[test]
+fn unknown_strategy_keys_and_bad_rules_are_errors_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "name = \"s\"\nwindos = [\"bull3\"]\n",
+            &["s.toml:2:1", "unknown field `windos`"],
+        ),
+        (
+            "name = \"s\"\n[[signal]]\nid = \"t\"\nbuiltin = \"sma_cross\"\nparams = { fast = 5, slwo = 9 }\n",
+            &["s.toml:5:10", "signal \"t\"", "unknown field `slwo`"],
+        ),
+        (
+            "name = \"s\"\n[[signal]]\nid = \"t\"\nbuiltin = \"rsi\"\n",
+            &["s.toml:2:1", "unknown built-in signal \"rsi\""],
+        ),
+        (
+            "name = \"s\"\n[[entry]]\nsignal = \"nope\"\nabove = 0\n",
+            &["s.toml:2:1", "no signal with id \"nope\""],
+        ),
+        (
+            "name = \"s\"\n[[sizing]]\nname = \"x\"\nrule = \"fixed_fraction\"\nfraction = 1.5\n",
+            &["s.toml:2:1", "needs `fraction` in (0, 1]"],
+        ),
+    ];
+    for (text, expected) in cases {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).unwrap();
+        let output = cyclebt(&[
+            "compare",
+            path.to_str().unwrap(),
+            "--data",
+            dir.path().to_str().unwrap(),
+        ]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}: {message}");
+        for needle in expected {
+            assert!(
+                message.contains(needle),
+                "expected {needle:?} in: {message}"
+            );
+        }
+    }
+}

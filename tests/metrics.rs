@@ -1,0 +1,87 @@
+//! Each metric on a small series worked out by hand. The curve 100, 110, 99, 99, 118.8 has
+//! returns r = 0.1, -0.1, 0, 0.2. By hand:
+//! - total return 118.8/100 - 1 = 0.188
+//! - mean 0.05; squared deviations 0.0025 + 0.0225 + 0.0025 + 0.0225 = 0.05; sample variance
+//!   0.05/3; std 0.1290994
+//! - annual volatility 0.1290994 x sqrt(252) = 2.0493902
+//! - Sharpe 0.05/0.1290994 x sqrt(252) = 6.1481705
+//! - downside: min(r, 0)^2 = 0, 0.01, 0, 0, mean 0.0025 over all four, root 0.05, x sqrt(252)
+//!   = 0.7937254; Sortino 0.05 x 252 / 0.7937254 = 15.8745079
+//! - max drawdown 99/110 - 1 = -0.1; two days below the 110 high
+//! - with 4 periods a year the four returns are one year: CAGR 0.188, Calmar 0.188/0.1 = 1.88
+//!
+//! The same figures come out of empyrical 0.5 (`cum_returns_final`, `annual_volatility`,
+//! `sharpe_ratio`, `sortino_ratio`, `max_drawdown`, `annual_return(annualization=4)`,
+//! `calmar_ratio(annualization=4)`); with risk_free=0.001 per period its Sharpe is 6.0252071.
+
+use cyclebt_metrics::*;
+
+const CURVE: [f64; 5] = [100.0, 110.0, 99.0, 99.0, 118.8];
+
+fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 1e-6,
+        "got {actual}, expected {expected}"
+    );
+}
+
+fn returns() -> Vec<f64> {
+    simple_returns(&CURVE)
+}
+
+#[test]
+fn total_return_compounds() {
+    close(total_return(&returns()), 0.188);
+}
+
+#[test]
+fn cagr_counts_years_by_number_of_returns() {
+    close(cagr(&returns(), 4.0), 0.188);
+    // Two years of returns at 2 periods a year: sqrt(1.188) - 1.
+    close(cagr(&returns(), 2.0), 1.188f64.sqrt() - 1.0);
+    assert!(cagr(&[], 252.0).is_nan());
+}
+
+#[test]
+fn volatility_is_the_sample_std_annualised() {
+    close(annual_volatility(&returns(), 252.0), 2.0493902);
+    assert!(annual_volatility(&[0.1], 252.0).is_nan());
+}
+
+#[test]
+fn sharpe_uses_the_sample_std_and_a_per_period_risk_free_rate() {
+    close(sharpe_ratio(&returns(), 0.0, 252.0), 6.1481705);
+    close(sharpe_ratio(&returns(), 0.001, 252.0), 6.0252071);
+    // An annual 2.52% is about 0.0000988 a day at 252 periods: (1.0252)^(1/252) - 1.
+    close(
+        per_period_rate(0.0252, 252.0),
+        1.0252f64.powf(1.0 / 252.0) - 1.0,
+    );
+}
+
+#[test]
+fn sortino_divides_by_the_downside_deviation_over_all_returns() {
+    close(downside_risk(&returns(), 0.0, 252.0), 0.7937254);
+    close(sortino_ratio(&returns(), 0.0, 252.0), 15.8745079);
+    assert_eq!(sortino_ratio(&[0.1, 0.2], 0.0, 252.0), f64::INFINITY);
+}
+
+#[test]
+fn max_drawdown_is_negative_and_counts_a_first_day_loss() {
+    close(max_drawdown(&CURVE), -0.1);
+    close(max_drawdown(&[100.0, 80.0, 120.0]), -0.2);
+    assert_eq!(max_drawdown(&[100.0, 101.0]), 0.0);
+}
+
+#[test]
+fn longest_drawdown_counts_trading_days_below_a_high() {
+    assert_eq!(longest_drawdown_days(&CURVE), 2);
+    // Still under water at the end: counted.
+    assert_eq!(longest_drawdown_days(&[100.0, 90.0, 91.0, 92.0]), 3);
+}
+
+#[test]
+fn calmar_is_cagr_over_the_drawdown() {
+    close(calmar_ratio(&returns(), &CURVE, 4.0), 1.88);
+    assert!(calmar_ratio(&[0.1], &[100.0, 110.0], 252.0).is_nan());
+}

@@ -1,0 +1,315 @@
+//! The real exports in ../shared/datasets: every quirk listed in its README pinned, and the
+//! headline bull3 result. Each test skips, saying so, where the folder is absent.
+
+use std::path::Path;
+
+use cyclebt_data::{Dataset, Field, Manifest, MarketData};
+use cyclebt_engine::*;
+
+use crate::util::{date, real_data, shipped_manifest, shipped_stamp_duty};
+
+fn load(root: &Path, manifest: &str) -> Dataset {
+    let manifest = Manifest::parse(Path::new("test.toml"), manifest).unwrap();
+    cyclebt_data::load(&manifest, root).unwrap()
+}
+
+fn row(market: &MarketData, day: &str) -> usize {
+    market
+        .dates
+        .binary_search(&date(day))
+        .unwrap_or_else(|_| panic!("{day} is a trading day"))
+}
+
+fn messages(dataset: &Dataset) -> Vec<String> {
+    dataset.findings.iter().map(|f| f.to_string()).collect()
+}
+
+fn has_finding(dataset: &Dataset, needles: &[&str]) -> bool {
+    messages(dataset)
+        .iter()
+        .any(|m| needles.iter().all(|n| m.contains(n)))
+}
+
+#[test]
+fn bull3_buy_and_hold_returns_about_158_percent() {
+    let Some(root) = real_data("bull3_buy_and_hold_returns_about_158_percent") else {
+        return;
+    };
+    let market = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    let window = cyclebt_data::parse_windows(
+        Path::new("cycles.toml"),
+        &std::fs::read_to_string(crate::util::project_datasets().join("cycles.toml")).unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .find(|w| w.id == "bull3")
+    .unwrap();
+    let span = window.span(&market).unwrap();
+    assert_eq!(market.dates[span.first], date("2014-04-28"));
+    assert_eq!(market.dates[span.last], date("2015-06-12"));
+    // Close to close: 5166.350 / 2003.487 - 1 = 1.5787.
+    let close = market.column(Field::Close);
+    let close_to_close = close[span.last] / close[span.first] - 1.0;
+    assert!(
+        (close_to_close - 1.5787).abs() < 1e-4,
+        "close to close {close_to_close}"
+    );
+    let setup = Setup {
+        capital: DEFAULT_CAPITAL,
+        costs: CostsConfig::default().model(&shipped_stamp_duty()),
+        execution: Execution::default(),
+    };
+    let mut strategy = Strategy::buy_and_hold(setup);
+    let result = run(
+        &market,
+        span,
+        &mut strategy.signals,
+        &strategy.rules,
+        &Sizing::full(),
+        &strategy.setup,
+    )
+    .unwrap();
+    let total =
+        result.equity[result.equity.len() - 1] / result.equity[0] - rust_decimal::Decimal::ONE;
+    let total: f64 = total.try_into().unwrap();
+    // Bought at the 2014-04-29 open (2001.896, just below the 04-28 close) less 2.5 bps
+    // commission: within a tenth of a percent of close to close.
+    assert!(
+        (total - close_to_close).abs() < 0.002,
+        "buy-and-hold {total}"
+    );
+}
+
+#[test]
+fn baostock_columns_are_read_by_name_not_position() {
+    let Some(root) = real_data("baostock_columns_are_read_by_name_not_position") else {
+        return;
+    };
+    let market = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    // date,open,close,high,low: 2007-10-16 closed at 6092.057 with the all-time high 6124.044.
+    let t = row(&market, "2007-10-16");
+    assert_eq!(market.column(Field::Open)[t], 6056.946);
+    assert_eq!(market.column(Field::Close)[t], 6092.057);
+    assert_eq!(market.column(Field::High)[t], 6124.044);
+    assert_eq!(market.column(Field::Low)[t], 6040.713);
+    assert_eq!(market.close_exact[t].to_string(), "6092.0570");
+    // 2024-10-08, the record turnover day: 1.5105e12 yuan.
+    let amount = market.column(Field::Amount)[row(&market, "2024-10-08")];
+    assert!((amount / 1.5105e12 - 1.0).abs() < 1e-3, "amount {amount}");
+}
+
+#[test]
+fn baostock_turn_is_a_fraction_before_2018_12_26_and_a_percent_after() {
+    let Some(root) = real_data("baostock_turn_units") else {
+        return;
+    };
+    let dataset = cyclebt_data::load(&shipped_manifest(), &root).unwrap();
+    let market = &dataset.market;
+    let turn = market.column(Field::Turnover);
+    let before = turn[row(market, "2018-12-25")];
+    let after = turn[row(market, "2018-12-26")];
+    // Both about half a percent once normalised; raw they differ a hundredfold.
+    assert!(
+        before > 0.002 && before < 0.01,
+        "2018-12-25 turnover {before}"
+    );
+    assert!(after > 0.002 && after < 0.01, "2018-12-26 turnover {after}");
+    // Zero on 11 days from 2020 on: missing, not zero.
+    for day in ["2020-01-07", "2022-07-25", "2025-03-10"] {
+        assert!(turn[row(market, day)].is_nan(), "turnover on {day}");
+    }
+    assert!(has_finding(
+        &dataset,
+        &["sh000001.csv", "turn is 0 on 153 rows"]
+    ));
+}
+
+#[test]
+fn inconsistent_early_bars_are_rejected_or_dropped_by_name() {
+    let Some(root) = real_data("inconsistent_early_bars") else {
+        return;
+    };
+    let strict = Manifest::parse(
+        Path::new("strict.toml"),
+        "name = \"strict\"\n[index]\nfile = \"raw/baostock/sh000001.csv\"\nformat = \"baostock\"\n",
+    )
+    .unwrap();
+    let error = cyclebt_data::load(&strict, &root).unwrap_err().to_string();
+    assert!(
+        error.contains("sh000001.csv:99: inconsistent bar: low 109.3100"),
+        "{error}"
+    );
+    let dataset = cyclebt_data::load(&shipped_manifest(), &root).unwrap();
+    let dropped = messages(&dataset)
+        .iter()
+        .filter(|m| m.contains("row dropped"))
+        .count();
+    assert_eq!(dropped, 18);
+    assert_eq!(dataset.market.len(), 8694 - 18);
+}
+
+#[test]
+fn margin_series_is_spliced_lagged_and_in_yuan() {
+    let Some(root) = real_data("margin_series_is_spliced_lagged_and_in_yuan") else {
+        return;
+    };
+    let dataset = cyclebt_data::load(&shipped_manifest(), &root).unwrap();
+    let market = &dataset.market;
+    let balance = market.column(Field::FinancingBalance);
+    // No margin trading before 2010-03-31, and its first figure is visible a day later.
+    assert!(balance[row(market, "2010-03-31")].is_nan());
+    // SH 5,824,813 + SZ 670,796 yuan on 2010-03-31, published for 2010-04-01.
+    assert_eq!(balance[row(market, "2010-04-01")], 5_824_813.0 + 670_796.0);
+    // Eastmoney 22664.3 亿元 on 2015-06-18 (the peak), visible on 2015-06-19.
+    let peak = balance[row(market, "2015-06-19")];
+    assert!((peak / 2.26643e12 - 1.0).abs() < 1e-5, "balance {peak}");
+    assert!(has_finding(
+        &dataset,
+        &["margin_total.csv", "spliced from 2012-09-27"]
+    ));
+    assert!(has_finding(
+        &dataset,
+        &[
+            "margin_total.csv",
+            "14 outside the index's span",
+            "2026-08-03"
+        ]
+    ));
+}
+
+#[test]
+fn exchange_margin_files_keep_their_gaps_and_peak() {
+    let Some(root) = real_data("exchange_margin_files") else {
+        return;
+    };
+    let dataset = load(
+        &root,
+        r#"
+        name = "exchanges"
+        [index]
+        file = "raw/baostock/sh000001.csv"
+        format = "baostock"
+        bad_bars = "drop"
+        [margin]
+        lag_days = 0
+        sources = [
+          { file = "raw/akshare/macro_china_market_margin_sh.csv", format = "akshare_margin" },
+          { file = "raw/akshare/macro_china_market_margin_sz.csv", format = "akshare_margin" },
+        ]
+        "#,
+    );
+    // UTF-8 BOM and Chinese headers read; Shenzhen written as floats; its share counts are
+    // empty from 2020-08-20 and not needed.
+    assert!(has_finding(
+        &dataset,
+        &["margin_sh.csv", "4 index trading days", "2010-11-22"]
+    ));
+    assert!(has_finding(
+        &dataset,
+        &["margin_sz.csv", "41 index trading days", "2010-04-01"]
+    ));
+    let market = &dataset.market;
+    let total = market.column(Field::MarginTotal);
+    // SH+SZ 融资融券余额 peaked at 2.2730 trillion on 2015-06-18.
+    let (peak_day, peak) =
+        total
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_nan())
+            .fold(
+                (0, 0.0),
+                |best, (t, v)| if *v > best.1 { (t, *v) } else { best },
+            );
+    assert_eq!(market.dates[peak_day], date("2015-06-18"));
+    assert!((peak / 2.2730e12 - 1.0).abs() < 1e-4, "peak {peak}");
+    // A day missing in Shenzhen is missing in the sum, not half of it.
+    assert!(total[row(market, "2010-04-01")].is_nan());
+    let t = row(market, "2020-08-20");
+    assert!(!total[t].is_nan());
+}
+
+#[test]
+fn monthly_pe_is_joined_as_of_and_expires() {
+    let Some(root) = real_data("monthly_pe_is_joined_as_of") else {
+        return;
+    };
+    let market = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    let pe = market.column(Field::Pe);
+    // 2005-04 is 22.28 and 2005-05 is 15.66: mid-May still shows April's month-end figure.
+    assert_eq!(pe[row(&market, "2005-05-16")], 22.28);
+    // 2024-05 appears twice (05-30 and 05-31): the later one wins from 05-31 on.
+    assert!(!pe[row(&market, "2024-05-31")].is_nan());
+    // The file ends 2026-02-13; 45 days later the value is too old to use.
+    assert!(!pe[row(&market, "2026-03-27")].is_nan());
+    assert!(pe[row(&market, "2026-04-01")].is_nan());
+}
+
+#[test]
+fn legulegu_stale_tail_is_dropped() {
+    let Some(root) = real_data("legulegu_stale_tail_is_dropped") else {
+        return;
+    };
+    let dataset = load(
+        &root,
+        r#"
+        name = "hs300"
+        [index]
+        file = "raw/baostock/sh000300.csv"
+        format = "baostock"
+        [pe]
+        sources = [{ file = "raw/legulegu/hs300_pe.csv", format = "legulegu_pe", column = "滚动市盈率" }]
+        "#,
+    );
+    assert!(has_finding(
+        &dataset,
+        &[
+            "hs300_pe.csv",
+            "the last 4 rows",
+            "2026-07-01 to 2026-07-24",
+            "stale tail"
+        ]
+    ));
+    let market = &dataset.market;
+    let pe = market.column(Field::Pe);
+    // 2007-10-16 TTM 50.77; 2015-06-08 TTM 18.49.
+    assert_eq!(pe[row(market, "2007-10-16")], 50.77);
+    assert_eq!(pe[row(market, "2015-06-08")], 18.49);
+    assert!(pe[row(market, "2026-07-23")].is_nan());
+    assert!(!pe[row(market, "2026-05-28")].is_nan());
+}
+
+#[test]
+fn csindex_fake_first_row_and_holiday_row_are_dropped() {
+    let Some(root) = real_data("csindex_quirks") else {
+        return;
+    };
+    let dataset = load(
+        &root,
+        r#"
+        name = "csi_all_share"
+        [index]
+        file = "raw/csindex/000985.csv"
+        format = "csindex"
+        [pe]
+        sources = [{ file = "raw/csindex/000985.csv", format = "csindex" }]
+        "#,
+    );
+    assert!(has_finding(
+        &dataset,
+        &["000985.csv:2", "2015-01-01", "fake duplicate"]
+    ));
+    assert!(has_finding(&dataset, &["000985.csv", "holiday row"]));
+    let market = &dataset.market;
+    assert_eq!(market.dates[0], date("2015-01-05"));
+    assert!(market.dates.binary_search(&date("2018-06-18")).is_err());
+    assert_eq!(market.len(), 2830 - 2);
+    // amount_yi 8198.35 亿元 on 2015-01-05.
+    assert_eq!(market.column(Field::Amount)[0], 8198.35 * 1e8);
+    assert_eq!(market.column(Field::Pe)[0], 18.21);
+}

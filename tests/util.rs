@@ -1,0 +1,116 @@
+//! Helpers shared by the integration tests: the real-data folder, synthetic markets, scripted
+//! signals and running the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use chrono::NaiveDate;
+use cyclebt_data::{Field, History, Manifest, MarketData};
+use cyclebt_engine::{Signal, SignalError, StampDutySchedule};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+
+/// The shared real-data folder (`../shared/datasets` from the project root), or None with a
+/// printed reason, so that a test can skip itself where the folder is absent.
+pub fn real_data(test: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    if dir.join("raw/baostock/sh000001.csv").exists() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED {test}: real data not found at {}", dir.display());
+        None
+    }
+}
+
+/// The project's `datasets/` folder.
+pub fn project_datasets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
+}
+
+/// The shipped Shanghai Composite manifest.
+pub fn shipped_manifest() -> Manifest {
+    Manifest::read(&project_datasets().join("sh000001.toml")).expect("shipped manifest parses")
+}
+
+/// The shipped stamp-duty schedule.
+pub fn shipped_stamp_duty() -> StampDutySchedule {
+    let text = std::fs::read_to_string(project_datasets().join("stamp_duty.toml")).unwrap();
+    StampDutySchedule::parse(&text).expect("shipped schedule parses")
+}
+
+pub fn date(text: &str) -> NaiveDate {
+    text.parse().expect("test date")
+}
+
+/// A market of consecutive weekdays from 2020-01-01 with the given opens and closes (high and
+/// low spanning them), and optional extra columns.
+pub fn synthetic_market(
+    opens: &[&str],
+    closes: &[&str],
+    extra: &[(Field, Vec<f64>)],
+) -> MarketData {
+    assert_eq!(opens.len(), closes.len());
+    let n = closes.len();
+    let mut dates = Vec::with_capacity(n);
+    let mut day = date("2020-01-01");
+    while dates.len() < n {
+        if chrono::Datelike::weekday(&day).number_from_monday() <= 5 {
+            dates.push(day);
+        }
+        day = day.succ_opt().unwrap();
+    }
+    let open: Vec<Decimal> = opens.iter().map(|s| s.parse().unwrap()).collect();
+    let close: Vec<Decimal> = closes.iter().map(|s| s.parse().unwrap()).collect();
+    let to_f64 = |v: &Decimal| -> f64 { v.to_string().parse().unwrap() };
+    let mut columns = vec![vec![f64::NAN; n]; Field::COUNT];
+    columns[Field::Open as usize] = open.iter().map(to_f64).collect();
+    columns[Field::Close as usize] = close.iter().map(to_f64).collect();
+    columns[Field::High as usize] = (0..n).map(|i| to_f64(&open[i].max(close[i]))).collect();
+    columns[Field::Low as usize] = (0..n).map(|i| to_f64(&open[i].min(close[i]))).collect();
+    for (field, values) in extra {
+        columns[*field as usize] = values.clone();
+    }
+    MarketData::from_columns("synthetic".into(), dates, columns, open, close, Vec::new())
+}
+
+/// A market of `n` days whose close follows a deterministic zig-zag trend, for runs that need
+/// many trades.
+pub fn wavy_market(n: usize) -> MarketData {
+    let level = |i: usize| 1000.0 + 300.0 * ((i as f64) / 9.0).sin() + i as f64 * 0.5;
+    let text = |v: f64| Decimal::from_f64(v).unwrap().round_dp(2).to_string();
+    let opens: Vec<String> = (0..n).map(|i| text(level(i) - 1.5)).collect();
+    let closes: Vec<String> = (0..n).map(|i| text(level(i))).collect();
+    let opens: Vec<&str> = opens.iter().map(String::as_str).collect();
+    let closes: Vec<&str> = closes.iter().map(String::as_str).collect();
+    synthetic_market(&opens, &closes, &[])
+}
+
+/// A signal that answers from a script, indexed by decision day.
+pub struct Scripted(pub Vec<f64>);
+
+impl Signal for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+
+    fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError> {
+        Ok(self.0[history.today()])
+    }
+}
+
+/// Runs the `cyclebt` binary.
+pub fn cyclebt(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cyclebt"))
+        .args(args)
+        .env_remove("CYCLEBT_DATA")
+        .output()
+        .expect("cyclebt runs")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
