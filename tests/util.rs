@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the real-data folder, synthetic markets, scripted
 //! signals and running the binary.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -17,7 +18,13 @@ pub fn real_data(test: &str) -> Option<PathBuf> {
     if dir.join("raw/baostock/sh000001.csv").exists() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED {test}: real data not found at {}", dir.display());
+        // Straight to the process's stderr, past libtest's capture, so the skip shows in the
+        // test log even though the test passes.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: real data not found at {}",
+            dir.display()
+        );
         None
     }
 }
