@@ -30,19 +30,6 @@ fn setup(slippage_bps: Decimal, fill: FillTiming) -> Setup {
     }
 }
 
-fn in_above_zero_out_below_zero() -> Rules {
-    Rules {
-        entry: vec![Condition {
-            signal: 0,
-            threshold: Threshold::Above(0.0),
-        }],
-        exit: vec![Condition {
-            signal: 0,
-            threshold: Threshold::Below(0.0),
-        }],
-    }
-}
-
 /// Four days; the signal says in on day 0 and out on day 2.
 fn four_day_run(setup: &Setup) -> RunResult {
     let market = synthetic_market(
@@ -55,7 +42,7 @@ fn four_day_run(setup: &Setup) -> RunResult {
         &market,
         WindowSpan { first: 0, last: 3 },
         &mut signals,
-        &in_above_zero_out_below_zero(),
+        &Rules::follow_sign(0),
         &Sizing::full(),
         setup,
     )
@@ -139,7 +126,7 @@ fn cash_plus_holdings_is_equity_every_day() {
         &market,
         span,
         &mut signals,
-        &in_above_zero_out_below_zero(),
+        &Rules::follow_sign(0),
         &sizing,
         &setup,
     )

@@ -237,6 +237,39 @@ fn holiday_finding(row: &Row<'_>) -> Finding {
     }
 }
 
+/// The columns every bar format yields, in this order (open through turnover, as in
+/// [`Field::ALL`]); a format may append more.
+fn bar_fields() -> Vec<Field> {
+    Field::ALL[..=Field::Turnover as usize].to_vec()
+}
+
+/// The row loop shared by the bar formats: date, holiday rows, the bar's own checks. `rest`
+/// reads the format's columns after OHLC (volume, amount, turnover, then any it appends).
+fn read_bar_rows(
+    file: &CsvFile,
+    bars: &BarColumns,
+    bad_bars: BadBars,
+    findings: &mut Vec<Finding>,
+    table: &mut Table,
+    mut rest: impl FnMut(&Row<'_>, NaiveDate) -> Result<Vec<f64>, DataError>,
+) -> Result<(), DataError> {
+    for row in file.rows() {
+        let date = row.date(bars.date)?;
+        if bars.is_holiday(&row) {
+            findings.push(holiday_finding(&row));
+            continue;
+        }
+        let Some((exact, ohlc)) = bars.read(&row, bad_bars, findings)? else {
+            continue;
+        };
+        let mut values = ohlc.to_vec();
+        values.extend(rest(&row, date)?);
+        table.push(&row, date, values);
+        table.exact.push(exact);
+    }
+    Ok(())
+}
+
 fn read_baostock(
     file: &CsvFile,
     bad_bars: BadBars,
@@ -250,26 +283,10 @@ fn read_baostock(
         format!(
             "baostock; amount in yuan; turn read as a fraction before {BAOSTOCK_TURN_PERCENT_FROM} and as a percent from then on; turn 0 read as missing"
         ),
-        vec![
-            Field::Open,
-            Field::High,
-            Field::Low,
-            Field::Close,
-            Field::Volume,
-            Field::Amount,
-            Field::Turnover,
-        ],
+        bar_fields(),
     );
     let mut zero_turn = Vec::new();
-    for row in file.rows() {
-        let date = row.date(bars.date)?;
-        if bars.is_holiday(&row) {
-            findings.push(holiday_finding(&row));
-            continue;
-        }
-        let Some((exact, [o, h, l, c])) = bars.read(&row, bad_bars, findings)? else {
-            continue;
-        };
+    read_bar_rows(file, &bars, bad_bars, findings, &mut table, |row, date| {
         let raw_turn = row.non_negative(turn)?;
         let turnover = if raw_turn == 0.0 {
             zero_turn.push(row.line());
@@ -279,18 +296,12 @@ fn read_baostock(
         } else {
             raw_turn
         };
-        let values = vec![
-            o,
-            h,
-            l,
-            c,
+        Ok(vec![
             row.non_negative(volume)?,
             row.non_negative(bars.amount)?,
             turnover,
-        ];
-        table.push(&row, date, values);
-        table.exact.push(exact);
-    }
+        ])
+    })?;
     if !zero_turn.is_empty() {
         findings.push(Finding {
             location: Location::file(file.path()),
@@ -311,43 +322,17 @@ fn read_csindex(
 ) -> Result<Table, DataError> {
     let bars = BarColumns::find(file, "amount_yi")?;
     let pe = file.column("pe")?;
+    let mut fields = bar_fields();
+    fields.push(Field::Pe);
     let mut table = Table::new(
         file.path(),
         "csindex; amount_yi in 亿元, multiplied by 1e8 to yuan; no volume or turnover".into(),
-        vec![
-            Field::Open,
-            Field::High,
-            Field::Low,
-            Field::Close,
-            Field::Volume,
-            Field::Amount,
-            Field::Turnover,
-            Field::Pe,
-        ],
+        fields,
     );
-    for row in file.rows() {
-        let date = row.date(bars.date)?;
-        if bars.is_holiday(&row) {
-            findings.push(holiday_finding(&row));
-            continue;
-        }
-        let Some((exact, [o, h, l, c])) = bars.read(&row, bad_bars, findings)? else {
-            continue;
-        };
+    read_bar_rows(file, &bars, bad_bars, findings, &mut table, |row, _| {
         let amount = row.non_negative(bars.amount)? * YI;
-        let values = vec![
-            o,
-            h,
-            l,
-            c,
-            f64::NAN,
-            amount,
-            f64::NAN,
-            row.optional_number(pe)?,
-        ];
-        table.push(&row, date, values);
-        table.exact.push(exact);
-    }
+        Ok(vec![f64::NAN, amount, f64::NAN, row.optional_number(pe)?])
+    })?;
     Ok(table)
 }
 

@@ -136,31 +136,18 @@ fn join_series(
     data_root: &Path,
     findings: &mut Vec<Finding>,
 ) -> Result<Joined, DataError> {
-    let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
-    let mut sources = Vec::new();
-    let mut columns = sum_sources(
-        name,
-        &spec.sources,
-        spec.join,
-        max_age,
+    let joiner = SourceJoin {
+        series: name,
+        join: spec.join,
+        max_age_days: spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS),
         fields,
         calendar,
         data_root,
-        findings,
-        &mut sources,
-    )?;
+    };
+    let mut sources = Vec::new();
+    let mut columns = joiner.sum(&spec.sources, findings, &mut sources)?;
     if let Some(splice) = &spec.splice {
-        let after = sum_sources(
-            name,
-            &splice.sources,
-            spec.join,
-            max_age,
-            fields,
-            calendar,
-            data_root,
-            findings,
-            &mut sources,
-        )?;
+        let after = joiner.sum(&splice.sources, findings, &mut sources)?;
         let from = calendar.partition_point(|d| *d < splice.from);
         if let Some(t) =
             (from..calendar.len()).find(|&t| !columns[0][t].is_nan() && !after[0][t].is_nan())
@@ -203,45 +190,52 @@ fn join_series(
     })
 }
 
-/// Reads `sources`, aligns each to the calendar and sums them day by day (NaN if any is
-/// missing that day).
-#[allow(clippy::too_many_arguments)]
-fn sum_sources(
-    name: &str,
-    sources: &[Source],
+/// How the files of one series are aligned to the calendar.
+struct SourceJoin<'a> {
+    series: &'a str,
     join: Join,
     max_age_days: i64,
-    fields: &[Field],
-    calendar: &[NaiveDate],
-    data_root: &Path,
-    findings: &mut Vec<Finding>,
-    described: &mut Vec<String>,
-) -> Result<Vec<Vec<f64>>, DataError> {
-    let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
-    for source in sources {
-        let table = read_source(source, data_root, findings)?;
-        described.push(describe(&table));
-        let rows = match join {
-            Join::Exact => align_exact(&table, calendar, findings),
-            Join::Asof => align_asof(&table, calendar, max_age_days),
-        };
-        for (field, total) in fields.iter().zip(sum.iter_mut()) {
-            let values = table.field(*field).ok_or_else(|| {
-                DataError::invalid(
-                    Location::file(&table.path),
-                    format!(
-                        "format {} has no {} column; the {name} series needs one",
-                        source.format.name(),
-                        field.name()
-                    ),
-                )
-            })?;
-            for (t, row) in rows.iter().enumerate() {
-                total[t] += row.map_or(f64::NAN, |r| values[r]);
+    fields: &'a [Field],
+    calendar: &'a [NaiveDate],
+    data_root: &'a Path,
+}
+
+impl SourceJoin<'_> {
+    /// Reads `sources`, aligns each to the calendar and sums them day by day (NaN if any is
+    /// missing that day). Appends a description of each file to `described`.
+    fn sum(
+        &self,
+        sources: &[Source],
+        findings: &mut Vec<Finding>,
+        described: &mut Vec<String>,
+    ) -> Result<Vec<Vec<f64>>, DataError> {
+        let (fields, calendar, name) = (self.fields, self.calendar, self.series);
+        let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
+        for source in sources {
+            let table = read_source(source, self.data_root, findings)?;
+            described.push(describe(&table));
+            let rows = match self.join {
+                Join::Exact => align_exact(&table, calendar, findings),
+                Join::Asof => align_asof(&table, calendar, self.max_age_days),
+            };
+            for (field, total) in fields.iter().zip(sum.iter_mut()) {
+                let values = table.field(*field).ok_or_else(|| {
+                    DataError::invalid(
+                        Location::file(&table.path),
+                        format!(
+                            "format {} has no {} column; the {name} series needs one",
+                            source.format.name(),
+                            field.name()
+                        ),
+                    )
+                })?;
+                for (t, row) in rows.iter().enumerate() {
+                    total[t] += row.map_or(f64::NAN, |r| values[r]);
+                }
             }
         }
+        Ok(sum)
     }
-    Ok(sum)
 }
 
 /// For each calendar day, the table row dated that day. Rows on other days are reported.

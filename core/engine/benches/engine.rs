@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Manifest, MarketData, WindowSpan};
 use cyclebt_engine::{
-    Condition, CostsConfig, Execution, Rules, Setup, Signal, Sizing, SmaCross, SmaCrossParams,
-    StampDutySchedule, Threshold, run,
+    CostsConfig, Execution, Rules, Setup, Signal, Sizing, SmaCross, SmaCrossParams,
+    StampDutySchedule, run,
 };
 
 fn project() -> &'static Path {
@@ -46,16 +46,7 @@ fn bench_engine(c: &mut Criterion) {
         last: market.len() - 1,
     };
     let setup = setup();
-    let trend = Rules {
-        entry: vec![Condition {
-            signal: 0,
-            threshold: Threshold::Above(0.0),
-        }],
-        exit: vec![Condition {
-            signal: 0,
-            threshold: Threshold::Below(0.0),
-        }],
-    };
+    let trend = Rules::follow_sign(0);
     let mut group = c.benchmark_group("engine_full_history");
     group.throughput(Throughput::Elements(span.days() as u64));
     group.bench_function("sma_cross_20_60", |b| {

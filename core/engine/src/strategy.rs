@@ -239,6 +239,23 @@ pub struct Rules {
     pub exit: Vec<Condition>,
 }
 
+impl Rules {
+    /// The plain trend rule on one signal: enter while it is above 0, leave when it falls
+    /// below 0.
+    pub fn follow_sign(signal: usize) -> Self {
+        Rules {
+            entry: vec![Condition {
+                signal,
+                threshold: Threshold::Above(0.0),
+            }],
+            exit: vec![Condition {
+                signal,
+                threshold: Threshold::Below(0.0),
+            }],
+        }
+    }
+}
+
 /// A named sizing rule: the exposure taken when in the market.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sizing {
