@@ -42,7 +42,7 @@ fn four_day_run(setup: &Setup) -> RunResult {
         &market,
         WindowSpan { first: 0, last: 3 },
         &mut signals,
-        &Rules::follow_sign(0),
+        &Rules::follow_sign(0).into(),
         &Sizing::full(),
         setup,
     )
@@ -126,7 +126,7 @@ fn cash_plus_holdings_is_equity_every_day() {
         &market,
         span,
         &mut signals,
-        &Rules::follow_sign(0),
+        &Rules::follow_sign(0).into(),
         &sizing,
         &setup,
     )

@@ -55,7 +55,7 @@ fn a_run_cut_at_day_t_matches_the_full_run_up_to_t() {
         costs: CostModel::free(),
         execution: Execution::default(),
     };
-    let rules = Rules::follow_sign(0);
+    let rules = Plan::from(Rules::follow_sign(0));
     let full_span = WindowSpan {
         first: 100,
         last: 899,

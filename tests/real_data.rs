@@ -66,7 +66,7 @@ fn bull3_buy_and_hold_returns_about_158_percent() {
         &market,
         span,
         &mut strategy.signals,
-        &strategy.rules,
+        &strategy.plan,
         &Sizing::full(),
         &strategy.setup,
     )

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
 use cyclebt_engine::{CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, Strategy, run};
+use cyclebt_host::PluginFactory;
 use cyclebt_report::{
     Conventions, Summary, equity_file_name, summarize, write_equity_csv, write_summary_csv,
     write_table,
@@ -30,6 +31,8 @@ pub struct CompareArgs {
     pub windows: Vec<String>,
     /// Metric conventions.
     pub conventions: Conventions,
+    /// Builds the signals strategies name (built-ins and plugins).
+    pub factory: PluginFactory,
 }
 
 /// One finished run, kept for the files.
@@ -47,7 +50,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut strategies = args
         .strategies
         .iter()
-        .map(|path| inputs::strategy(path, &stamp_duty))
+        .map(|path| inputs::strategy(path, &stamp_duty, &args.factory))
         .collect::<Result<Vec<_>>>()?;
     let default_setup = Setup {
         capital: DEFAULT_CAPITAL,
@@ -163,7 +166,7 @@ fn run_one(
         market,
         span,
         &mut strategy.signals,
-        &strategy.rules,
+        &strategy.plan,
         &strategy.sizings[sizing],
         &strategy.setup,
     )

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use cyclebt_data::{Dataset, Manifest, Window};
-use cyclebt_engine::{StampDutySchedule, Strategy};
+use cyclebt_engine::{SignalFactory, StampDutySchedule, Strategy};
 
 use crate::input_error;
 
@@ -119,10 +119,14 @@ pub fn stamp_duty() -> Result<StampDutySchedule> {
 
 /// Reads and builds a strategy file. A `dataset` ending in `.toml` is resolved against the
 /// strategy file's folder.
-pub fn strategy(path: &Path, stamp_duty: &StampDutySchedule) -> Result<Strategy> {
+pub fn strategy(
+    path: &Path,
+    stamp_duty: &StampDutySchedule,
+    factory: &dyn SignalFactory,
+) -> Result<Strategy> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| input_error(format!("{}: cannot read file: {e}", path.display())))?;
-    let mut strategy = Strategy::parse(path, &text, stamp_duty).map_err(input_error)?;
+    let mut strategy = Strategy::parse(path, &text, stamp_duty, factory).map_err(input_error)?;
     if let Some(dataset) = &strategy.dataset
         && dataset.ends_with(".toml")
     {

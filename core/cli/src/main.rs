@@ -8,11 +8,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use cyclebt_host::{PluginDirs, PluginFactory};
 use cyclebt_report::Conventions;
 
 mod check;
 mod compare;
 mod inputs;
+mod plugins;
 
 /// Backtests leverage- and crowd-driven signals over the five A-share bull cycles.
 #[derive(Parser)]
@@ -46,11 +48,32 @@ enum Command {
         /// Annual risk-free rate for Sharpe, as a fraction (0.02 = 2%).
         #[arg(long, default_value_t = 0.0)]
         risk_free: f64,
+        /// Directory searched first for plugins named by strategies (repeatable); then
+        /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
+        #[arg(long = "plugin-dir")]
+        plugin_dirs: Vec<PathBuf>,
+    },
+    /// Inspects signal and strategy plugins.
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
     },
     /// Inspects market data.
     Data {
         #[command(subcommand)]
         command: DataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginsCommand {
+    /// Lists every plugin library in the plugin directories: name, version, ABI version, path,
+    /// parameters and defaults, or why it was rejected.
+    List {
+        /// Directory searched first (repeatable); then $CYCLEBT_PLUGIN_PATH, then the folder
+        /// of this binary.
+        #[arg(long = "plugin-dir")]
+        plugin_dirs: Vec<PathBuf>,
     },
 }
 
@@ -97,6 +120,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             windows,
             periods_per_year,
             risk_free,
+            plugin_dirs,
         } => {
             if !(periods_per_year.is_finite() && periods_per_year > 0.0 && risk_free.is_finite()) {
                 return Err(input_error(
@@ -113,9 +137,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     periods_per_year,
                     risk_free_annual: risk_free,
                 },
+                factory: PluginFactory::new(PluginDirs::new(&plugin_dirs)),
             };
             compare::compare(&args, &mut out, &mut err)
         }
+        Command::Plugins {
+            command: PluginsCommand::List { plugin_dirs },
+        } => plugins::list(&PluginDirs::new(&plugin_dirs), &mut out),
         Command::Data {
             command: DataCommand::Check { data, dataset },
         } => {

@@ -1,6 +1,6 @@
 //! The joined, validated market history that the engine walks and signals read.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 /// A daily observable. Every field is a column of `f64` on the index calendar, NaN where the
@@ -108,6 +108,10 @@ pub struct MarketData {
     pub close_exact: Vec<Decimal>,
     /// How each series entered.
     pub coverage: Vec<SeriesCoverage>,
+    /// `dates` as `yyyymmdd` integers, the form plugins receive.
+    date_codes: Vec<i32>,
+    /// Per row, bit `f` set when field `f` (in [`Field::ALL`] order) is NaN.
+    missing: Vec<u32>,
 }
 
 impl MarketData {
@@ -133,6 +137,19 @@ impl MarketData {
         }
         assert_eq!(open_exact.len(), dates.len());
         assert_eq!(close_exact.len(), dates.len());
+        let date_codes = dates
+            .iter()
+            .map(|d| d.year() * 10_000 + d.month() as i32 * 100 + d.day() as i32)
+            .collect();
+        let missing = (0..dates.len())
+            .map(|t| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, column)| column[t].is_nan())
+                    .fold(0u32, |bits, (f, _)| bits | 1 << f)
+            })
+            .collect();
         MarketData {
             name,
             dates,
@@ -140,6 +157,8 @@ impl MarketData {
             open_exact,
             close_exact,
             coverage,
+            date_codes,
+            missing,
         }
     }
 
@@ -181,6 +200,8 @@ impl MarketData {
             open_exact: self.open_exact[..keep].to_vec(),
             close_exact: self.close_exact[..keep].to_vec(),
             coverage: self.coverage.clone(),
+            date_codes: self.date_codes[..keep].to_vec(),
+            missing: self.missing[..keep].to_vec(),
         }
     }
 
@@ -228,5 +249,15 @@ impl<'a> History<'a> {
     /// Visible trading days.
     pub fn dates(&self) -> &'a [NaiveDate] {
         &self.data.dates[..self.len]
+    }
+
+    /// Visible trading days as `yyyymmdd` integers.
+    pub fn date_codes(&self) -> &'a [i32] {
+        &self.data.date_codes[..self.len]
+    }
+
+    /// Per visible row, bit `f` set when field `f` (in [`Field::ALL`] order) is missing.
+    pub fn missing_flags(&self) -> &'a [u32] {
+        &self.data.missing[..self.len]
     }
 }

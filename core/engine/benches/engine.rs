@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Manifest, MarketData, WindowSpan};
 use cyclebt_engine::{
-    CostsConfig, Execution, Rules, Setup, Signal, Sizing, SmaCross, SmaCrossParams,
+    CostsConfig, Execution, Plan, Rules, Setup, Signal, Sizing, SmaCross, SmaCrossParams,
     StampDutySchedule, run,
 };
 
@@ -46,7 +46,7 @@ fn bench_engine(c: &mut Criterion) {
         last: market.len() - 1,
     };
     let setup = setup();
-    let trend = Rules::follow_sign(0);
+    let trend = Plan::from(Rules::follow_sign(0));
     let mut group = c.benchmark_group("engine_full_history");
     group.throughput(Throughput::Elements(span.days() as u64));
     group.bench_function("sma_cross_20_60", |b| {
@@ -70,7 +70,7 @@ fn bench_engine(c: &mut Criterion) {
                 black_box(&market),
                 span,
                 &mut [],
-                &Rules::default(),
+                &Plan::Rules(Rules::default()),
                 &Sizing::full(),
                 &setup,
             )

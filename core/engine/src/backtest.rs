@@ -25,7 +25,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::costs::{CostModel, Side, to_cents};
 use crate::signal::Signal;
-use crate::strategy::{FillTiming, Rules, Setup, Sizing};
+use crate::strategy::{FillTiming, Plan, Setup, Sizing};
 
 /// A run could not finish.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -40,8 +40,8 @@ pub enum EngineError {
         /// The signal's message.
         message: String,
     },
-    /// A signal returned NaN or a value outside [-1, 1].
-    #[error("signal {signal} returned {value} on {date}; expected a number in [-1, 1]")]
+    /// A signal returned NaN or a value outside its range.
+    #[error("signal {signal} returned {value} on {date}; expected a number in {range}")]
     SignalValue {
         /// Signal name.
         signal: String,
@@ -49,6 +49,8 @@ pub enum EngineError {
         date: NaiveDate,
         /// What it returned.
         value: f64,
+        /// The range it must be in.
+        range: &'static str,
     },
 }
 
@@ -245,7 +247,7 @@ pub fn run(
     market: &MarketData,
     span: WindowSpan,
     signals: &mut [Box<dyn Signal>],
-    rules: &Rules,
+    plan: &Plan,
     sizing: &Sizing,
     setup: &Setup,
 ) -> Result<RunResult, EngineError> {
@@ -289,16 +291,34 @@ pub fn run(
             break;
         }
         let history = market.history(t);
+        let date = market.dates[t];
         for (signal, value) in signals.iter_mut().zip(values.iter_mut()) {
-            *value = evaluate(signal.as_mut(), history, market.dates[t])?;
+            *value = evaluate(signal.as_mut(), history, date)?;
         }
         let in_market = holding > 0.0;
-        let wanted = if !in_market && rules.entry.iter().all(|c| c.holds(&values)) {
-            sizing.exposure
-        } else if in_market && rules.exit.iter().any(|c| c.holds(&values)) {
-            0.0
-        } else {
-            holding
+        let wanted = match plan {
+            Plan::Rules(rules) => {
+                if !in_market && rules.entry.iter().all(|c| c.holds(&values)) {
+                    sizing.exposure
+                } else if in_market && rules.exit.iter().any(|c| c.holds(&values)) {
+                    0.0
+                } else {
+                    holding
+                }
+            }
+            Plan::Exposure => {
+                let exposure = values[0];
+                if exposure < 0.0 {
+                    let signal = signals[0].describe();
+                    return Err(EngineError::SignalValue {
+                        signal,
+                        date,
+                        value: exposure,
+                        range: "[0, 1]",
+                    });
+                }
+                exposure * sizing.exposure
+            }
         };
         if wanted != holding {
             pending = Some(wanted);
@@ -317,15 +337,16 @@ fn evaluate(
     date: NaiveDate,
 ) -> Result<f64, EngineError> {
     let value = signal.evaluate(history).map_err(|e| EngineError::Signal {
-        signal: signal.name().to_string(),
+        signal: signal.describe(),
         date,
         message: e.message,
     })?;
     if !(-1.0..=1.0).contains(&value) {
         return Err(EngineError::SignalValue {
-            signal: signal.name().to_string(),
+            signal: signal.describe(),
             date,
             value,
+            range: "[-1, 1]",
         });
     }
     Ok(value)

@@ -18,6 +18,7 @@ pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
 pub use signal::{Signal, SignalError};
 pub use strategy::{
-    Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming, Rules, Setup, Sizing, Strategy,
-    StrategyError, Threshold,
+    BuiltinSignals, Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming, Plan, Rules,
+    Setup, SignalFactory, SignalRole, SignalSource, SignalSpec, Sizing, Strategy, StrategyError,
+    Threshold,
 };

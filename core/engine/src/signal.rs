@@ -15,6 +15,12 @@ pub trait Signal {
     /// What the signal is called in reports and error messages.
     fn name(&self) -> &str;
 
+    /// The name with where the signal comes from, for error messages (a plugin adds its
+    /// library's path).
+    fn describe(&self) -> String {
+        self.name().to_string()
+    }
+
     /// The value for the decision day `history.today()`.
     fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError>;
 }

@@ -148,8 +148,89 @@ fn default_capital() -> Decimal {
 #[serde(deny_unknown_fields)]
 struct SignalConfig {
     id: String,
-    builtin: String,
+    builtin: Option<String>,
+    plugin: Option<String>,
+    path: Option<PathBuf>,
     params: Option<Spanned<toml::Table>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrategyPluginConfig {
+    plugin: Option<String>,
+    path: Option<PathBuf>,
+    params: Option<Spanned<toml::Table>>,
+}
+
+/// What a strategy file asks a signal to be made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignalSource {
+    /// A signal compiled into the engine, by kind (`sma_cross`).
+    Builtin(String),
+    /// A plugin found by name in the plugin directories.
+    Plugin(String),
+    /// A plugin library at a path (already resolved against the strategy file's folder).
+    PluginPath(PathBuf),
+}
+
+/// Whether a plugin must compute a signal or a whole strategy's exposure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalRole {
+    /// A value in [-1, 1] for the rules.
+    Signal,
+    /// The target exposure in [0, 1].
+    Strategy,
+}
+
+/// A request to build one signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalSpec {
+    /// Where it comes from.
+    pub source: SignalSource,
+    /// Its `params` table.
+    pub params: toml::Table,
+    /// What it must compute.
+    pub role: SignalRole,
+}
+
+/// Builds signals for strategy files. The engine's [`BuiltinSignals`] knows the built-ins;
+/// the plugin host adds plugins.
+pub trait SignalFactory {
+    /// Builds the signal `spec` asks for, or says why not.
+    fn create(&self, spec: &SignalSpec) -> Result<Box<dyn Signal>, String>;
+}
+
+/// The built-in signals only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuiltinSignals;
+
+impl SignalFactory for BuiltinSignals {
+    fn create(&self, spec: &SignalSpec) -> Result<Box<dyn Signal>, String> {
+        match (&spec.source, spec.role) {
+            (SignalSource::Builtin(kind), SignalRole::Signal) => {
+                builtin_signal(kind, spec.params.clone())
+            }
+            (SignalSource::Builtin(kind), SignalRole::Strategy) => Err(format!(
+                "built-in signal \"{kind}\" is not a strategy plugin"
+            )),
+            _ => Err("plugins need the plugin host (cyclebt-host)".into()),
+        }
+    }
+}
+
+/// The source named by exactly one of `builtin`, `plugin` and `path`.
+fn signal_source(
+    builtin: Option<&String>,
+    plugin: Option<&String>,
+    path: Option<&PathBuf>,
+    folder: &Path,
+) -> Result<SignalSource, String> {
+    match (builtin, plugin, path) {
+        (Some(kind), None, None) => Ok(SignalSource::Builtin(kind.clone())),
+        (None, Some(name), None) => Ok(SignalSource::Plugin(name.clone())),
+        (None, None, Some(path)) => Ok(SignalSource::PluginPath(folder.join(path))),
+        _ => Err("expected exactly one of `builtin`, `plugin` or `path`".into()),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +269,7 @@ struct StrategyFile {
     capital: Decimal,
     #[serde(default)]
     signal: Vec<Spanned<SignalConfig>>,
+    strategy_plugin: Option<Spanned<StrategyPluginConfig>>,
     #[serde(default)]
     entry: Vec<Spanned<ConditionConfig>>,
     #[serde(default)]
@@ -256,6 +338,22 @@ impl Rules {
     }
 }
 
+/// How a strategy turns signal values into an exposure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Entry and exit rules over the signals; in the market, hold the sizing rule's exposure.
+    Rules(Rules),
+    /// The only signal is a strategy plugin whose value is the target exposure in [0, 1],
+    /// scaled by the sizing rule's exposure.
+    Exposure,
+}
+
+impl From<Rules> for Plan {
+    fn from(rules: Rules) -> Self {
+        Plan::Rules(rules)
+    }
+}
+
 /// A named sizing rule: the exposure taken when in the market.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sizing {
@@ -298,8 +396,8 @@ pub struct Strategy {
     pub windows: Option<Vec<String>>,
     /// Signals, evaluated every decision day.
     pub signals: Vec<Box<dyn Signal>>,
-    /// Entry and exit rules over the signals.
-    pub rules: Rules,
+    /// How signal values become an exposure.
+    pub plan: Plan,
     /// Sizing rules, one run each.
     pub sizings: Vec<Sizing>,
     /// Capital, costs, execution.
@@ -315,18 +413,20 @@ impl Strategy {
             dataset: None,
             windows: None,
             signals: Vec::new(),
-            rules: Rules::default(),
+            plan: Plan::Rules(Rules::default()),
             sizings: vec![Sizing::full()],
             setup,
         }
     }
 
-    /// Parses a strategy file. `path` is used for messages and `stamp_duty` is the schedule
-    /// charged when the file keeps stamp duty on.
+    /// Parses a strategy file. `path` is used for messages and to resolve plugin paths,
+    /// `stamp_duty` is the schedule charged when the file keeps stamp duty on, and `factory`
+    /// builds the signals it names.
     pub fn parse(
         path: &Path,
         text: &str,
         stamp_duty: &StampDutySchedule,
+        factory: &dyn SignalFactory,
     ) -> Result<Self, StrategyError> {
         let error = |span: Option<std::ops::Range<usize>>, message: String| StrategyError {
             path: path.to_path_buf(),
@@ -335,6 +435,27 @@ impl Strategy {
         };
         let file: StrategyFile =
             toml::from_str(text).map_err(|e| error(e.span(), e.message().to_string()))?;
+
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let build = |source: Result<SignalSource, String>,
+                     params: &Option<Spanned<toml::Table>>,
+                     role: SignalRole,
+                     span: std::ops::Range<usize>,
+                     what: &str| {
+            let (params, span) = match params {
+                Some(p) => (p.get_ref().clone(), p.span()),
+                None => (toml::Table::new(), span),
+            };
+            source
+                .and_then(|source| {
+                    factory.create(&SignalSpec {
+                        source,
+                        params,
+                        role,
+                    })
+                })
+                .map_err(|m| error(Some(span), format!("{what}: {m}")))
+        };
 
         let mut signals: Vec<Box<dyn Signal>> = Vec::new();
         let mut ids: Vec<&str> = Vec::new();
@@ -346,14 +467,39 @@ impl Strategy {
                     format!("signal id \"{}\" is used twice", config.id),
                 ));
             }
-            let (params, span) = match &config.params {
-                Some(p) => (p.get_ref().clone(), p.span()),
-                None => (toml::Table::new(), signal.span()),
-            };
-            let built = builtin_signal(&config.builtin, params)
-                .map_err(|m| error(Some(span), format!("signal \"{}\": {m}", config.id)))?;
-            signals.push(built);
+            let source = signal_source(
+                config.builtin.as_ref(),
+                config.plugin.as_ref(),
+                config.path.as_ref(),
+                folder,
+            );
+            let what = format!("signal \"{}\"", config.id);
+            signals.push(build(
+                source,
+                &config.params,
+                SignalRole::Signal,
+                signal.span(),
+                &what,
+            )?);
             ids.push(&config.id);
+        }
+        if let Some(plugin) = &file.strategy_plugin {
+            if !(file.signal.is_empty() && file.entry.is_empty() && file.exit.is_empty()) {
+                return Err(error(
+                    Some(plugin.span()),
+                    "[strategy_plugin] decides entry, exit and size itself; remove [[signal]], [[entry]] and [[exit]]".into(),
+                ));
+            }
+            let config = plugin.get_ref();
+            let source = signal_source(None, config.plugin.as_ref(), config.path.as_ref(), folder);
+            let role = SignalRole::Strategy;
+            signals.push(build(
+                source,
+                &config.params,
+                role,
+                plugin.span(),
+                "[strategy_plugin]",
+            )?);
         }
 
         let resolve =
@@ -390,9 +536,13 @@ impl Strategy {
                     })
                     .collect()
             };
-        let rules = Rules {
-            entry: resolve(&file.entry)?,
-            exit: resolve(&file.exit)?,
+        let plan = if file.strategy_plugin.is_some() {
+            Plan::Exposure
+        } else {
+            Plan::Rules(Rules {
+                entry: resolve(&file.entry)?,
+                exit: resolve(&file.exit)?,
+            })
         };
 
         let mut sizings: Vec<Sizing> = Vec::new();
@@ -463,7 +613,7 @@ impl Strategy {
             dataset: file.dataset,
             windows: file.windows,
             signals,
-            rules,
+            plan,
             sizings,
             setup: Setup {
                 capital: file.capital,

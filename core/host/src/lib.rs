@@ -1,0 +1,517 @@
+//! The plugin host: finds plugin libraries, loads them with `libloading`, checks the ABI
+//! before calling anything, and wraps each instance as an engine [`Signal`].
+//!
+//! Loading order of checks, each failure a distinct [`PluginError`] naming the path: the file
+//! opens as a shared library; it exports `cyclebt_plugin_entry`; the entry returns a non-null
+//! descriptor; its first field, the ABI version, equals ours; its second, the descriptor size,
+//! covers the descriptor we know; its strings are UTF-8. Only then is any other field read or
+//! function called.
+//!
+//! **Architecture Invariant:** libraries are never unloaded: a loaded library is leaked, so a
+//! descriptor or function pointer taken from it stays valid for the life of the process.
+//! **Architecture Invariant:** only `cyclebt-abi` types cross the boundary; a plugin sees rows
+//! `0..=t` of the same lagged columns a built-in signal sees.
+
+#![deny(missing_docs)]
+// Calling into loaded libraries is unsafe by nature; each unsafe block states its reasoning.
+#![allow(unsafe_code)]
+
+use std::ffi::c_void;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use cyclebt_abi as abi;
+use cyclebt_data::{Field, History};
+use cyclebt_engine::{
+    BuiltinSignals, Signal, SignalError, SignalFactory, SignalRole, SignalSource, SignalSpec,
+};
+
+/// Environment variable with extra plugin directories, separated like `PATH`.
+pub const PLUGIN_PATH_ENV: &str = "CYCLEBT_PLUGIN_PATH";
+
+/// Why a plugin could not be used. Every variant names the plugin's path or name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginError {
+    /// No library of that name in any plugin directory.
+    #[error("plugin \"{name}\" not found: no {file} in {}", searched_text(.searched))]
+    NotFound {
+        /// Plugin name asked for.
+        name: String,
+        /// File name looked for.
+        file: String,
+        /// Directories searched, in order.
+        searched: Vec<PathBuf>,
+    },
+    /// The file does not open as a shared library.
+    #[error("{}: not a loadable shared library: {message}", .path.display())]
+    NotALibrary {
+        /// The file.
+        path: PathBuf,
+        /// The dynamic loader's message.
+        message: String,
+    },
+    /// The library does not export the entry symbol.
+    #[error("{}: not a cyclebt plugin: no `cyclebt_plugin_entry` symbol", .path.display())]
+    NoEntry {
+        /// The library.
+        path: PathBuf,
+    },
+    /// The entry returned null.
+    #[error("{}: the plugin's entry returned no descriptor (null); it failed to start", .path.display())]
+    NullDescriptor {
+        /// The library.
+        path: PathBuf,
+    },
+    /// Built for another ABI version.
+    #[error("{}: built for plugin ABI version {found}, this cyclebt speaks version {expected}; rebuild the plugin against this cyclebt's cyclebt-sdk", .path.display())]
+    AbiVersion {
+        /// The library.
+        path: PathBuf,
+        /// Version the plugin declares.
+        found: u32,
+        /// Ours.
+        expected: u32,
+    },
+    /// The descriptor is smaller than the one this host knows.
+    #[error("{}: plugin descriptor is {found} bytes, expected at least {expected}; the plugin was built against a different cyclebt-abi", .path.display())]
+    DescriptorTooShort {
+        /// The library.
+        path: PathBuf,
+        /// Size the plugin declares.
+        found: u32,
+        /// Size this host needs.
+        expected: usize,
+    },
+    /// A descriptor field is unusable.
+    #[error("{}: bad plugin descriptor: {message}", .path.display())]
+    BadDescriptor {
+        /// The library.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A signal was asked of a strategy plugin, or the reverse.
+    #[error("plugin {name} ({}) is a {found} plugin; expected a {expected} plugin", .path.display())]
+    WrongKind {
+        /// Plugin name.
+        name: String,
+        /// The library.
+        path: PathBuf,
+        /// What it is.
+        found: &'static str,
+        /// What was asked for.
+        expected: &'static str,
+    },
+    /// The plugin rejected its configuration or failed to start.
+    #[error("plugin {name} ({}) rejected its params: {message}", .path.display())]
+    Create {
+        /// Plugin name.
+        name: String,
+        /// The library.
+        path: PathBuf,
+        /// The plugin's own message.
+        message: String,
+    },
+}
+
+fn searched_text(dirs: &[PathBuf]) -> String {
+    if dirs.is_empty() {
+        return "(no plugin directories)".into();
+    }
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A parameter of a plugin, with its default as TOML text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// Key.
+    pub name: String,
+    /// Default, as TOML.
+    pub default: String,
+    /// Meaning.
+    pub description: String,
+}
+
+/// What a loaded plugin says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// Name strategies use.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// `signal` or `strategy`.
+    pub kind: &'static str,
+    /// ABI version (equal to [`abi::ABI_VERSION`] once loaded).
+    pub abi_version: u32,
+    /// SDK version, rustc, target and profile it was built with.
+    pub build: String,
+    /// Parameter schema.
+    pub params: Vec<ParamInfo>,
+    /// The library.
+    pub path: PathBuf,
+}
+
+/// A loaded, checked plugin library. Lives for the rest of the process.
+#[derive(Debug)]
+pub struct Plugin {
+    /// What it says about itself.
+    pub info: PluginInfo,
+    descriptor: &'static abi::PluginDescriptor,
+}
+
+// SAFETY: the descriptor is immutable static data of a library that is never unloaded, and
+// its functions keep no shared mutable state across instances (the SDK keeps per-instance
+// state in the instance and `create` errors in a thread-local).
+unsafe impl Sync for Plugin {}
+// SAFETY: as above.
+unsafe impl Send for Plugin {}
+
+/// Plugins loaded so far, by canonical path: a library is opened once and kept forever.
+static LOADED: Mutex<Vec<(PathBuf, &'static Plugin)>> = Mutex::new(Vec::new());
+
+fn kind_name(kind: abi::PluginKind) -> Option<&'static str> {
+    match kind {
+        abi::KIND_SIGNAL => Some("signal"),
+        abi::KIND_STRATEGY => Some("strategy"),
+        _ => None,
+    }
+}
+
+/// Loads and checks the plugin library at `path` (once per process per file).
+pub fn load(path: &Path) -> Result<&'static Plugin, PluginError> {
+    let canonical = path.canonicalize().map_err(|e| PluginError::NotALibrary {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, plugin)) = loaded.iter().find(|(p, _)| *p == canonical) {
+        return Ok(plugin);
+    }
+    let plugin: &'static Plugin = Box::leak(Box::new(open(path)?));
+    loaded.push((canonical, plugin));
+    Ok(plugin)
+}
+
+fn open(path: &Path) -> Result<Plugin, PluginError> {
+    let path_buf = path.to_path_buf();
+    // SAFETY: opening a library runs its initialisers. Plugin directories are trusted by the
+    // user the same way executables on PATH are; this is the documented contract.
+    let library =
+        unsafe { libloading::Library::new(path) }.map_err(|e| PluginError::NotALibrary {
+            path: path_buf.clone(),
+            message: e.to_string(),
+        })?;
+    // Never unloaded: descriptors and function pointers from it must stay valid.
+    let library: &'static libloading::Library = Box::leak(Box::new(library));
+    // SAFETY: the symbol's type is fixed by the ABI; a library that exports the name with
+    // another type breaks the contract and cannot be detected.
+    let entry = unsafe { library.get::<abi::EntryFn>(abi::ENTRY_SYMBOL) }.map_err(|_| {
+        PluginError::NoEntry {
+            path: path_buf.clone(),
+        }
+    })?;
+    // SAFETY: see above; the entry takes no arguments and returns a pointer.
+    let raw = unsafe { entry() };
+    if raw.is_null() {
+        return Err(PluginError::NullDescriptor { path: path_buf });
+    }
+    // Read only the two leading u32 fields until they are checked.
+    // SAFETY: every ABI version starts the descriptor with these two u32 fields.
+    let (version, size) = unsafe { (raw.cast::<u32>().read(), raw.cast::<u32>().add(1).read()) };
+    if version != abi::ABI_VERSION {
+        return Err(PluginError::AbiVersion {
+            path: path_buf,
+            found: version,
+            expected: abi::ABI_VERSION,
+        });
+    }
+    let expected = std::mem::size_of::<abi::PluginDescriptor>();
+    if (size as usize) < expected {
+        return Err(PluginError::DescriptorTooShort {
+            path: path_buf,
+            found: size,
+            expected,
+        });
+    }
+    // SAFETY: version and size checked: the plugin's static descriptor has our layout, and
+    // the library is never unloaded.
+    let descriptor: &'static abi::PluginDescriptor = unsafe { &*raw };
+    let info = describe(descriptor, path)?;
+    Ok(Plugin { info, descriptor })
+}
+
+fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, PluginError> {
+    let bad = |message: String| PluginError::BadDescriptor {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = |s: abi::StrRef, what: &str| -> Result<String, PluginError> {
+        // SAFETY: descriptor strings point into the plugin's statics, valid forever.
+        unsafe { s.as_str() }
+            .map(str::to_string)
+            .map_err(|_| bad(format!("{what} is not UTF-8")))
+    };
+    let kind = kind_name(d.kind).ok_or_else(|| bad(format!("unknown plugin kind {}", d.kind)))?;
+    let mut params = Vec::with_capacity(d.param_count);
+    if d.param_count > 0 && d.params.is_null() {
+        return Err(bad("parameter list is null".into()));
+    }
+    for i in 0..d.param_count {
+        // SAFETY: the descriptor promises `param_count` entries at `params`.
+        let p = unsafe { &*d.params.add(i) };
+        params.push(ParamInfo {
+            name: text(p.name, "a parameter name")?,
+            default: text(p.default_toml, "a parameter default")?,
+            description: text(p.description, "a parameter description")?,
+        });
+    }
+    let name = text(d.name, "the name")?;
+    if name.is_empty() {
+        return Err(bad("the name is empty".into()));
+    }
+    Ok(PluginInfo {
+        name,
+        version: text(d.version, "the version")?,
+        kind,
+        abi_version: d.abi_version,
+        build: format!(
+            "cyclebt-sdk {}, {}, {}, {}",
+            text(d.build.sdk_version, "the SDK version")?,
+            text(d.build.rustc, "the rustc version")?,
+            text(d.build.target, "the target")?,
+            text(d.build.profile, "the profile")?
+        ),
+        params,
+        path: path.to_path_buf(),
+    })
+}
+
+impl Plugin {
+    /// Creates an instance from its `params` table.
+    pub fn instantiate(&'static self, params: &toml::Table) -> Result<PluginSignal, PluginError> {
+        let config = params.to_string();
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        // SAFETY: `create` comes from a checked descriptor; the string outlives the call.
+        let status = unsafe { (self.descriptor.create)(abi::StrRef::new(&config), &mut instance) };
+        if status != abi::STATUS_OK || instance.is_null() {
+            return Err(PluginError::Create {
+                name: self.info.name.clone(),
+                path: self.info.path.clone(),
+                message: self.last_error(std::ptr::null_mut()),
+            });
+        }
+        Ok(PluginSignal {
+            plugin: self,
+            instance,
+            describe: format!("{} ({})", self.info.name, self.info.path.display()),
+        })
+    }
+
+    fn last_error(&self, instance: *mut c_void) -> String {
+        // SAFETY: `last_error` comes from a checked descriptor; the returned string is valid
+        // until the next call into the plugin on this thread, and is copied at once.
+        let message = unsafe { (self.descriptor.last_error)(instance).as_str() };
+        match message {
+            Ok("") => "the plugin gave no message".into(),
+            Ok(text) => text.to_string(),
+            Err(_) => "the plugin's message is not UTF-8".into(),
+        }
+    }
+}
+
+/// One plugin instance, usable wherever the engine takes a [`Signal`].
+pub struct PluginSignal {
+    plugin: &'static Plugin,
+    instance: *mut c_void,
+    describe: String,
+}
+
+impl Drop for PluginSignal {
+    fn drop(&mut self) {
+        // SAFETY: the instance came from this plugin's `create` and is destroyed once.
+        unsafe { (self.plugin.descriptor.destroy)(self.instance) };
+    }
+}
+
+impl Signal for PluginSignal {
+    fn name(&self) -> &str {
+        &self.plugin.info.name
+    }
+
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError> {
+        let columns: [*const f64; abi::field::COUNT] =
+            Field::ALL.map(|f| history.column(f).as_ptr());
+        let view = abi::HistoryView {
+            len: history.len(),
+            dates: history.date_codes().as_ptr(),
+            column_count: columns.len(),
+            columns: columns.as_ptr(),
+            missing: history.missing_flags().as_ptr(),
+        };
+        let mut output = abi::Output::default();
+        // SAFETY: `evaluate` comes from a checked descriptor; `view` and its slices live for
+        // the call; `instance` is ours.
+        let status =
+            unsafe { (self.plugin.descriptor.evaluate)(self.instance, &view, &mut output) };
+        if status == abi::STATUS_OK {
+            Ok(output.value)
+        } else {
+            Err(SignalError {
+                message: self.plugin.last_error(self.instance),
+            })
+        }
+    }
+}
+
+/// Where plugins are looked for by name: `--plugin-dir` flags, then `CYCLEBT_PLUGIN_PATH`,
+/// then the running binary's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginDirs {
+    dirs: Vec<PathBuf>,
+}
+
+impl PluginDirs {
+    /// The search path from flags, the environment and the running binary.
+    pub fn new(flags: &[PathBuf]) -> Self {
+        let mut dirs = flags.to_vec();
+        if let Some(path) = std::env::var_os(PLUGIN_PATH_ENV) {
+            dirs.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
+        }
+        if let Some(folder) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(Path::to_path_buf))
+        {
+            dirs.push(folder);
+        }
+        PluginDirs { dirs }
+    }
+
+    /// Exactly these directories.
+    pub fn only(dirs: Vec<PathBuf>) -> Self {
+        PluginDirs { dirs }
+    }
+
+    /// The directories, in search order.
+    pub fn dirs(&self) -> &[PathBuf] {
+        &self.dirs
+    }
+
+    /// The library file name of plugin `name` on this platform: `libsma_cross.so` for
+    /// `sma-cross` on Linux.
+    pub fn file_name(name: &str) -> String {
+        format!(
+            "{}{}{}",
+            std::env::consts::DLL_PREFIX,
+            name.replace('-', "_"),
+            std::env::consts::DLL_SUFFIX
+        )
+    }
+
+    /// The first library named after `name` in the search path.
+    pub fn find(&self, name: &str) -> Result<PathBuf, PluginError> {
+        let file = Self::file_name(name);
+        self.dirs
+            .iter()
+            .map(|d| d.join(&file))
+            .find(|p| p.is_file())
+            .ok_or_else(|| PluginError::NotFound {
+                name: name.into(),
+                file,
+                searched: self.dirs.clone(),
+            })
+    }
+
+    /// Every shared library in the search path, in order, deduplicated by file name (the
+    /// first wins, as in [`PluginDirs::find`]).
+    pub fn libraries(&self) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = Vec::new();
+        for dir in &self.dirs {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut here: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    p.is_file()
+                        && name.starts_with(std::env::consts::DLL_PREFIX)
+                        && name.ends_with(std::env::consts::DLL_SUFFIX)
+                })
+                .collect();
+            here.sort();
+            for path in here {
+                if !found.iter().any(|f| f.file_name() == path.file_name()) {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Builds built-in signals and plugins: the factory the CLI hands to strategy parsing.
+pub struct PluginFactory {
+    dirs: PluginDirs,
+}
+
+impl PluginFactory {
+    /// A factory searching `dirs` for plugins named by strategies.
+    pub fn new(dirs: PluginDirs) -> Self {
+        PluginFactory { dirs }
+    }
+
+    /// Loads the plugin a spec names and instantiates it for `role`.
+    pub fn plugin_signal(
+        &self,
+        source: &SignalSource,
+        params: &toml::Table,
+        role: SignalRole,
+    ) -> Result<PluginSignal, PluginError> {
+        let path = match source {
+            SignalSource::Plugin(name) => self.dirs.find(name)?,
+            SignalSource::PluginPath(path) => path.clone(),
+            SignalSource::Builtin(kind) => {
+                return Err(PluginError::NotFound {
+                    name: kind.clone(),
+                    file: String::new(),
+                    searched: Vec::new(),
+                });
+            }
+        };
+        let plugin = load(&path)?;
+        let expected = match role {
+            SignalRole::Signal => "signal",
+            SignalRole::Strategy => "strategy",
+        };
+        if plugin.info.kind != expected {
+            return Err(PluginError::WrongKind {
+                name: plugin.info.name.clone(),
+                path,
+                found: plugin.info.kind,
+                expected,
+            });
+        }
+        plugin.instantiate(params)
+    }
+}
+
+impl SignalFactory for PluginFactory {
+    fn create(&self, spec: &SignalSpec) -> Result<Box<dyn Signal>, String> {
+        match &spec.source {
+            SignalSource::Builtin(_) => BuiltinSignals.create(spec),
+            source => self
+                .plugin_signal(source, &spec.params, spec.role)
+                .map(|s| Box::new(s) as Box<dyn Signal>)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! Write a cyclebt plugin as a small crate: implement [`Plugin`], call [`declare_plugin!`],
+//! build with `crate-type = ["cdylib"]`.
+//!
+//! ```ignore
+//! use cyclebt_sdk::{Field, History, Plugin, declare_plugin};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize, Serialize)]
+//! #[serde(default)]
+//! struct Config { days: usize }
+//! impl Default for Config { fn default() -> Self { Config { days: 20 } } }
+//!
+//! struct Momentum { days: usize }
+//! impl Plugin for Momentum {
+//!     type Config = Config;
+//!     const NAME: &'static str = "momentum";
+//!     const PARAMS: &'static [(&'static str, &'static str)] = &[("days", "look-back in trading days")];
+//!     fn new(config: Config) -> Result<Self, String> { Ok(Momentum { days: config.days }) }
+//!     fn evaluate(&mut self, history: &History<'_>) -> Result<f64, String> {
+//!         let close = history.column(Field::Close);
+//!         if close.len() <= self.days { return Ok(0.0); }
+//!         Ok((close[close.len() - 1] / close[close.len() - 1 - self.days] - 1.0).clamp(-1.0, 1.0))
+//!     }
+//! }
+//! declare_plugin!(Momentum);
+//! ```
+//!
+//! What the SDK guarantees on the plugin's side of the boundary: every entry point runs inside
+//! `catch_unwind` (a panic becomes [`abi::STATUS_PANIC`] with its message; build plugins with
+//! `panic = "unwind"`, the default); the `params` table is checked against the keys of
+//! `Config::default()` so an unknown key is an error even if the author forgot
+//! `deny_unknown_fields`; the parameter schema the host lists is generated from the same
+//! defaults, so it cannot drift from the code.
+
+#![deny(missing_docs)]
+// The boundary is raw pointers by nature; each unsafe block states what makes it sound.
+#![allow(unsafe_code)]
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use abi::{HistoryView, Output, ParamSpec, PluginDescriptor, Status, StrRef};
+pub use cyclebt_abi as abi;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Version of this SDK, recorded in every plugin's descriptor.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What a plugin computes; see [`abi::KIND_SIGNAL`] and [`abi::KIND_STRATEGY`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A value in [-1, 1] that strategies combine with rules.
+    Signal,
+    /// A target exposure in [0, 1]: a whole strategy.
+    Strategy,
+}
+
+/// A daily column of the market history. The host applies publication lags before the plugin
+/// sees anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Field {
+    /// Opening level.
+    Open = abi::field::OPEN,
+    /// Highest level.
+    High = abi::field::HIGH,
+    /// Lowest level.
+    Low = abi::field::LOW,
+    /// Closing level.
+    Close = abi::field::CLOSE,
+    /// Shares traded.
+    Volume = abi::field::VOLUME,
+    /// Turnover in yuan.
+    Amount = abi::field::AMOUNT,
+    /// Turnover rate as a fraction.
+    Turnover = abi::field::TURNOVER,
+    /// Financing balance in yuan.
+    FinancingBalance = abi::field::FINANCING_BALANCE,
+    /// Financing purchases in yuan.
+    FinancingBuy = abi::field::FINANCING_BUY,
+    /// Securities-lending balance in yuan.
+    LendingBalance = abi::field::LENDING_BALANCE,
+    /// Financing plus lending balance in yuan.
+    MarginTotal = abi::field::MARGIN_TOTAL,
+    /// Price-earnings ratio.
+    Pe = abi::field::PE,
+}
+
+/// The rows `0..=t` a plugin may read on decision day `t`.
+pub struct History<'a> {
+    dates: &'a [i32],
+    columns: &'a [*const f64],
+    missing: &'a [u32],
+}
+
+impl<'a> History<'a> {
+    /// Wraps a host's view.
+    ///
+    /// # Safety
+    /// Every pointer in `view` must be valid for `view.len` elements (and `columns` for
+    /// `view.column_count`) for `'a`, as the host guarantees during an `evaluate` call.
+    pub unsafe fn from_view(view: &'a HistoryView) -> Result<History<'a>, String> {
+        if view.len == 0 || view.dates.is_null() || view.columns.is_null() || view.missing.is_null()
+        {
+            return Err("the host passed an empty or null history".into());
+        }
+        // SAFETY: the caller guarantees the pointers and lengths.
+        unsafe {
+            Ok(History {
+                dates: std::slice::from_raw_parts(view.dates, view.len),
+                columns: std::slice::from_raw_parts(view.columns, view.column_count),
+                missing: std::slice::from_raw_parts(view.missing, view.len),
+            })
+        }
+    }
+
+    /// Visible rows, `t + 1`.
+    pub fn len(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// Never true.
+    pub fn is_empty(&self) -> bool {
+        self.dates.is_empty()
+    }
+
+    /// Index of the decision day.
+    pub fn today(&self) -> usize {
+        self.dates.len() - 1
+    }
+
+    /// Dates as `yyyymmdd`.
+    pub fn dates(&self) -> &'a [i32] {
+        self.dates
+    }
+
+    /// A column up to the decision day, NaN where missing. Empty if the host does not have the
+    /// field.
+    pub fn column(&self, field: Field) -> &'a [f64] {
+        match self.columns.get(field as usize) {
+            // SAFETY: `from_view`'s contract: each column pointer covers `len` values.
+            Some(ptr) if !ptr.is_null() => unsafe { std::slice::from_raw_parts(*ptr, self.len()) },
+            _ => &[],
+        }
+    }
+
+    /// Whether `field` is missing on row `row`.
+    pub fn is_missing(&self, field: Field, row: usize) -> bool {
+        self.missing
+            .get(row)
+            .is_none_or(|bits| bits & (1 << field as u32) != 0)
+    }
+}
+
+/// A plugin. The SDK turns an implementation into the C entry points the host calls.
+pub trait Plugin: Sized + 'static {
+    /// Parameters from the strategy's `params` table. `Default` gives the documented defaults
+    /// (listed by `cyclebt plugins list`); missing keys take them (use `#[serde(default)]`).
+    type Config: DeserializeOwned + Serialize + Default;
+    /// The name strategies use (`plugin = "sma-cross"`).
+    const NAME: &'static str;
+    /// Signal (default) or whole strategy.
+    const KIND: Kind = Kind::Signal;
+    /// `(parameter, description)` for each key of `Config`.
+    const PARAMS: &'static [(&'static str, &'static str)];
+
+    /// Builds an instance; an `Err` message is shown to the user as the plugin's own words.
+    fn new(config: Self::Config) -> Result<Self, String>;
+
+    /// The value for the decision day `history.today()`. Must depend only on `history`.
+    fn evaluate(&mut self, history: &History<'_>) -> Result<f64, String>;
+
+    /// An optional label for the day just evaluated (a phase number); 0 means none.
+    fn label(&self) -> u32 {
+        0
+    }
+}
+
+/// A plugin's descriptor and the strings it points into, kept alive for the life of the
+/// process (plugins are never unloaded).
+pub struct Descriptor {
+    descriptor: PluginDescriptor,
+    _strings: Vec<String>,
+    _params: Vec<ParamSpec>,
+}
+
+// SAFETY: the descriptor's pointers refer to the immutable strings and params owned by this
+// struct (or to statics); nothing is mutated after construction.
+unsafe impl Sync for Descriptor {}
+// SAFETY: as above.
+unsafe impl Send for Descriptor {}
+
+impl Descriptor {
+    /// Builds the descriptor of `P`. `version` is the plugin crate's version.
+    pub fn new<P: Plugin>(version: &'static str) -> Result<Descriptor, String> {
+        let defaults = toml::Table::try_from(P::Config::default())
+            .map_err(|e| format!("{}: Config::default() is not a TOML table: {e}", P::NAME))?;
+        let mut strings = Vec::new();
+        let mut params = Vec::new();
+        for (name, value) in &defaults {
+            let description = P::PARAMS
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, d)| d);
+            strings.push(name.clone());
+            strings.push(value.to_string());
+            strings.push(description.to_string());
+        }
+        for triple in strings.chunks(3) {
+            params.push(ParamSpec {
+                name: StrRef::new(&triple[0]),
+                default_toml: StrRef::new(&triple[1]),
+                description: StrRef::new(&triple[2]),
+            });
+        }
+        let descriptor = PluginDescriptor {
+            abi_version: abi::ABI_VERSION,
+            descriptor_size: std::mem::size_of::<PluginDescriptor>() as u32,
+            name: StrRef::new(P::NAME),
+            version: StrRef::new(version),
+            build: abi::BuildInfo {
+                sdk_version: StrRef::new(SDK_VERSION),
+                rustc: StrRef::new(env!("CYCLEBT_SDK_RUSTC")),
+                target: StrRef::new(env!("CYCLEBT_SDK_TARGET")),
+                profile: StrRef::new(env!("CYCLEBT_SDK_PROFILE")),
+            },
+            kind: match P::KIND {
+                Kind::Signal => abi::KIND_SIGNAL,
+                Kind::Strategy => abi::KIND_STRATEGY,
+            },
+            param_count: params.len(),
+            params: params.as_ptr(),
+            create: create::<P>,
+            destroy: destroy::<P>,
+            evaluate: evaluate::<P>,
+            last_error: last_error::<P>,
+        };
+        // Moving the Vecs into the struct moves only their headers; the heap buffers the
+        // pointers above refer to stay where they are.
+        Ok(Descriptor {
+            descriptor,
+            _strings: strings,
+            _params: params,
+        })
+    }
+
+    /// The descriptor to hand to the host.
+    pub fn as_ptr(&self) -> *const PluginDescriptor {
+        &self.descriptor
+    }
+}
+
+/// Declares `$plugin` (a type implementing [`Plugin`]) as this library's plugin: exports the
+/// entry symbol the host looks for.
+#[macro_export]
+macro_rules! declare_plugin {
+    ($plugin:ty) => {
+        /// The cyclebt plugin entry point.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn cyclebt_plugin_entry() -> *const $crate::abi::PluginDescriptor {
+            static DESCRIPTOR: ::std::sync::OnceLock<Option<$crate::Descriptor>> =
+                ::std::sync::OnceLock::new();
+            $crate::entry(&DESCRIPTOR, || {
+                $crate::Descriptor::new::<$plugin>(env!("CARGO_PKG_VERSION"))
+            })
+        }
+    };
+}
+
+/// The body of the entry point: builds the descriptor once, never unwinds. Returns null when
+/// the descriptor cannot be built (the host reports that).
+#[doc(hidden)]
+pub fn entry(
+    cell: &'static std::sync::OnceLock<Option<Descriptor>>,
+    build: impl FnOnce() -> Result<Descriptor, String>,
+) -> *const PluginDescriptor {
+    let built = catch_unwind(AssertUnwindSafe(|| cell.get_or_init(|| build().ok())));
+    match built {
+        Ok(Some(descriptor)) => descriptor.as_ptr(),
+        Ok(None) => std::ptr::null(),
+        Err(payload) => {
+            drop_payload(payload);
+            std::ptr::null()
+        }
+    }
+}
+
+struct Instance<P> {
+    plugin: P,
+    error: String,
+}
+
+thread_local! {
+    /// Message of the last failed `create` on this thread.
+    static CREATE_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The message of a panic payload; the payload is dropped inside `catch_unwind` so that a
+/// payload whose destructor panics cannot unwind across the boundary (it is leaked instead).
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-text payload".into());
+    drop_payload(payload);
+    format!("panicked: {message}")
+}
+
+fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(inner) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(inner);
+    }
+}
+
+/// Parses the `params` table, rejecting keys `Config::default()` does not have.
+fn parse_config<P: Plugin>(text: &str) -> Result<P::Config, String> {
+    let given: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let known = toml::Table::try_from(P::Config::default()).map_err(|e| e.to_string())?;
+    let mut names: Vec<&String> = known.keys().collect();
+    names.sort();
+    for key in given.keys() {
+        if !known.contains_key(key) {
+            let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+            return Err(format!(
+                "unknown parameter `{key}`; expected one of: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    toml::Value::Table(given)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())
+}
+
+unsafe extern "C" fn create<P: Plugin>(config: StrRef, instance: *mut *mut c_void) -> Status {
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<*mut c_void, String> {
+        // SAFETY: the host passes a string it owns for the duration of the call.
+        let text = unsafe { config.as_str() }.map_err(|_| "params are not UTF-8".to_string())?;
+        let plugin = P::new(parse_config::<P>(text)?)?;
+        Ok(Box::into_raw(Box::new(Instance {
+            plugin,
+            error: String::new(),
+        }))
+        .cast())
+    }));
+    let outcome = match result {
+        Ok(Ok(made)) => {
+            // SAFETY: the host passes a valid out-pointer.
+            unsafe { *instance = made };
+            return abi::STATUS_OK;
+        }
+        Ok(Err(message)) => (abi::STATUS_ERROR, message),
+        Err(payload) => (abi::STATUS_PANIC, panic_message(payload)),
+    };
+    CREATE_ERROR.with(|e| *e.borrow_mut() = outcome.1);
+    outcome.0
+}
+
+unsafe extern "C" fn destroy<P: Plugin>(instance: *mut c_void) {
+    if instance.is_null() {
+        return;
+    }
+    // SAFETY: `instance` came from `create::<P>` and the host destroys it once.
+    let boxed = unsafe { Box::from_raw(instance.cast::<Instance<P>>()) };
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(boxed))) {
+        drop_payload(payload);
+    }
+}
+
+unsafe extern "C" fn evaluate<P: Plugin>(
+    instance: *mut c_void,
+    history: *const HistoryView,
+    output: *mut Output,
+) -> Status {
+    if instance.is_null() || history.is_null() || output.is_null() {
+        return abi::STATUS_ERROR;
+    }
+    // SAFETY: `instance` came from `create::<P>`; the host never shares it between threads.
+    let instance = unsafe { &mut *instance.cast::<Instance<P>>() };
+    let plugin = &mut instance.plugin;
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Output, String> {
+        // SAFETY: the host's view is valid for the call.
+        let history = unsafe { History::from_view(&*history) }?;
+        let value = plugin.evaluate(&history)?;
+        Ok(Output {
+            value,
+            label: plugin.label(),
+        })
+    }));
+    match result {
+        Ok(Ok(value)) => {
+            // SAFETY: valid out-pointer from the host.
+            unsafe { *output = value };
+            abi::STATUS_OK
+        }
+        Ok(Err(message)) => {
+            instance.error = message;
+            abi::STATUS_ERROR
+        }
+        Err(payload) => {
+            instance.error = panic_message(payload);
+            abi::STATUS_PANIC
+        }
+    }
+}
+
+unsafe extern "C" fn last_error<P: Plugin>(instance: *mut c_void) -> StrRef {
+    if instance.is_null() {
+        // The thread-local lives as long as the thread; the string is not touched until the
+        // next `create` on this thread, which the contract allows.
+        return CREATE_ERROR.with(|e| StrRef::new(e.borrow().as_str()));
+    }
+    // SAFETY: `instance` came from `create::<P>`.
+    let instance = unsafe { &*instance.cast::<Instance<P>>() };
+    StrRef::new(&instance.error)
+}
