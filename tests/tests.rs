@@ -1,11 +1,13 @@
 //! The integration tests of cyclebt, one binary: metrics against hand-worked values, the
 //! accounting, look-ahead (prefix) checks, the real-data quirks, malformed input through the
-//! CLI, and the CLI's outputs.
+//! CLI, the CLI's outputs, the plugin ABI's layout and real plugin libraries.
 
+mod abi_layout;
 mod accounting;
 mod cli;
 mod lookahead;
 mod malformed;
 mod metrics;
+mod plugins;
 mod real_data;
 mod util;

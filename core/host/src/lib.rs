@@ -90,6 +90,16 @@ pub enum PluginError {
         /// What is wrong.
         message: String,
     },
+    /// The library found under a plugin's file name calls itself something else.
+    #[error("{}: asked for plugin \"{asked}\", but the library calls itself \"{found}\"", .path.display())]
+    WrongName {
+        /// The library.
+        path: PathBuf,
+        /// Name asked for.
+        asked: String,
+        /// Name in its descriptor.
+        found: String,
+    },
     /// A signal was asked of a strategy plugin, or the reverse.
     #[error("plugin {name} ({}) is a {found} plugin; expected a {expected} plugin", .path.display())]
     WrongKind {
@@ -392,7 +402,13 @@ impl PluginDirs {
         {
             dirs.push(folder);
         }
-        PluginDirs { dirs }
+        let mut unique: Vec<PathBuf> = Vec::new();
+        for dir in dirs {
+            if !unique.contains(&dir) {
+                unique.push(dir);
+            }
+        }
+        PluginDirs { dirs: unique }
     }
 
     /// Exactly these directories.
@@ -488,6 +504,15 @@ impl PluginFactory {
             }
         };
         let plugin = load(&path)?;
+        if let SignalSource::Plugin(name) = source
+            && plugin.info.name != *name
+        {
+            return Err(PluginError::WrongName {
+                path,
+                asked: name.clone(),
+                found: plugin.info.name.clone(),
+            });
+        }
         let expected = match role {
             SignalRole::Signal => "signal",
             SignalRole::Strategy => "strategy",

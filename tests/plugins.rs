@@ -1,0 +1,383 @@
+//! Real plugin libraries, built by cargo and opened with libloading: the example plugins
+//! against the same logic in-process, and every kind of bad plugin rejected by name and path
+//! with the host intact.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use cyclebt_data::WindowSpan;
+use cyclebt_engine::*;
+use cyclebt_host::{PluginDirs, PluginError, PluginFactory, load};
+use rust_decimal::dec;
+
+use crate::lookahead::assert_prefix_stable;
+use crate::util::{cyclebt, real_data, shipped_manifest, stderr, stdout, wavy_market};
+
+const PLUGIN_CRATES: [&str; 7] = [
+    "sma-cross",
+    "trend-exposure",
+    "fixture-misbehaving",
+    "fixture-abi-too-new",
+    "fixture-descriptor-too-short",
+    "fixture-null-descriptor",
+    "fixture-no-entry",
+];
+
+/// The folder holding the plugin libraries, built once per test run with the same cargo,
+/// profile and target folder as the tests themselves.
+fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        // The test binary is target/<profile>/deps/tests-<hash>: its grandparent is the
+        // profile folder where cargo puts cdylibs.
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        let target_dir = profile_dir.parent().unwrap();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut command = Command::new(cargo);
+        command
+            .arg("build")
+            .arg("--quiet")
+            .env("CARGO_TARGET_DIR", target_dir);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            command.arg("--release");
+        }
+        for name in PLUGIN_CRATES {
+            command.args(["-p", name]);
+        }
+        command.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let status = command.status().expect("cargo runs");
+        assert!(status.success(), "building the plugin libraries failed");
+        profile_dir
+    })
+}
+
+fn library(name: &str) -> PathBuf {
+    plugin_dir().join(PluginDirs::file_name(name))
+}
+
+fn factory() -> PluginFactory {
+    PluginFactory::new(PluginDirs::only(vec![plugin_dir().to_path_buf()]))
+}
+
+fn plugin_signal(name: &str, params: &str) -> Result<Box<dyn Signal>, String> {
+    factory().create(&SignalSpec {
+        source: SignalSource::Plugin(name.into()),
+        params: params.parse().unwrap(),
+        role: SignalRole::Signal,
+    })
+}
+
+fn sma_plugin() -> Box<dyn Signal> {
+    plugin_signal("sma-cross", "fast = 20\nslow = 60").unwrap()
+}
+
+fn sma_builtin() -> Box<dyn Signal> {
+    Box::new(SmaCross::new(SmaCrossParams { fast: 20, slow: 60 }).unwrap())
+}
+
+#[test]
+fn sma_cross_plugin_matches_the_builtin_on_every_day() {
+    let market = wavy_market(1500);
+    let (mut plugin, mut builtin) = (sma_plugin(), sma_builtin());
+    for t in 0..market.len() {
+        let history = market.history(t);
+        assert_eq!(
+            plugin.evaluate(history).unwrap(),
+            builtin.evaluate(history).unwrap(),
+            "day {t}"
+        );
+    }
+    assert_eq!(plugin.name(), "sma-cross");
+}
+
+#[test]
+fn sma_cross_plugin_matches_the_builtin_on_real_data() {
+    let Some(root) = real_data("sma_cross_plugin_matches_the_builtin_on_real_data") else {
+        return;
+    };
+    let market = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    let (mut plugin, mut builtin) = (sma_plugin(), sma_builtin());
+    for t in 0..market.len() {
+        let history = market.history(t);
+        assert_eq!(
+            plugin.evaluate(history).unwrap(),
+            builtin.evaluate(history).unwrap(),
+            "day {t}"
+        );
+    }
+}
+
+#[test]
+fn shipped_plugins_are_prefix_stable() {
+    let market = wavy_market(700);
+    assert_prefix_stable(&sma_plugin, &market, 1);
+    let trend = || {
+        factory()
+            .create(&SignalSpec {
+                source: SignalSource::Plugin("trend-exposure".into()),
+                params: toml::Table::new(),
+                role: SignalRole::Strategy,
+            })
+            .unwrap()
+    };
+    assert_prefix_stable(&trend, &market, 1);
+}
+
+#[test]
+fn a_strategy_plugin_sets_the_exposure_itself() {
+    let market = wavy_market(400);
+    let setup = Setup {
+        capital: dec!(1000000),
+        costs: CostModel::free(),
+        execution: Execution::default(),
+    };
+    let params: toml::Table = "days = 10\nband = 0.02".parse().unwrap();
+    let plugin = factory()
+        .plugin_signal(
+            &SignalSource::Plugin("trend-exposure".into()),
+            &params,
+            SignalRole::Strategy,
+        )
+        .unwrap();
+    let span = WindowSpan {
+        first: 50,
+        last: 399,
+    };
+    let result = run(
+        &market,
+        span,
+        &mut [Box::new(plugin)],
+        &Plan::Exposure,
+        &Sizing::full(),
+        &setup,
+    )
+    .unwrap();
+    // The exposure decided at the close of day t, computed here independently, is what the
+    // account holds just after the fill at the open of day t + 1.
+    let close = market.column(cyclebt_data::Field::Close);
+    let mut checked = 0;
+    for fill in &result.fills {
+        let t = market.dates.binary_search(&fill.date).unwrap() - 1;
+        let average = close[t + 1 - 10..=t].iter().sum::<f64>() / 10.0;
+        let wanted = ((close[t] / average - 1.0) / 0.02).clamp(0.0, 1.0);
+        let i = t + 1 - span.first;
+        let price = market.open_exact[t + 1];
+        let held = result.units[i] * price / (result.cash[i] + result.units[i] * price);
+        let held: f64 = held.try_into().unwrap();
+        assert!(
+            (held - wanted).abs() < 1e-6,
+            "on {}: held {held}, wanted {wanted}",
+            fill.date
+        );
+        checked += 1;
+    }
+    assert!(checked > 20, "the plugin rebalanced {checked} times");
+    // A signal plugin cannot stand in for a strategy plugin, nor the reverse.
+    let wrong = factory()
+        .plugin_signal(
+            &SignalSource::Plugin("trend-exposure".into()),
+            &params,
+            SignalRole::Signal,
+        )
+        .err()
+        .unwrap();
+    assert!(matches!(wrong, PluginError::WrongKind { .. }), "{wrong}");
+}
+
+/// Loads a library that must be rejected and returns the error text.
+fn rejection(path: &Path) -> PluginError {
+    load(path)
+        .err()
+        .unwrap_or_else(|| panic!("{} loaded", path.display()))
+}
+
+#[test]
+fn bad_libraries_are_rejected_by_path_and_the_host_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_library = dir.path().join(PluginDirs::file_name("text"));
+    std::fs::write(&not_a_library, "this is a text file, not ELF").unwrap();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            library("fixture-abi-too-new"),
+            "built for plugin ABI version 2, this cyclebt speaks version 1",
+        ),
+        (
+            library("fixture-descriptor-too-short"),
+            "plugin descriptor is 8 bytes, expected at least",
+        ),
+        (
+            library("fixture-null-descriptor"),
+            "entry returned no descriptor (null)",
+        ),
+        (
+            library("fixture-no-entry"),
+            "not a cyclebt plugin: no `cyclebt_plugin_entry` symbol",
+        ),
+        (not_a_library.clone(), "not a loadable shared library"),
+        (
+            dir.path().join("missing.so"),
+            "not a loadable shared library",
+        ),
+    ];
+    for (path, expected) in &cases {
+        let message = rejection(path).to_string();
+        assert!(message.contains(expected), "{}: {message}", path.display());
+        assert!(
+            message.contains(&path.display().to_string()),
+            "path named: {message}"
+        );
+    }
+    // After all that, a good plugin still loads and runs in this same process.
+    assert_eq!(
+        sma_plugin()
+            .evaluate(wavy_market(80).history(79))
+            .unwrap()
+            .abs(),
+        1.0
+    );
+    let missing = plugin_signal("nope", "").err().unwrap();
+    assert!(
+        missing.contains("plugin \"nope\" not found: no libnope.so in"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn misbehaving_plugins_are_reported_by_name_path_and_date() {
+    let market = wavy_market(30);
+    let setup = Setup {
+        capital: dec!(1000000),
+        costs: CostModel::free(),
+        execution: Execution::default(),
+    };
+    let path = library("fixture-misbehaving").display().to_string();
+    let cases = [
+        (
+            "mode = \"panic\"\nfrom_day = 12",
+            "signal fixture-misbehaving (",
+            "failed on 2020-01-17: panicked: boom on day 20200117",
+        ),
+        (
+            "mode = \"nan\"",
+            "signal fixture-misbehaving (",
+            "returned NaN on 2020-01-01; expected a number in [-1, 1]",
+        ),
+        (
+            "mode = \"out_of_range\"",
+            "signal fixture-misbehaving (",
+            "returned 2.5 on 2020-01-01; expected a number in [-1, 1]",
+        ),
+    ];
+    for (params, who, what) in cases {
+        let mut signals = vec![plugin_signal("fixture-misbehaving", params).unwrap()];
+        let error = run(
+            &market,
+            WindowSpan { first: 0, last: 29 },
+            &mut signals,
+            &Rules::follow_sign(0).into(),
+            &Sizing::full(),
+            &setup,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains(who) && error.contains(&path) && error.contains(what),
+            "{params}: {error}"
+        );
+    }
+    let rejected = plugin_signal("fixture-misbehaving", "mode = \"reject\"")
+        .err()
+        .unwrap();
+    assert!(
+        rejected.contains("rejected its params: mode \"reject\": this plugin refuses every config"),
+        "{rejected}"
+    );
+    let unknown = plugin_signal("fixture-misbehaving", "moed = \"nan\"")
+        .err()
+        .unwrap();
+    assert!(
+        unknown.contains("unknown parameter `moed`; expected one of: from_day, mode"),
+        "{unknown}"
+    );
+    let panicked = plugin_signal("fixture-misbehaving", "mode = \"panic_in_new\"")
+        .err()
+        .unwrap();
+    assert!(panicked.contains("panicked: boom in new"), "{panicked}");
+    // The host is intact: the same plugin still works.
+    let mut fine = plugin_signal("fixture-misbehaving", "").unwrap();
+    assert_eq!(fine.evaluate(market.history(3)).unwrap(), 0.5);
+}
+
+#[test]
+fn the_cli_rejects_bad_plugins_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = dir.path().join("s.toml");
+    let cases = [
+        (
+            format!("path = \"{}\"", library("fixture-abi-too-new").display()),
+            "built for plugin ABI version 2",
+        ),
+        (
+            "plugin = \"fixture-misbehaving\"\nparams = { mode = \"reject\" }".to_string(),
+            "this plugin refuses every config",
+        ),
+        (
+            "plugin = \"no-such-plugin\"".to_string(),
+            "plugin \"no-such-plugin\" not found",
+        ),
+    ];
+    for (signal, expected) in cases {
+        let text = format!("name = \"s\"\n[[signal]]\nid = \"x\"\n{signal}\n");
+        std::fs::write(&strategy, text).unwrap();
+        let output = cyclebt(&[
+            "compare",
+            strategy.to_str().unwrap(),
+            "--plugin-dir",
+            plugin_dir().to_str().unwrap(),
+        ]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(
+            message.contains("s.toml:"),
+            "the strategy file is named: {message}"
+        );
+        assert!(message.contains(expected), "{message}");
+    }
+}
+
+#[test]
+fn plugins_list_shows_versions_paths_parameters_and_rejections() {
+    let output = cyclebt(&[
+        "plugins",
+        "list",
+        "--plugin-dir",
+        plugin_dir().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("sma-cross 0.1.0 (signal plugin, ABI 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("path:  {}", library("sma-cross").display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("param fast = 20  days in the fast average"),
+        "{text}"
+    );
+    assert!(
+        text.contains("trend-exposure 0.1.0 (strategy plugin, ABI 1)"),
+        "{text}"
+    );
+    assert!(text.contains("param band = 0.05"), "{text}");
+    assert!(
+        text.contains("rejected: ") && text.contains("built for plugin ABI version 2"),
+        "{text}"
+    );
+}
