@@ -41,7 +41,7 @@ impl Plugin for TrendExposure {
     ];
 
     fn new(config: Config) -> Result<Self, String> {
-        if config.days == 0 || !(config.band > 0.0) {
+        if config.days == 0 || config.band.is_nan() || config.band <= 0.0 {
             return Err(format!(
                 "needs days > 0 and band > 0; got days = {}, band = {}",
                 config.days, config.band
