@@ -5,8 +5,11 @@
     python3 datasets/fetch.py data          # writes data/raw/...
     cargo run --release -- compare strategies/*.toml --data data --out out
 
-Each file is written exactly as the vendor's API returns it (no cleaning): the importer in
-cyclebt handles the quirks and reports them (`cyclebt data check --data data`).
+The files are written as the APIs return them, without cleaning: the importer in cyclebt
+handles the quirks and reports them (`cyclebt data check --data data`). One exception: the
+Eastmoney totals come from akshare with Chinese headers, so their four columns are renamed to
+the layout of the `eastmoney_margin` format (date, fin_balance, loan_balance, fin_buy) and
+sorted by date.
 
 | file                                           | call                                                    |
 |------------------------------------------------|---------------------------------------------------------|

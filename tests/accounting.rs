@@ -162,3 +162,50 @@ fn cash_plus_holdings_is_equity_every_day() {
     }
     assert_eq!(result.equity[0], setup.capital);
 }
+
+#[test]
+fn an_exit_goes_through_even_when_fees_exceed_the_proceeds() {
+    let mut setup = setup(dec!(0), FillTiming::NextOpen);
+    setup.capital = dec!(1000);
+    setup.costs.min_commission = dec!(400);
+    let result = four_day_run(&setup);
+    // Buy at 100: 6 units (600.00 + 400 commission = 1,000.00). Sell at 105: 630.00 of
+    // proceeds against 400 commission + 0.63 stamp duty: paid in full, exit done.
+    assert_eq!(result.units, vec![dec!(0), dec!(6), dec!(6), dec!(0)]);
+    assert_eq!(result.cash[3], dec!(630) - dec!(400.63));
+    // With a 700 minimum only 3 units are affordable (300 + 700): the sale's 700.32 of fees
+    // exceed cash plus proceeds (0 + 315.00), so all of it goes to fees and the position
+    // is still closed.
+    setup.costs.min_commission = dec!(700);
+    let result = four_day_run(&setup);
+    assert_eq!(result.units, vec![dec!(0), dec!(3), dec!(3), dec!(0)]);
+    assert_eq!(result.cash[3], dec!(0));
+    assert_eq!(result.closed_trades.len(), 1);
+}
+
+#[test]
+fn an_entry_the_cash_cannot_pay_for_is_asked_again_not_forgotten() {
+    let market = synthetic_market(
+        &["100", "100", "100", "100", "100"],
+        &["100", "100", "100", "100", "100"],
+        &[],
+    );
+    let mut setup = setup(dec!(0), FillTiming::NextOpen);
+    setup.capital = dec!(100);
+    setup.costs.min_commission = dec!(5);
+    setup.execution.lot = dec!(1);
+    // One unit costs 100 + 5: never affordable. The strategy must keep asking, and never
+    // believe it is in the market.
+    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(vec![1.0; 5]))];
+    let span = WindowSpan { first: 0, last: 4 };
+    let plan = Rules::follow_sign(0).into();
+    let result = run(&market, span, &mut signals, &plan, &Sizing::full(), &setup).unwrap();
+    assert!(result.fills.is_empty());
+    assert_eq!(result.trades_opened, 0);
+    // With 105 of capital the retried entry fills on day 1.
+    setup.capital = dec!(105);
+    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(vec![1.0; 5]))];
+    let result = run(&market, span, &mut signals, &plan, &Sizing::full(), &setup).unwrap();
+    assert_eq!(result.units[1], dec!(1));
+    assert_eq!(result.cash[1], dec!(0));
+}

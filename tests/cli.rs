@@ -77,3 +77,36 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
     }
     assert_eq!(runs[0].1, runs[1].1);
 }
+
+#[test]
+fn a_strategy_on_its_own_dataset_skips_windows_outside_it_with_a_note() {
+    let Some(root) = real_data("a_strategy_on_its_own_dataset_skips_windows_outside_it") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("csi.toml"),
+        "name = \"csi_all_share\"\n[index]\nfile = \"raw/csindex/000985.csv\"\nformat = \"csindex\"\n",
+    )
+    .unwrap();
+    let strategy = dir.path().join("s.toml");
+    std::fs::write(&strategy, "name = \"hold\"\ndataset = \"csi.toml\"\n").unwrap();
+    let output = cyclebt(&[
+        "compare",
+        strategy.to_str().unwrap(),
+        "--data",
+        root.to_str().unwrap(),
+    ]);
+    let (table, notes) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{notes}");
+    // CSI All Share starts in 2015: bull1 to bull3 are outside it, said so; bull4, bull5 and
+    // the full history run, with a buy-and-hold row on the strategy's own dataset.
+    assert!(notes.contains("note: hold skips window bull1"), "{notes}");
+    assert!(
+        notes.contains("note: buy_and_hold skips window bull3"),
+        "{notes}"
+    );
+    assert!(table.contains("bull5   buy_and_hold"), "{table}");
+    assert!(table.contains("bull5   hold"), "{table}");
+    assert!(!table.contains("bull1 "), "{table}");
+}

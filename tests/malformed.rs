@@ -112,6 +112,23 @@ fn catalogue() -> Vec<Case> {
             ],
         },
         Case {
+            name: "price too small for the account's arithmetic",
+            index: index(
+                "2020-01-03,0.00000000000000000001,12,13,0.00000000000000000001,100,1000,0.01,0\n",
+            ),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 2 (open)",
+                "expected a price between 0.0001 and 1000000000",
+            ],
+        },
+        Case {
+            name: "absurd publication lag",
+            index: index(""),
+            manifest: "name = \"bad\"\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n[margin]\nlag_days = 18446744073709551615\nsources = [{ file = \"raw/index.csv\", format = \"akshare_margin\" }]\n",
+            expected: &["m.toml", "lag_days is at most 250"],
+        },
+        Case {
             name: "missing column",
             index: b"date,open,close,high,low,volume,turn\n2020-01-02,10,11,12,9,100,0.01\n"
                 .to_vec(),
@@ -230,7 +247,40 @@ fn every_malformed_input_is_a_clear_error_with_exit_code_2() {
 #[test]
 fn unknown_strategy_keys_and_bad_rules_are_errors_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 11] = [
+        (
+            "name = \"a,b\"\n",
+            &["s.toml", "name \"a,b\" must be letters, digits"],
+        ),
+        (
+            "name = \"buy_and_hold\"\n",
+            &["s.toml", "built-in benchmark"],
+        ),
+        (
+            "name = \"s\"\ncapital = \"1000000000000000000000000000\"\n",
+            &[
+                "s.toml",
+                "capital = 1000000000000000000000000000 is outside the accepted range",
+            ],
+        ),
+        (
+            "name = \"s\"\n[costs]\nslippage_bps = 20000\n",
+            &[
+                "s.toml:2:1",
+                "slippage_bps = 20000 is outside the accepted range [0, 1000]",
+            ],
+        ),
+        (
+            "name = \"s\"\n[execution]\nlot = \"0.0000000000000000000000000001\"\n",
+            &[
+                "s.toml",
+                "[execution] lot = 0.0000000000000000000000000001 is outside",
+            ],
+        ),
+        (
+            "name = \"s\"\n[[signal]]\nid = \"t\"\nbuiltin = \"sma_cross\"\n[[exit]]\nsignal = \"t\"\nbelow = 0\n",
+            &["s.toml", "[[exit]] without [[entry]]"],
+        ),
         (
             "name = \"s\"\nwindos = [\"bull3\"]\n",
             &["s.toml:2:1", "unknown field `windos`"],
@@ -270,4 +320,47 @@ fn unknown_strategy_keys_and_bad_rules_are_errors_with_line_and_column() {
             );
         }
     }
+}
+
+#[test]
+fn bad_command_line_values_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let data = dir.path().to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["compare", "--data", data, "--risk-free=-2"],
+            "--risk-free -2: expected an annual rate",
+        ),
+        (
+            &["compare", "--data", data, "--periods-per-year=1e-300"],
+            "expected a number of periods between 1 and 10000",
+        ),
+        (
+            &["compare", "--data", data, "--out", file.to_str().unwrap()],
+            "exists and is not a folder",
+        ),
+        (
+            &["compare", "--data", data, "--window", "bull9"],
+            "unknown window \"bull9\"",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = cyclebt(args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    // Two strategies with one name would overwrite each other's files.
+    let strategy = dir.path().join("s.toml");
+    std::fs::write(&strategy, "name = \"same\"\n").unwrap();
+    let path = strategy.to_str().unwrap();
+    let output = cyclebt(&["compare", path, path, "--data", data]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("two strategies are named \"same\""),
+        "{}",
+        stderr(&output)
+    );
 }

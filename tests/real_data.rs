@@ -129,6 +129,32 @@ fn baostock_turn_is_a_fraction_before_2018_12_26_and_a_percent_after() {
 }
 
 #[test]
+fn the_turn_unit_break_is_in_every_baostock_index_file() {
+    let Some(root) = real_data("the_turn_unit_break_is_in_every_baostock_index_file") else {
+        return;
+    };
+    for file in ["sh000300.csv", "sz399001.csv"] {
+        let dataset = load(
+            &root,
+            &format!(
+                "name = \"x\"\n[index]\nfile = \"raw/baostock/{file}\"\nformat = \"baostock\"\nbad_bars = \"drop\"\n"
+            ),
+        );
+        let market = &dataset.market;
+        let turn = market.column(Field::Turnover);
+        let (before, after) = (
+            turn[row(market, "2018-12-25")],
+            turn[row(market, "2018-12-26")],
+        );
+        // Raw 0.002935 then 0.207541 (CSI 300), 0.023153 then 1.899107 (SZSE Component).
+        assert!(
+            after / before > 0.5 && after / before < 1.5,
+            "{file}: {before} then {after}"
+        );
+    }
+}
+
+#[test]
 fn inconsistent_early_bars_are_rejected_or_dropped_by_name() {
     let Some(root) = real_data("inconsistent_early_bars") else {
         return;
@@ -150,6 +176,81 @@ fn inconsistent_early_bars_are_rejected_or_dropped_by_name() {
         .count();
     assert_eq!(dropped, 18);
     assert_eq!(dataset.market.len(), 8694 - 18);
+}
+
+/// Copies of the shipped dataset's files cut after `last` (header kept), as if the vendors
+/// had been asked on that day.
+fn cut_copies(root: &Path, last: &str, into: &Path) {
+    for file in [
+        "raw/baostock/sh000001.csv",
+        "raw/akshare/macro_china_market_margin_sh.csv",
+        "raw/akshare/macro_china_market_margin_sz.csv",
+        "raw/eastmoney/margin_total.csv",
+        "raw/legulegu/shanghai_pe_monthly.csv",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let mut lines = text.lines();
+        let mut kept = vec![lines.next().unwrap()];
+        kept.extend(lines.filter(|l| l.get(..10).is_some_and(|d| d <= last)));
+        std::fs::create_dir_all(into.join(file).parent().unwrap()).unwrap();
+        std::fs::write(into.join(file), kept.join("\n") + "\n").unwrap();
+    }
+}
+
+#[test]
+fn results_up_to_a_day_do_not_change_when_the_raw_files_go_on() {
+    let Some(root) = real_data("results_up_to_a_day_do_not_change_when_the_raw_files_go_on") else {
+        return;
+    };
+    let full = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    let setup = Setup {
+        capital: DEFAULT_CAPITAL,
+        costs: CostsConfig::default().model(&shipped_stamp_duty()),
+        execution: Execution::default(),
+    };
+    for last in ["2012-10-31", "2015-03-31"] {
+        let dir = tempfile::tempdir().unwrap();
+        cut_copies(&root, last, dir.path());
+        let cut = cyclebt_data::load(&shipped_manifest(), dir.path())
+            .unwrap()
+            .market;
+        let t = cut.len() - 1;
+        assert_eq!(
+            cut.dates[t],
+            full.last_on_or_before(date(last))
+                .map(|i| full.dates[i])
+                .unwrap()
+        );
+        for field in Field::ALL {
+            let (a, b) = (cut.column(field), &full.column(field)[..=t]);
+            let same = a
+                .iter()
+                .zip(b)
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()));
+            assert!(same, "{} differs up to {last}", field.name());
+        }
+        let span = cyclebt_data::WindowSpan {
+            first: row(&full, "2010-01-04"),
+            last: t,
+        };
+        let plan: Plan = Rules::follow_sign(0).into();
+        let sma = || -> Vec<Box<dyn Signal>> {
+            vec![Box::new(SmaCross::new(SmaCrossParams::default()).unwrap())]
+        };
+        let on_cut = run(&cut, span, &mut sma(), &plan, &Sizing::full(), &setup).unwrap();
+        let full_span = cyclebt_data::WindowSpan {
+            first: span.first,
+            last: full.len() - 1,
+        };
+        let on_full = run(&full, full_span, &mut sma(), &plan, &Sizing::full(), &setup).unwrap();
+        assert_eq!(
+            on_cut.equity,
+            on_full.equity[..on_cut.equity.len()],
+            "equity up to {last}"
+        );
+    }
 }
 
 #[test]
@@ -243,8 +344,9 @@ fn monthly_pe_is_joined_as_of_and_expires() {
     let pe = market.column(Field::Pe);
     // 2005-04 is 22.28 and 2005-05 is 15.66: mid-May still shows April's month-end figure.
     assert_eq!(pe[row(&market, "2005-05-16")], 22.28);
-    // 2024-05 appears twice (05-30 and 05-31): the later one wins from 05-31 on.
-    assert!(!pe[row(&market, "2024-05-31")].is_nan());
+    // 2024-05 appears twice (05-30 13.21 and 05-31 13.18): each holds from its own date.
+    assert_eq!(pe[row(&market, "2024-05-30")], 13.21);
+    assert_eq!(pe[row(&market, "2024-05-31")], 13.18);
     // The file ends 2026-02-13; 45 days later the value is too old to use.
     assert!(!pe[row(&market, "2026-03-27")].is_nan());
     assert!(pe[row(&market, "2026-04-01")].is_nan());

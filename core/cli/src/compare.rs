@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
-use cyclebt_engine::{CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, Strategy, run};
+use cyclebt_engine::{
+    BUY_AND_HOLD, CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, Strategy, run,
+};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
     Conventions, Summary, equity_file_name, summarize, write_equity_csv, write_summary_csv,
@@ -31,6 +33,8 @@ pub struct CompareArgs {
     pub windows: Vec<String>,
     /// Metric conventions.
     pub conventions: Conventions,
+    /// Stamp-duty schedule to use instead of the built-in datasets/stamp_duty.toml.
+    pub stamp_duty: Option<PathBuf>,
     /// Builds the signals strategies name (built-ins and plugins).
     pub factory: PluginFactory,
 }
@@ -46,18 +50,51 @@ struct Finished {
 
 /// Runs the comparison, prints the table to `out` and notes to `err`.
 pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    let stamp_duty = inputs::stamp_duty()?;
+    if let Some(dir) = &args.out {
+        prepare_out(dir)?;
+    }
+    let stamp_duty = inputs::stamp_duty(args.stamp_duty.as_deref())?;
     let mut strategies = args
         .strategies
         .iter()
         .map(|path| inputs::strategy(path, &stamp_duty, &args.factory))
         .collect::<Result<Vec<_>>>()?;
-    let default_setup = Setup {
-        capital: DEFAULT_CAPITAL,
-        costs: CostsConfig::default().model(&stamp_duty),
-        execution: Execution::default(),
-    };
-    strategies.insert(0, Strategy::buy_and_hold(default_setup));
+    for (i, strategy) in strategies.iter().enumerate() {
+        if strategies[..i].iter().any(|s| s.name == strategy.name) {
+            return Err(input_error(format!(
+                "two strategies are named \"{}\"; names must differ (they name the output files)",
+                strategy.name
+            )));
+        }
+    }
+    // A standalone buy-and-hold row per dataset the strategies use, with default costs.
+    let mut dataset_names: Vec<String> = Vec::new();
+    for strategy in &strategies {
+        let name = dataset_of(strategy);
+        if !dataset_names.contains(&name) {
+            dataset_names.push(name);
+        }
+    }
+    if dataset_names.is_empty() {
+        dataset_names.push(DEFAULT_DATASET.into());
+    }
+    let benchmarks: Vec<Strategy> = dataset_names
+        .iter()
+        .map(|name| {
+            let setup = Setup {
+                capital: DEFAULT_CAPITAL,
+                costs: CostsConfig::default().model(&stamp_duty),
+                execution: Execution::default(),
+            };
+            let mut benchmark = Strategy::buy_and_hold(setup);
+            if dataset_names.len() > 1 {
+                benchmark.name = format!("{BUY_AND_HOLD}-{}", name.replace(['/', '\\'], "_"));
+            }
+            benchmark.dataset = Some(name.clone());
+            benchmark
+        })
+        .collect();
+    strategies.splice(0..0, benchmarks);
 
     let all_windows = inputs::windows(args.cycles.as_deref())?;
     for id in &args.windows {
@@ -95,12 +132,19 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             {
                 continue;
             }
-            let dataset_name = strategy
-                .dataset
-                .clone()
-                .unwrap_or_else(|| DEFAULT_DATASET.into());
+            let dataset_name = dataset_of(strategy);
             let market = &datasets.get(&dataset_name)?.market;
-            let span = window.span(market).map_err(input_error)?;
+            let span = match window.span(market) {
+                Ok(span) => span,
+                Err(why) => {
+                    writeln!(
+                        err,
+                        "note: {} skips window {}: {why}",
+                        strategy.name, window.id
+                    )?;
+                    continue;
+                }
+            };
             let benchmark = run_one(
                 market,
                 span,
@@ -148,6 +192,29 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     Ok(())
 }
 
+fn dataset_of(strategy: &Strategy) -> String {
+    strategy
+        .dataset
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DATASET.into())
+}
+
+/// Creates the output folders before any work, so a bad `--out` fails fast as bad input.
+fn prepare_out(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(input_error(format!(
+            "--out {}: exists and is not a folder",
+            dir.display()
+        )));
+    }
+    fs::create_dir_all(dir.join("equity")).map_err(|e| {
+        input_error(format!(
+            "--out {}: cannot create the folder: {e}",
+            dir.display()
+        ))
+    })
+}
+
 fn ids(windows: &[Window]) -> String {
     windows
         .iter()
@@ -191,8 +258,6 @@ fn write_files(
     conventions: &Conventions,
 ) -> Result<()> {
     let equity_dir = dir.join("equity");
-    fs::create_dir_all(&equity_dir)
-        .with_context(|| format!("cannot create {}", equity_dir.display()))?;
     let rows: Vec<Summary> = finished.iter().map(|f| f.summary.clone()).collect();
     let mut summary = Vec::new();
     write_summary_csv(&mut summary, &rows)?;

@@ -111,10 +111,15 @@ pub fn windows(file: Option<&Path>) -> Result<Vec<Window>> {
     cyclebt_data::parse_windows(&path, &text).map_err(input_error)
 }
 
-/// The built-in stamp-duty schedule.
-pub fn stamp_duty() -> Result<StampDutySchedule> {
-    StampDutySchedule::parse(STAMP_DUTY)
-        .map_err(|e| anyhow::anyhow!("datasets/stamp_duty.toml (built in): {e}"))
+/// The stamp-duty schedule of `--stamp-duty FILE`, or the built-in one.
+pub fn stamp_duty(file: Option<&Path>) -> Result<StampDutySchedule> {
+    let Some(path) = file else {
+        return StampDutySchedule::parse(STAMP_DUTY)
+            .map_err(|e| anyhow::anyhow!("datasets/stamp_duty.toml (built in): {e}"));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| input_error(format!("{}: cannot read file: {e}", path.display())))?;
+    StampDutySchedule::parse(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))
 }
 
 /// Reads and builds a strategy file. A `dataset` ending in `.toml` is resolved against the

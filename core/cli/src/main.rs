@@ -48,6 +48,9 @@ enum Command {
         /// Annual risk-free rate for Sharpe, as a fraction (0.02 = 2%).
         #[arg(long, default_value_t = 0.0)]
         risk_free: f64,
+        /// Stamp-duty schedule to charge instead of the built-in datasets/stamp_duty.toml.
+        #[arg(long)]
+        stamp_duty: Option<PathBuf>,
         /// Directory searched first for plugins named by strategies (repeatable); then
         /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
         #[arg(long = "plugin-dir")]
@@ -120,12 +123,18 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             windows,
             periods_per_year,
             risk_free,
+            stamp_duty,
             plugin_dirs,
         } => {
-            if !(periods_per_year.is_finite() && periods_per_year > 0.0 && risk_free.is_finite()) {
-                return Err(input_error(
-                    "--periods-per-year must be positive and --risk-free finite",
-                ));
+            if !(1.0..=10_000.0).contains(&periods_per_year) {
+                return Err(input_error(format!(
+                    "--periods-per-year {periods_per_year}: expected a number of periods between 1 and 10000"
+                )));
+            }
+            if !(risk_free > -1.0 && risk_free < 10.0) {
+                return Err(input_error(format!(
+                    "--risk-free {risk_free}: expected an annual rate as a fraction above -1 and below 10 (0.02 = 2%)"
+                )));
             }
             let args = compare::CompareArgs {
                 strategies,
@@ -137,6 +146,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     periods_per_year,
                     risk_free_annual: risk_free,
                 },
+                stamp_duty,
                 factory: PluginFactory::new(PluginDirs::new(&plugin_dirs)),
             };
             compare::compare(&args, &mut out, &mut err)

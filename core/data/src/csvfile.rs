@@ -14,6 +14,12 @@ use crate::error::{DataError, Location};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Smallest price accepted. Together with the engine's bounds on capital and lot it keeps the
+/// account's arithmetic inside `Decimal`'s 28 digits; no index or fund trades this low.
+pub const MIN_PRICE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
+/// Largest price accepted (10^9).
+pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
 /// A CSV file opened and split into records, header checked.
 pub(crate) struct CsvFile {
     path: PathBuf,
@@ -246,6 +252,12 @@ impl Row<'_> {
             })?;
         if value <= Decimal::ZERO {
             return Err(self.error(column, format!("expected a positive price, found {value}")));
+        }
+        if !(MIN_PRICE..=MAX_PRICE).contains(&value) {
+            return Err(self.error(
+                column,
+                format!("expected a price between {MIN_PRICE} and {MAX_PRICE}, found {value}"),
+            ));
         }
         Ok(value)
     }

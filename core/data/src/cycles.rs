@@ -49,7 +49,18 @@ impl WindowSpan {
     }
 }
 
-/// Parses a cycle list; ids must be unique and start <= end.
+/// Names become file names and CSV fields: letters, digits, `_`, `-` and `.` only.
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if name.is_empty() || !name.chars().all(allowed) || name.starts_with('.') {
+        return Err(format!(
+            "{what} \"{name}\" must be letters, digits, '_', '-' or '.' (it names output files)"
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a cycle list; ids must be unique names and start <= end.
 pub fn parse_windows(path: &Path, text: &str) -> Result<Vec<Window>, DataError> {
     let file: CycleFile = parse_toml(path, text)?;
     let fail = |message: String| DataError::Toml {
@@ -57,6 +68,7 @@ pub fn parse_windows(path: &Path, text: &str) -> Result<Vec<Window>, DataError> 
         message,
     };
     for (i, window) in file.window.iter().enumerate() {
+        check_name("window id", &window.id).map_err(fail)?;
         if file.window[..i].iter().any(|w| w.id == window.id) {
             return Err(fail(format!("window id \"{}\" appears twice", window.id)));
         }
@@ -73,42 +85,56 @@ pub fn parse_windows(path: &Path, text: &str) -> Result<Vec<Window>, DataError> 
 }
 
 impl Window {
-    /// The window's trading days in `market`, or an error saying why there are too few to
-    /// measure anything (at least two: a starting day and one return).
+    /// The window's trading days in `market`. The data must cover the whole window: a window
+    /// that starts before the data's first day or ends after its last is refused rather than
+    /// silently shortened, and so is one with fewer than two trading days (a starting day and
+    /// one return).
     pub fn span(&self, market: &MarketData) -> Result<WindowSpan, WindowError> {
-        let too_short = || WindowError {
+        let fail = |reason: String| WindowError {
             window: self.id.clone(),
-            data: market
-                .dates
-                .first()
-                .zip(market.dates.last())
-                .map(|(a, b)| (*a, *b)),
+            reason,
         };
-        let first = match self.start {
-            Some(date) => market.first_on_or_after(date).ok_or_else(too_short)?,
-            None => 0,
+        let (Some(&data_first), Some(&data_last)) = (market.dates.first(), market.dates.last())
+        else {
+            return Err(fail("the data has no trading days".into()));
         };
-        let last = match self.end {
-            Some(date) => market.last_on_or_before(date).ok_or_else(too_short)?,
-            None => market.len().checked_sub(1).ok_or_else(too_short)?,
-        };
+        if let Some(start) = self.start
+            && start < data_first
+        {
+            return Err(fail(format!(
+                "it starts {start}, before the data's first day {data_first}"
+            )));
+        }
+        if let Some(end) = self.end
+            && end > data_last
+        {
+            return Err(fail(format!(
+                "it ends {end}, after the data's last day {data_last}"
+            )));
+        }
+        let first = self
+            .start
+            .and_then(|d| market.first_on_or_after(d))
+            .unwrap_or(0);
+        let last = self
+            .end
+            .and_then(|d| market.last_on_or_before(d))
+            .unwrap_or(market.len() - 1);
         if last <= first {
-            return Err(too_short());
+            return Err(fail(
+                "it has fewer than two trading days in the data".into(),
+            ));
         }
         Ok(WindowSpan { first, last })
     }
 }
 
-/// A window that has fewer than two trading days in the data.
+/// A window the data does not cover.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("window {window} has fewer than two trading days in the data (data spans {})", span_text(.data))]
+#[error("window {window} is not covered by the data: {reason}")]
 pub struct WindowError {
     /// The window.
     pub window: String,
-    /// The data's first and last day.
-    pub data: Option<(NaiveDate, NaiveDate)>,
-}
-
-fn span_text(data: &Option<(NaiveDate, NaiveDate)>) -> String {
-    data.map_or("nothing".into(), |(a, b)| format!("{a}..{b}"))
+    /// Why.
+    pub reason: String,
 }

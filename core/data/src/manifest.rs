@@ -71,6 +71,11 @@ pub enum Join {
 /// month-end, allowing for a long holiday.
 pub const DEFAULT_MAX_AGE_DAYS: i64 = 45;
 
+/// Largest publication lag accepted, in trading days.
+pub const MAX_LAG_DAYS: usize = 250;
+/// Largest `max_age_days` accepted: ten years of calendar days.
+pub const MAX_AGE_LIMIT_DAYS: i64 = 3660;
+
 /// A series built from one or more files, summed day by day (Shanghai + Shenzhen).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +123,19 @@ impl Manifest {
                 .chain(spec.splice.iter().flat_map(|s| &s.sources));
             if sources.into_iter().any(|s| s.bad_bars.is_some()) {
                 return Err(fail(format!("[{name}] bad_bars applies only to [index]")));
+            }
+            if spec.lag_days.is_some_and(|lag| lag > MAX_LAG_DAYS) {
+                return Err(fail(format!(
+                    "[{name}] lag_days is at most {MAX_LAG_DAYS} (a trading year)"
+                )));
+            }
+            if spec
+                .max_age_days
+                .is_some_and(|age| !(0..=MAX_AGE_LIMIT_DAYS).contains(&age))
+            {
+                return Err(fail(format!(
+                    "[{name}] max_age_days must be between 0 and {MAX_AGE_LIMIT_DAYS}"
+                )));
             }
             if spec.join == Join::Exact && spec.max_age_days.is_some() {
                 return Err(fail(format!(

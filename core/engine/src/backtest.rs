@@ -196,18 +196,21 @@ impl Account<'_> {
         }
     }
 
-    /// Sells `units` at `price` less slippage. Skips a sale whose fees would exceed cash plus
-    /// proceeds.
+    /// Sells `units` at `price` less slippage. A sale always goes through: when its fees
+    /// would exceed cash plus proceeds (a tiny position under a large minimum commission), the
+    /// fees charged are cut to what there is, so that an exit is never skipped and cash never
+    /// goes negative.
     fn sell(&mut self, date: NaiveDate, price: Decimal, units: Decimal) {
         if units <= Decimal::ZERO {
             return;
         }
         let price = self.costs.fill_price(price, Side::Sell);
         let value = to_cents(units * price);
-        let fees = self.costs.fees(value, Side::Sell, date).total();
-        if self.cash + value < fees {
-            return;
-        }
+        let fees = self
+            .costs
+            .fees(value, Side::Sell, date)
+            .total()
+            .min(self.cash + value);
         self.cash += value - fees;
         self.units -= units;
         self.record(
@@ -272,7 +275,8 @@ pub fn run(
         trades_opened: 0,
     };
     let mut values = vec![0.0; signals.len()];
-    let mut holding = 0.0;
+    // The exposure last ordered: a new order goes out only when the wanted one differs.
+    let mut ordered = 0.0;
     let mut pending: Option<f64> = None;
     for t in span.first..=span.last {
         if let Some(exposure) = pending.take() {
@@ -295,15 +299,19 @@ pub fn run(
         for (signal, value) in signals.iter_mut().zip(values.iter_mut()) {
             *value = evaluate(signal.as_mut(), history, date)?;
         }
-        let in_market = holding > 0.0;
+        // In the market means holding units now, not having asked to: an entry the cash could
+        // not pay for is asked again on the next decision.
+        let in_market = account.units > Decimal::ZERO;
         let wanted = match plan {
             Plan::Rules(rules) => {
                 if !in_market && rules.entry.iter().all(|c| c.holds(&values)) {
                     sizing.exposure
                 } else if in_market && rules.exit.iter().any(|c| c.holds(&values)) {
                     0.0
+                } else if in_market {
+                    ordered
                 } else {
-                    holding
+                    0.0
                 }
             }
             Plan::Exposure => {
@@ -320,9 +328,10 @@ pub fn run(
                 exposure * sizing.exposure
             }
         };
-        if wanted != holding {
+        let unfilled_entry = wanted > 0.0 && !in_market;
+        if wanted != ordered || unfilled_entry {
             pending = Some(wanted);
-            holding = wanted;
+            ordered = wanted;
         }
     }
     result.fills = account.fills;

@@ -18,7 +18,7 @@ pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
 pub use signal::{Signal, SignalError};
 pub use strategy::{
-    BuiltinSignals, Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming, Plan, Rules,
-    Setup, SignalFactory, SignalRole, SignalSource, SignalSpec, Sizing, Strategy, StrategyError,
-    Threshold,
+    BUY_AND_HOLD, BuiltinSignals, Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming,
+    Plan, Rules, Setup, SignalFactory, SignalRole, SignalSource, SignalSpec, Sizing, Strategy,
+    StrategyError, Threshold,
 };

@@ -26,6 +26,8 @@ use rust_decimal::dec;
 use serde::Deserialize;
 use toml::Spanned;
 
+use cyclebt_data::check_name;
+
 use crate::builtin::builtin_signal;
 use crate::costs::{CostModel, StampDutySchedule};
 use crate::signal::Signal;
@@ -408,7 +410,7 @@ impl Strategy {
     /// Buy-and-hold: in the market from the first decision, all in.
     pub fn buy_and_hold(setup: Setup) -> Self {
         Strategy {
-            name: "buy_and_hold".into(),
+            name: BUY_AND_HOLD.into(),
             description: "always invested".into(),
             dataset: None,
             windows: None,
@@ -576,33 +578,44 @@ impl Strategy {
             sizings.push(Sizing::full());
         }
 
-        if file.capital <= Decimal::ZERO {
-            return Err(error(
-                None,
-                format!("capital must be positive, found {}", file.capital),
+        let whole_file = |message: String| error(None, message);
+        check_name("name", &file.name).map_err(whole_file)?;
+        if file.name == BUY_AND_HOLD {
+            return Err(whole_file(format!(
+                "the name \"{BUY_AND_HOLD}\" is the built-in benchmark's"
+            )));
+        }
+        for sizing in &file.sizing {
+            check_name("sizing name", &sizing.get_ref().name)
+                .map_err(|m| error(Some(sizing.span()), m))?;
+        }
+        if file.entry.is_empty() && !file.exit.is_empty() {
+            return Err(whole_file(
+                "[[exit]] without [[entry]]: with no entry rules a strategy is always in the market and would re-enter the day after every exit; add [[entry]] rules or remove [[exit]]".into(),
             ));
         }
-        if file.execution.lot <= Decimal::ZERO {
-            return Err(error(
-                None,
-                format!(
-                    "[execution] lot must be positive, found {}",
-                    file.execution.lot
-                ),
-            ));
-        }
+        check_range("capital", file.capital, Decimal::ONE, MAX_CAPITAL).map_err(whole_file)?;
+        check_range("[execution] lot", file.execution.lot, MIN_LOT, MAX_LOT).map_err(whole_file)?;
         let costs = match &file.costs {
             Some(costs) => {
                 let c = costs.get_ref();
-                if [c.commission_bps, c.min_commission, c.slippage_bps]
-                    .iter()
-                    .any(|v| *v < Decimal::ZERO)
-                {
-                    return Err(error(
-                        Some(costs.span()),
-                        "costs must be zero or more".into(),
-                    ));
-                }
+                let fail = |m: String| error(Some(costs.span()), m);
+                check_range(
+                    "commission_bps",
+                    c.commission_bps,
+                    Decimal::ZERO,
+                    MAX_COST_BPS,
+                )
+                .map_err(fail)?;
+                check_range("slippage_bps", c.slippage_bps, Decimal::ZERO, MAX_COST_BPS)
+                    .map_err(fail)?;
+                check_range(
+                    "min_commission",
+                    c.min_commission,
+                    Decimal::ZERO,
+                    MAX_MIN_COMMISSION,
+                )
+                .map_err(fail)?;
                 c.model(stamp_duty)
             }
             None => CostsConfig::default().model(stamp_duty),
@@ -622,6 +635,30 @@ impl Strategy {
             },
         })
     }
+}
+
+/// Name of the built-in buy-and-hold strategy, which no strategy file may take.
+pub const BUY_AND_HOLD: &str = "buy_and_hold";
+
+/// Largest starting capital accepted: 10^15 yuan. The bounds on capital, lot, costs and prices
+/// keep every product and quotient of the account well inside `Decimal`'s 28 digits.
+pub const MAX_CAPITAL: Decimal = dec!(1000000000000000);
+/// Smallest lot accepted, in index units.
+pub const MIN_LOT: Decimal = dec!(0.00000001);
+/// Largest lot accepted, in index units.
+pub const MAX_LOT: Decimal = dec!(1000000);
+/// Largest commission or slippage accepted: 1,000 bps (10%), far above any real market's.
+pub const MAX_COST_BPS: Decimal = dec!(1000);
+/// Largest minimum commission accepted, in yuan.
+pub const MAX_MIN_COMMISSION: Decimal = dec!(1000000);
+
+fn check_range(what: &str, value: Decimal, min: Decimal, max: Decimal) -> Result<(), String> {
+    if value < min || value > max {
+        return Err(format!(
+            "{what} = {value} is outside the accepted range [{min}, {max}]"
+        ));
+    }
+    Ok(())
 }
 
 /// 1-based line and column of a byte offset.
