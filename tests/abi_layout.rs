@@ -27,18 +27,19 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(ParamSpec, default_toml), 16);
     assert_eq!(offset_of!(ParamSpec, description), 32);
 
-    assert_eq!(size_of::<HistoryView>(), 40);
+    assert_eq!(size_of::<HistoryView>(), 48);
     assert_eq!(offset_of!(HistoryView, len), 0);
     assert_eq!(offset_of!(HistoryView, dates), 8);
     assert_eq!(offset_of!(HistoryView, column_count), 16);
-    assert_eq!(offset_of!(HistoryView, columns), 24);
-    assert_eq!(offset_of!(HistoryView, missing), 32);
+    assert_eq!(offset_of!(HistoryView, stride), 24);
+    assert_eq!(offset_of!(HistoryView, values), 32);
+    assert_eq!(offset_of!(HistoryView, missing), 40);
 
     assert_eq!(size_of::<Output>(), 16);
     assert_eq!(offset_of!(Output, value), 0);
     assert_eq!(offset_of!(Output, label), 8);
 
-    assert_eq!(size_of::<PluginDescriptor>(), 160);
+    assert_eq!(size_of::<PluginDescriptor>(), 168);
     assert_eq!(align_of::<PluginDescriptor>(), 8);
     assert_eq!(offset_of!(PluginDescriptor, abi_version), 0);
     assert_eq!(offset_of!(PluginDescriptor, descriptor_size), 4);
@@ -52,6 +53,7 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(PluginDescriptor, destroy), 136);
     assert_eq!(offset_of!(PluginDescriptor, evaluate), 144);
     assert_eq!(offset_of!(PluginDescriptor, last_error), 152);
+    assert_eq!(offset_of!(PluginDescriptor, evaluate_range), 160);
 }
 
 #[test]

@@ -7,21 +7,36 @@ use rust_decimal::dec;
 
 use crate::util::{date, real_data, shipped_manifest, wavy_market};
 
-/// Checks a signal's prefix property on every `stride`-th day: the value for day t from the
-/// full history equals the value from the history cut at t. Used for every shipped signal.
+/// Checks a signal's prefix property on every `stride`-th day, for both ways of asking: the
+/// value for day t from the full history equals the value from the history cut at t, and the
+/// whole-range answer (`evaluate_days`) on data cut at t equals the day-by-day answers on the
+/// full data. Used for every shipped signal and plugin.
 pub fn assert_prefix_stable(
     make: &dyn Fn() -> Box<dyn Signal>,
     market: &MarketData,
     stride: usize,
 ) {
+    let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
     let mut on_full = make();
+    let by_day: Vec<f64> = (0..market.len())
+        .map(|t| on_full.evaluate(market.history(t)).unwrap())
+        .collect();
     for t in (0..market.len()).step_by(stride) {
         let cut = market.truncated(t);
         let expected = make().evaluate(cut.history(t)).unwrap();
-        let actual = on_full.evaluate(market.history(t)).unwrap();
         assert!(
-            actual == expected || (actual.is_nan() && expected.is_nan()),
-            "{} on day {t}: {actual} with full history, {expected} with history cut at t",
+            same(by_day[t], expected),
+            "{} on day {t}: {} with full history, {expected} with history cut at t",
+            on_full.name(),
+            by_day[t]
+        );
+        let mut range = Vec::new();
+        make().evaluate_days(cut.history(t), 0, &mut range).unwrap();
+        assert_eq!(range.len(), t + 1);
+        let agree = range.iter().zip(&by_day).all(|(a, b)| same(*a, *b));
+        assert!(
+            agree,
+            "{}: whole-range values on data cut at {t} differ from day by day",
             on_full.name()
         );
     }

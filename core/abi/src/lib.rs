@@ -153,12 +153,15 @@ pub struct HistoryView {
     pub len: usize,
     /// Dates as `yyyymmdd` integers, `len` of them.
     pub dates: *const i32,
-    /// Number of entries in `columns` (the host's [`field::COUNT`]); a plugin must not read
-    /// a column index at or above it.
+    /// Number of columns (the host's [`field::COUNT`]); a plugin must not read a column index
+    /// at or above it.
     pub column_count: usize,
-    /// `column_count` pointers, each to `len` values, indexed by the [`field`] constants. NaN
-    /// marks a missing or not yet published value.
-    pub columns: *const *const f64,
+    /// Distance, in values, from one column to the next.
+    pub stride: usize,
+    /// The columns, column-major: column `i` (a [`field`] constant), row `r` is at
+    /// `values[i * stride + r]` for `r < len`. NaN marks a missing or not yet published value.
+    /// Rows at or beyond `len` must not be read.
+    pub values: *const f64,
     /// Per row, bit `i` set when column `i` is missing (NaN), `len` of them.
     pub missing: *const u32,
 }
@@ -188,6 +191,18 @@ pub type EvaluateFn = unsafe extern "C" fn(
 /// The message of the last failed call on `instance` (or of the last failed `create` on this
 /// thread when `instance` is null). Valid until the next call into the plugin on this thread.
 pub type LastErrorFn = unsafe extern "C" fn(instance: *mut c_void) -> StrRef;
+/// Computes the outputs of the decision days `first..history.len` in one call, each from the
+/// rows up to and including its own day only (exactly what [`EvaluateFn`] would return day by
+/// day), into `outputs[0..history.len - first]`. On failure `*failed_day` is the day that
+/// failed and `last_error(instance)` says why. One call crosses the boundary for a whole
+/// window, which is what makes a plugin as fast as a built-in signal.
+pub type EvaluateRangeFn = unsafe extern "C" fn(
+    instance: *mut c_void,
+    history: *const HistoryView,
+    first: usize,
+    outputs: *mut Output,
+    failed_day: *mut usize,
+) -> Status;
 
 /// Everything the host needs to know about a plugin. Static in the plugin, never freed.
 #[repr(C)]
@@ -217,6 +232,8 @@ pub struct PluginDescriptor {
     pub evaluate: EvaluateFn,
     /// See [`LastErrorFn`].
     pub last_error: LastErrorFn,
+    /// See [`EvaluateRangeFn`].
+    pub evaluate_range: EvaluateRangeFn,
 }
 
 /// Converts a date to the `yyyymmdd` integer of [`HistoryView::dates`].

@@ -101,7 +101,9 @@ pub struct MarketData {
     pub name: String,
     /// Trading days, strictly increasing.
     pub dates: Vec<NaiveDate>,
-    columns: Vec<Vec<f64>>,
+    /// All columns end to end, column-major: field `f`, row `t` is at `f * len + t`. One
+    /// allocation, so a plugin gets every column from one pointer and a stride.
+    values: Vec<f64>,
     /// Opening levels exactly as written in the file, for fills.
     pub open_exact: Vec<Decimal>,
     /// Closing levels exactly as written in the file, for fills and valuation.
@@ -150,10 +152,11 @@ impl MarketData {
                     .fold(0u32, |bits, (f, _)| bits | 1 << f)
             })
             .collect();
+        let values = columns.concat();
         MarketData {
             name,
             dates,
-            columns,
+            values,
             open_exact,
             close_exact,
             coverage,
@@ -163,6 +166,7 @@ impl MarketData {
     }
 
     /// Number of trading days.
+    #[inline]
     pub fn len(&self) -> usize {
         self.dates.len()
     }
@@ -174,10 +178,12 @@ impl MarketData {
 
     /// A whole column, for reports and tests. Decision code reads through [`History`].
     pub fn column(&self, field: Field) -> &[f64] {
-        &self.columns[field as usize]
+        let n = self.len();
+        &self.values[field as usize * n..(field as usize + 1) * n]
     }
 
     /// What a decision at the close of day `t` may see: rows `0..=t`.
+    #[inline]
     pub fn history(&self, t: usize) -> History<'_> {
         assert!(
             t < self.len(),
@@ -196,7 +202,10 @@ impl MarketData {
         MarketData {
             name: self.name.clone(),
             dates: self.dates[..keep].to_vec(),
-            columns: self.columns.iter().map(|c| c[..keep].to_vec()).collect(),
+            values: Field::ALL
+                .iter()
+                .flat_map(|f| self.column(*f)[..keep].iter().copied())
+                .collect(),
             open_exact: self.open_exact[..keep].to_vec(),
             close_exact: self.close_exact[..keep].to_vec(),
             coverage: self.coverage.clone(),
@@ -227,36 +236,67 @@ pub struct History<'a> {
 
 impl<'a> History<'a> {
     /// Number of visible days (`t + 1`).
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Never true: a history holds at least the decision day.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// The history of an earlier decision day `t` (rows `0..=t`).
+    #[inline]
+    pub fn prefix(&self, t: usize) -> History<'a> {
+        assert!(
+            t < self.len,
+            "day {t} is not in a history of {} days",
+            self.len
+        );
+        History {
+            data: self.data,
+            len: t + 1,
+        }
+    }
+
     /// Index of the decision day.
+    #[inline]
     pub fn today(&self) -> usize {
         self.len - 1
     }
 
     /// A column up to and including the decision day.
+    #[inline]
     pub fn column(&self, field: Field) -> &'a [f64] {
-        &self.data.columns[field as usize][..self.len]
+        let start = field as usize * self.data.len();
+        &self.data.values[start..start + self.len]
     }
 
     /// Visible trading days.
+    #[inline]
     pub fn dates(&self) -> &'a [NaiveDate] {
         &self.data.dates[..self.len]
     }
 
     /// Visible trading days as `yyyymmdd` integers.
+    #[inline]
     pub fn date_codes(&self) -> &'a [i32] {
         &self.data.date_codes[..self.len]
     }
 
+    /// Every column from one pointer, for the plugin boundary: field `f`, row `r` is at
+    /// `base + f * stride + r`. Rows past the decision day are in memory at that address, but
+    /// reading them needs `unsafe`; the plugin contract forbids it and the prefix tests check
+    /// every shipped plugin against data that ends at the decision day.
+    #[inline]
+    pub fn column_base(&self) -> (*const f64, usize) {
+        (self.data.values.as_ptr(), self.data.len())
+    }
+
     /// Per visible row, bit `f` set when field `f` (in [`Field::ALL`] order) is missing.
+    #[inline]
     pub fn missing_flags(&self) -> &'a [u32] {
         &self.data.missing[..self.len]
     }

@@ -274,6 +274,13 @@ pub fn run(
         closed_trades: Vec::new(),
         trades_opened: 0,
     };
+    // Every signal's value on every decision day (all but the window's last), computed before
+    // the loop: a value depends only on its own day's history, so this is what evaluating day
+    // by day would give, and a plugin crosses its boundary once per window instead of daily.
+    let by_signal = signals
+        .iter_mut()
+        .map(|signal| signal_values(signal.as_mut(), market, span))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut values = vec![0.0; signals.len()];
     // The exposure last ordered: a new order goes out only when the wanted one differs.
     let mut ordered = 0.0;
@@ -294,10 +301,9 @@ pub fn run(
         if t == span.last {
             break;
         }
-        let history = market.history(t);
         let date = market.dates[t];
-        for (signal, value) in signals.iter_mut().zip(values.iter_mut()) {
-            *value = evaluate(signal.as_mut(), history, date)?;
+        for (value, column) in values.iter_mut().zip(&by_signal) {
+            *value = column[t - span.first];
         }
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
@@ -340,23 +346,34 @@ pub fn run(
     Ok(result)
 }
 
-fn evaluate(
+/// The values of `signal` on the decision days of `span`, checked to lie in [-1, 1].
+fn signal_values(
     signal: &mut dyn Signal,
-    history: cyclebt_data::History<'_>,
-    date: NaiveDate,
-) -> Result<f64, EngineError> {
-    let value = signal.evaluate(history).map_err(|e| EngineError::Signal {
-        signal: signal.describe(),
-        date,
-        message: e.message,
-    })?;
-    if !(-1.0..=1.0).contains(&value) {
+    market: &MarketData,
+    span: WindowSpan,
+) -> Result<Vec<f64>, EngineError> {
+    let mut values = Vec::with_capacity(span.days() - 1);
+    signal
+        .evaluate_days(market.history(span.last - 1), span.first, &mut values)
+        .map_err(|e| EngineError::Signal {
+            signal: signal.describe(),
+            date: market.dates[e.day],
+            message: e.error.message,
+        })?;
+    if values.len() != span.days() - 1 {
+        return Err(EngineError::Signal {
+            signal: signal.describe(),
+            date: market.dates[span.first],
+            message: format!("gave {} values for {} days", values.len(), span.days() - 1),
+        });
+    }
+    if let Some(i) = values.iter().position(|v| !(-1.0..=1.0).contains(v)) {
         return Err(EngineError::SignalValue {
             signal: signal.describe(),
-            date,
-            value,
+            date: market.dates[span.first + i],
+            value: values[i],
             range: "[-1, 1]",
         });
     }
-    Ok(value)
+    Ok(values)
 }

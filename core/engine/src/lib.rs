@@ -16,7 +16,7 @@ mod strategy;
 pub use backtest::{ClosedTrade, EngineError, Fill, RunResult, run};
 pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
-pub use signal::{Signal, SignalError};
+pub use signal::{DayError, Signal, SignalError};
 pub use strategy::{
     BUY_AND_HOLD, BuiltinSignals, Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming,
     Plan, Rules, Setup, SignalFactory, SignalRole, SignalSource, SignalSpec, Sizing, Strategy,

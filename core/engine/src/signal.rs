@@ -23,6 +23,33 @@ pub trait Signal {
 
     /// The value for the decision day `history.today()`.
     fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError>;
+
+    /// The values for the decision days `first..=history.today()`, each exactly what
+    /// `evaluate` gives on that day's own history, appended to `out`. The default asks
+    /// `evaluate` day by day; a plugin answers in one call across its boundary.
+    fn evaluate_days(
+        &mut self,
+        history: History<'_>,
+        first: usize,
+        out: &mut Vec<f64>,
+    ) -> Result<(), DayError> {
+        for day in first..history.len() {
+            let value = self
+                .evaluate(history.prefix(day))
+                .map_err(|error| DayError { day, error })?;
+            out.push(value);
+        }
+        Ok(())
+    }
+}
+
+/// A signal failed on one day of a range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayError {
+    /// Index of the day in the dataset.
+    pub day: usize,
+    /// What the signal said.
+    pub error: SignalError,
 }
 
 /// A signal could not produce a value.

@@ -11,8 +11,11 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use cyclebt_data::{Field, History, MarketData};
-use cyclebt_engine::{Signal, SignalError, SignalRole, SignalSource, SmaCross, SmaCrossParams};
+use cyclebt_data::{Field, History, MarketData, WindowSpan};
+use cyclebt_engine::{
+    CostsConfig, DEFAULT_CAPITAL, Execution, Plan, Rules, Setup, Signal, SignalError, SignalRole,
+    SignalSource, Sizing, SmaCross, SmaCrossParams, StampDutySchedule, run,
+};
 use cyclebt_host::{PluginDirs, PluginFactory};
 use rust_decimal::Decimal;
 
@@ -83,6 +86,14 @@ impl Signal for Constant {
     }
 }
 
+fn whole_range(market: &MarketData, signal: &mut dyn Signal) -> f64 {
+    let mut values = Vec::with_capacity(market.len());
+    signal
+        .evaluate_days(black_box(market.history(market.len() - 1)), 0, &mut values)
+        .unwrap();
+    values.iter().sum()
+}
+
 fn every_day(market: &MarketData, signal: &mut dyn Signal) -> f64 {
     let mut sum = 0.0;
     for t in 0..market.len() {
@@ -121,8 +132,72 @@ fn bench_plugin_calls(c: &mut Criterion) {
     group.bench_function("constant_cdylib", |b| {
         b.iter(|| every_day(&market, constant_cdylib.as_mut()))
     });
+    group.bench_function("sma_cross_in_process_range", |b| {
+        b.iter(|| whole_range(&market, builtin.as_mut()))
+    });
+    group.bench_function("sma_cross_cdylib_range", |b| {
+        b.iter(|| whole_range(&market, cdylib.as_mut()))
+    });
+    group.bench_function("constant_in_process_range", |b| {
+        b.iter(|| whole_range(&market, constant.as_mut()))
+    });
+    group.bench_function("constant_cdylib_range", |b| {
+        b.iter(|| whole_range(&market, constant_cdylib.as_mut()))
+    });
     group.finish();
 }
 
-criterion_group!(benches, bench_plugin_calls);
+/// A whole backtest over the history with the built-in signal and with the plugin.
+fn bench_engine_with_plugin(c: &mut Criterion) {
+    let market = market();
+    let factory = PluginFactory::new(PluginDirs::only(vec![plugin_dir()]));
+    let span = WindowSpan {
+        first: 0,
+        last: market.len() - 1,
+    };
+    let setup = Setup {
+        capital: DEFAULT_CAPITAL,
+        costs: CostsConfig::default().model(&StampDutySchedule::default()),
+        execution: Execution::default(),
+    };
+    let plan = Plan::from(Rules::follow_sign(0));
+    let mut group = c.benchmark_group("engine_run");
+    group.throughput(Throughput::Elements(DAYS as u64));
+    let mut builtin: Vec<Box<dyn Signal>> =
+        vec![Box::new(SmaCross::new(SmaCrossParams::default()).unwrap())];
+    group.bench_function("sma_cross_builtin", |b| {
+        b.iter(|| {
+            run(
+                black_box(&market),
+                span,
+                &mut builtin,
+                &plan,
+                &Sizing::full(),
+                &setup,
+            )
+            .unwrap()
+        })
+    });
+    let source = SignalSource::Plugin("sma-cross".into());
+    let plugin = factory
+        .plugin_signal(&source, &toml::Table::new(), SignalRole::Signal)
+        .unwrap();
+    let mut cdylib: Vec<Box<dyn Signal>> = vec![Box::new(plugin)];
+    group.bench_function("sma_cross_cdylib", |b| {
+        b.iter(|| {
+            run(
+                black_box(&market),
+                span,
+                &mut cdylib,
+                &plan,
+                &Sizing::full(),
+                &setup,
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_plugin_calls, bench_engine_with_plugin);
 criterion_main!(benches);

@@ -23,7 +23,8 @@ use std::sync::Mutex;
 use cyclebt_abi as abi;
 use cyclebt_data::{Field, History};
 use cyclebt_engine::{
-    BuiltinSignals, Signal, SignalError, SignalFactory, SignalRole, SignalSource, SignalSpec,
+    BuiltinSignals, DayError, Signal, SignalError, SignalFactory, SignalRole, SignalSource,
+    SignalSpec,
 };
 
 /// Environment variable with extra plugin directories, separated like `PATH`.
@@ -358,15 +359,7 @@ impl Signal for PluginSignal {
     }
 
     fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError> {
-        let columns: [*const f64; abi::field::COUNT] =
-            Field::ALL.map(|f| history.column(f).as_ptr());
-        let view = abi::HistoryView {
-            len: history.len(),
-            dates: history.date_codes().as_ptr(),
-            column_count: columns.len(),
-            columns: columns.as_ptr(),
-            missing: history.missing_flags().as_ptr(),
-        };
+        let view = view_of(history);
         let mut output = abi::Output::default();
         // SAFETY: `evaluate` comes from a checked descriptor; `view` and its slices live for
         // the call; `instance` is ours.
@@ -375,10 +368,62 @@ impl Signal for PluginSignal {
         if status == abi::STATUS_OK {
             Ok(output.value)
         } else {
-            Err(SignalError {
-                message: self.plugin.last_error(self.instance),
-            })
+            Err(self.error())
         }
+    }
+
+    fn evaluate_days(
+        &mut self,
+        history: History<'_>,
+        first: usize,
+        out: &mut Vec<f64>,
+    ) -> Result<(), DayError> {
+        if first >= history.len() {
+            return Ok(());
+        }
+        let view = view_of(history);
+        let mut outputs = vec![abi::Output::default(); history.len() - first];
+        let mut failed_day = first;
+        // SAFETY: `evaluate_range` comes from a checked descriptor; `view` and its slices live
+        // for the call; `outputs` has a slot for each day `first..len`; `instance` is ours.
+        let status = unsafe {
+            (self.plugin.descriptor.evaluate_range)(
+                self.instance,
+                &view,
+                first,
+                outputs.as_mut_ptr(),
+                &mut failed_day,
+            )
+        };
+        if status != abi::STATUS_OK {
+            return Err(DayError {
+                day: failed_day.clamp(first, history.len() - 1),
+                error: self.error(),
+            });
+        }
+        out.extend(outputs.iter().map(|o| o.value));
+        Ok(())
+    }
+}
+
+impl PluginSignal {
+    fn error(&self) -> SignalError {
+        SignalError {
+            message: self.plugin.last_error(self.instance),
+        }
+    }
+}
+
+/// The ABI view of a history: pointers into the dataset, valid while `history` is.
+fn view_of(history: History<'_>) -> abi::HistoryView {
+    let (values, stride) = history.column_base();
+    abi::HistoryView {
+        len: history.len(),
+        dates: history.date_codes().as_ptr(),
+        column_count: Field::COUNT,
+        stride,
+        values,
+        missing: history.missing_flags().as_ptr(),
     }
 }
 

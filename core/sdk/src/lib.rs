@@ -92,7 +92,7 @@ pub enum Field {
 /// The rows `0..=t` a plugin may read on decision day `t`.
 pub struct History<'a> {
     dates: &'a [i32],
-    columns: &'a [*const f64],
+    view: &'a HistoryView,
     missing: &'a [u32],
 }
 
@@ -100,18 +100,24 @@ impl<'a> History<'a> {
     /// Wraps a host's view.
     ///
     /// # Safety
-    /// Every pointer in `view` must be valid for `view.len` elements (and `columns` for
-    /// `view.column_count`) for `'a`, as the host guarantees during an `evaluate` call.
+    /// Every pointer in `view` must be valid for `view.len` elements (`values` for
+    /// `column_count` columns of `stride` values) for `'a`, as the host guarantees during an
+    /// `evaluate` call.
+    #[inline]
     pub unsafe fn from_view(view: &'a HistoryView) -> Result<History<'a>, String> {
-        if view.len == 0 || view.dates.is_null() || view.columns.is_null() || view.missing.is_null()
+        if view.len == 0
+            || view.len > view.stride
+            || view.dates.is_null()
+            || view.values.is_null()
+            || view.missing.is_null()
         {
-            return Err("the host passed an empty or null history".into());
+            return Err("the host passed an empty, null or inconsistent history".into());
         }
         // SAFETY: the caller guarantees the pointers and lengths.
         unsafe {
             Ok(History {
                 dates: std::slice::from_raw_parts(view.dates, view.len),
-                columns: std::slice::from_raw_parts(view.columns, view.column_count),
+                view,
                 missing: std::slice::from_raw_parts(view.missing, view.len),
             })
         }
@@ -139,11 +145,16 @@ impl<'a> History<'a> {
 
     /// A column up to the decision day, NaN where missing. Empty if the host does not have the
     /// field.
+    #[inline]
     pub fn column(&self, field: Field) -> &'a [f64] {
-        match self.columns.get(field as usize) {
-            // SAFETY: `from_view`'s contract: each column pointer covers `len` values.
-            Some(ptr) if !ptr.is_null() => unsafe { std::slice::from_raw_parts(*ptr, self.len()) },
-            _ => &[],
+        let index = field as usize;
+        if index >= self.view.column_count {
+            return &[];
+        }
+        // SAFETY: `from_view`'s contract: column `index` starts `index * stride` values in and
+        // holds at least `len` values.
+        unsafe {
+            std::slice::from_raw_parts(self.view.values.add(index * self.view.stride), self.len())
         }
     }
 
@@ -237,6 +248,7 @@ impl Descriptor {
             destroy: destroy::<P>,
             evaluate: evaluate::<P>,
             last_error: last_error::<P>,
+            evaluate_range: evaluate_range::<P>,
         };
         // Moving the Vecs into the struct moves only their headers; the heap buffers the
         // pointers above refer to stay where they are.
@@ -376,36 +388,65 @@ unsafe extern "C" fn evaluate<P: Plugin>(
     history: *const HistoryView,
     output: *mut Output,
 ) -> Status {
-    if instance.is_null() || history.is_null() || output.is_null() {
+    if history.is_null() {
+        return abi::STATUS_ERROR;
+    }
+    // SAFETY: a non-null view from the host, valid for the call.
+    let today = unsafe { (*history).len }.saturating_sub(1);
+    let mut failed_day = 0;
+    // SAFETY: one output slot for the one day `today..len`.
+    unsafe { evaluate_range::<P>(instance, history, today, output, &mut failed_day) }
+}
+
+unsafe extern "C" fn evaluate_range<P: Plugin>(
+    instance: *mut c_void,
+    history: *const HistoryView,
+    first: usize,
+    outputs: *mut Output,
+    failed_day: *mut usize,
+) -> Status {
+    if instance.is_null() || history.is_null() || outputs.is_null() || failed_day.is_null() {
         return abi::STATUS_ERROR;
     }
     // SAFETY: `instance` came from `create::<P>`; the host never shares it between threads.
     let instance = unsafe { &mut *instance.cast::<Instance<P>>() };
-    let plugin = &mut instance.plugin;
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Output, String> {
-        // SAFETY: the host's view is valid for the call.
-        let history = unsafe { History::from_view(&*history) }?;
-        let value = plugin.evaluate(&history)?;
-        Ok(Output {
-            value,
-            label: plugin.label(),
-        })
-    }));
-    match result {
-        Ok(Ok(value)) => {
-            // SAFETY: valid out-pointer from the host.
-            unsafe { *output = value };
-            abi::STATUS_OK
-        }
-        Ok(Err(message)) => {
-            instance.error = message;
-            abi::STATUS_ERROR
-        }
-        Err(payload) => {
-            instance.error = panic_message(payload);
-            abi::STATUS_PANIC
-        }
+    // SAFETY: the host's view is valid for the call.
+    let whole = unsafe { *history };
+    if first >= whole.len {
+        instance.error = format!("no days to evaluate: first day {first} of {}", whole.len);
+        return abi::STATUS_ERROR;
     }
+    let plugin = &mut instance.plugin;
+    let mut day = first;
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), String> {
+        while day < whole.len {
+            // Each day sees its own rows only: the view is cut after `day`.
+            let view = HistoryView {
+                len: day + 1,
+                ..whole
+            };
+            // SAFETY: a prefix of the host's valid view.
+            let history = unsafe { History::from_view(&view) }?;
+            let value = plugin.evaluate(&history)?;
+            let output = Output {
+                value,
+                label: plugin.label(),
+            };
+            // SAFETY: the host provides `len - first` output slots.
+            unsafe { outputs.add(day - first).write(output) };
+            day += 1;
+        }
+        Ok(())
+    }));
+    let (status, message) = match result {
+        Ok(Ok(())) => return abi::STATUS_OK,
+        Ok(Err(message)) => (abi::STATUS_ERROR, message),
+        Err(payload) => (abi::STATUS_PANIC, panic_message(payload)),
+    };
+    instance.error = message;
+    // SAFETY: valid out-pointer from the host.
+    unsafe { failed_day.write(day) };
+    status
 }
 
 unsafe extern "C" fn last_error<P: Plugin>(instance: *mut c_void) -> StrRef {
