@@ -381,3 +381,48 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
         "{text}"
     );
 }
+
+#[test]
+fn strategy_files_run_strategy_plugins_and_refuse_to_mix_them_with_rules() {
+    let Some(root) = real_data("strategy_files_run_strategy_plugins") else {
+        return;
+    };
+    let strategy = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../strategies/trend-exposure.toml"
+    );
+    let dirs = plugin_dir().to_str().unwrap();
+    let args = [
+        "compare",
+        strategy,
+        "--data",
+        root.to_str().unwrap(),
+        "--window",
+        "bull3",
+        "--plugin-dir",
+        dirs,
+    ];
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("bull3   trend-exposure  full"),
+        "{}",
+        stdout(&output)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mixed = dir.path().join("mixed.toml");
+    std::fs::write(
+        &mixed,
+        "name = \"mixed\"\n[[signal]]\nid = \"t\"\nbuiltin = \"sma_cross\"\n[strategy_plugin]\nplugin = \"trend-exposure\"\n",
+    )
+    .unwrap();
+    let output = cyclebt(&["compare", mixed.to_str().unwrap(), "--plugin-dir", dirs]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("mixed.toml:5:1: [strategy_plugin] decides entry, exit and size itself"),
+        "{}",
+        stderr(&output)
+    );
+}
