@@ -289,24 +289,24 @@ fn misbehaving_plugins_are_reported_by_name_path_and_date() {
             "{params}: {error}"
         );
     }
-    let rejected = plugin_signal("fixture-misbehaving", "mode = \"reject\"")
-        .err()
-        .unwrap();
-    assert!(
-        rejected.contains("rejected its params: mode \"reject\": this plugin refuses every config"),
-        "{rejected}"
-    );
-    let unknown = plugin_signal("fixture-misbehaving", "moed = \"nan\"")
-        .err()
-        .unwrap();
-    assert!(
-        unknown.contains("unknown parameter `moed`; expected one of: from_day, mode"),
-        "{unknown}"
-    );
-    let panicked = plugin_signal("fixture-misbehaving", "mode = \"panic_in_new\"")
-        .err()
-        .unwrap();
-    assert!(panicked.contains("panicked: boom in new"), "{panicked}");
+    let refusals = [
+        (
+            "mode = \"reject\"",
+            "rejected its params: mode \"reject\": this plugin refuses every config",
+        ),
+        (
+            "moed = \"nan\"",
+            "unknown parameter `moed`; expected one of: from_day, mode",
+        ),
+        ("mode = \"panic_in_new\"", "panicked: boom in new"),
+    ];
+    for (params, expected) in refusals {
+        let error = plugin_signal("fixture-misbehaving", params).err().unwrap();
+        assert!(
+            error.contains(expected) && error.contains(&path),
+            "{params}: {error}"
+        );
+    }
     // The host is intact: the same plugin still works.
     let mut fine = plugin_signal("fixture-misbehaving", "").unwrap();
     assert_eq!(fine.evaluate(market.history(3)).unwrap(), 0.5);
