@@ -39,7 +39,7 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(Output, value), 0);
     assert_eq!(offset_of!(Output, label), 8);
 
-    assert_eq!(size_of::<PluginDescriptor>(), 168);
+    assert_eq!(size_of::<PluginDescriptor>(), 176);
     assert_eq!(align_of::<PluginDescriptor>(), 8);
     assert_eq!(offset_of!(PluginDescriptor, abi_version), 0);
     assert_eq!(offset_of!(PluginDescriptor, descriptor_size), 4);
@@ -54,6 +54,7 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(PluginDescriptor, evaluate), 144);
     assert_eq!(offset_of!(PluginDescriptor, last_error), 152);
     assert_eq!(offset_of!(PluginDescriptor, evaluate_range), 160);
+    assert_eq!(offset_of!(PluginDescriptor, requires), 168);
 }
 
 #[test]
@@ -79,6 +80,7 @@ fn the_data_layer_field_order_is_the_abi_column_order() {
         (Field::LendingBalance, field::LENDING_BALANCE),
         (Field::MarginTotal, field::MARGIN_TOTAL),
         (Field::Pe, field::PE),
+        (Field::MarketCap, field::MARKET_CAP),
     ];
     assert_eq!(pairs.len(), field::COUNT);
     assert_eq!(Field::COUNT, field::COUNT);

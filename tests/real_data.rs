@@ -172,10 +172,27 @@ fn inconsistent_early_bars_are_rejected_or_dropped_by_name() {
     let dataset = cyclebt_data::load(&shipped_manifest(), &root).unwrap();
     let dropped = messages(&dataset)
         .iter()
-        .filter(|m| m.contains("row dropped"))
+        .filter(|m| m.contains("inconsistent bar") && m.contains("row dropped"))
         .count();
     assert_eq!(dropped, 18);
     assert_eq!(dataset.market.len(), 8694 - 18);
+}
+
+/// The date of a raw row as `YYYY-MM-DD`: its first field, or for the monthly statistics
+/// (`2025年04月份`) the month's last day.
+fn row_date(line: &str) -> Option<String> {
+    let first = line.split(',').next()?;
+    if let Some((year, month)) = first.strip_suffix("月份").and_then(|t| t.split_once('年')) {
+        let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+        let next = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        let end = chrono::NaiveDate::from_ymd_opt(next.0, next.1, 1)?.pred_opt()?;
+        return Some(end.to_string());
+    }
+    first.get(..10).map(str::to_string)
 }
 
 /// Copies of the shipped dataset's files cut after `last` (header kept), as if the vendors
@@ -187,11 +204,12 @@ fn cut_copies(root: &Path, last: &str, into: &Path) {
         "raw/akshare/macro_china_market_margin_sz.csv",
         "raw/eastmoney/margin_total.csv",
         "raw/legulegu/shanghai_pe_monthly.csv",
+        "raw/akshare/macro_china_stock_market_cap.csv",
     ] {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
         let mut lines = text.lines();
         let mut kept = vec![lines.next().unwrap()];
-        kept.extend(lines.filter(|l| l.get(..10).is_some_and(|d| d <= last)));
+        kept.extend(lines.filter(|l| row_date(l).is_some_and(|d| d.as_str() <= last)));
         std::fs::create_dir_all(into.join(file).parent().unwrap()).unwrap();
         std::fs::write(into.join(file), kept.join("\n") + "\n").unwrap();
     }

@@ -76,8 +76,10 @@ pub mod field {
     pub const MARGIN_TOTAL: usize = 10;
     /// Price-earnings ratio.
     pub const PE: usize = 11;
+    /// Market capitalisation in yuan (monthly exchange statistics, carried forward).
+    pub const MARKET_CAP: usize = 12;
     /// Number of fields in this ABI version.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
 }
 
 /// A borrowed UTF-8 string: pointer and length, not NUL-terminated. Empty when `len` is 0.
@@ -234,6 +236,10 @@ pub struct PluginDescriptor {
     pub last_error: LastErrorFn,
     /// See [`EvaluateRangeFn`].
     pub evaluate_range: EvaluateRangeFn,
+    /// Bit `i` set when the plugin has nothing to say without column `i` (a [`field`]
+    /// constant): a test window in which such a column has no value at all is reported as
+    /// not applicable instead of being run on NaN.
+    pub requires: u64,
 }
 
 /// Converts a date to the `yyyymmdd` integer of [`HistoryView::dates`].

@@ -21,7 +21,7 @@ pub fn check(datasets: &mut Datasets, dataset: &str, out: &mut dyn Write) -> Res
     writeln!(out)?;
     writeln!(
         out,
-        "{:<7} {:<10} {:<10} {:>6} {:>8} {:>4}",
+        "{:<10} {:<10} {:<10} {:>6} {:>8} {:>4}",
         "series", "first", "last", "rows", "missing", "lag"
     )?;
     for c in &market.coverage {
@@ -30,11 +30,11 @@ pub fn check(datasets: &mut Datasets, dataset: &str, out: &mut dyn Write) -> Res
         });
         writeln!(
             out,
-            "{:<7} {:<10} {:<10} {:>6} {:>8} {:>4}",
+            "{:<10} {:<10} {:<10} {:>6} {:>8} {:>4}",
             c.series, first, last, c.rows, c.missing_days, c.lag_days
         )?;
         for source in &c.sources {
-            writeln!(out, "        from {source}")?;
+            writeln!(out, "           from {source}")?;
         }
     }
     writeln!(out)?;

@@ -206,6 +206,30 @@ impl Row<'_> {
         })
     }
 
+    /// A month written `YYYY年MM月份`, as the last calendar day of that month.
+    pub(crate) fn month(&self, column: usize) -> Result<NaiveDate, DataError> {
+        let text = self.raw(column);
+        let parsed = text
+            .strip_suffix("月份")
+            .and_then(|t| t.split_once('年'))
+            .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+            .filter(|(_, month)| (1..=12).contains(month));
+        let last_day = parsed.and_then(|(year, month)| {
+            let next = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+            NaiveDate::from_ymd_opt(next.0, next.1, 1)?.pred_opt()
+        });
+        last_day.ok_or_else(|| {
+            self.error(
+                column,
+                format!("expected a month like 2025年04月份, found \"{text}\""),
+            )
+        })
+    }
+
     /// A finite number; empty is an error.
     pub(crate) fn number(&self, column: usize) -> Result<f64, DataError> {
         let text = self.raw(column);

@@ -8,6 +8,7 @@
 //! | `akshare_margin` | akshare `macro_china_market_margin_sh/sz` | 日期,融资买入额,融资余额,融券余额,融资融券余额 | yuan |
 //! | `eastmoney_margin` | Eastmoney RPTA_WEB_MARGIN_DAILYTRADE | date,fin_balance,loan_balance,fin_buy | 亿元 |
 //! | `legulegu_pe` | akshare `stock_index_pe_lg` / `stock_market_pe_lg` | 日期 and one PE column | (ratio) |
+//! | `akshare_market_cap` | akshare `macro_china_stock_market_cap` (monthly, newest first) | 数据日期, 市价总值-上海, 市价总值-深圳 | 亿元 |
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,8 @@ pub enum Format {
     EastmoneyMargin,
     /// legulegu PE series (daily or monthly).
     LeguleguPe,
+    /// akshare monthly exchange statistics (market value of Shanghai plus Shenzhen).
+    AkshareMarketCap,
 }
 
 impl Format {
@@ -55,6 +58,7 @@ impl Format {
             Format::AkshareMargin => "akshare_margin",
             Format::EastmoneyMargin => "eastmoney_margin",
             Format::LeguleguPe => "legulegu_pe",
+            Format::AkshareMarketCap => "akshare_market_cap",
         }
     }
 }
@@ -141,6 +145,7 @@ pub(crate) fn read(
         Format::AkshareMargin => read_akshare_margin(&file),
         Format::EastmoneyMargin => read_eastmoney_margin(&file),
         Format::LeguleguPe => read_legulegu_pe(&file, column, findings),
+        Format::AkshareMarketCap => read_akshare_market_cap(&file, findings),
     }
 }
 
@@ -445,4 +450,42 @@ pub(crate) fn line_list(lines: &[u64]) -> String {
         text.push(format!("and {} more", lines.len() - 10));
     }
     text.join(", ")
+}
+
+/// Monthly exchange statistics: the market value (市价总值) of Shanghai plus Shenzhen in 亿元,
+/// dated the last calendar day of its month ("2025年04月份" is 2025-04-30). The file is newest
+/// first; rows are put in date order. A month without both market values (the newest row of
+/// the real file carries only index highs and lows) is dropped with a finding.
+fn read_akshare_market_cap(
+    file: &CsvFile,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let date = file.column("数据日期")?;
+    let shanghai = file.column("市价总值-上海")?;
+    let shenzhen = file.column("市价总值-深圳")?;
+    let mut table = Table::new(
+        file.path(),
+        "akshare_market_cap; 市价总值 Shanghai + Shenzhen in 亿元, multiplied by 1e8 to yuan; dated at month end; newest-first file put in date order".into(),
+        vec![Field::MarketCap],
+    );
+    let mut rows: Vec<(NaiveDate, Row<'_>)> = Vec::new();
+    for row in file.rows() {
+        let month = row.month(date)?;
+        if row.is_empty(shanghai) || row.is_empty(shenzhen) {
+            findings.push(Finding {
+                location: row.location(),
+                message: format!("{month}: no market value for both exchanges; row dropped"),
+            });
+            continue;
+        }
+        rows.push((month, row));
+    }
+    if rows.windows(2).all(|w| w[0].0 > w[1].0) {
+        rows.reverse();
+    }
+    for (month, row) in rows {
+        let value = (row.non_negative(shanghai)? + row.non_negative(shenzhen)?) * YI;
+        table.push(&row, month, vec![value]);
+    }
+    Ok(table)
 }

@@ -55,7 +55,7 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
         lag_days: 0,
     }];
 
-    let series: [(&str, &Option<SeriesSpec>, &[Field], usize); 2] = [
+    let series: [(&str, &Option<SeriesSpec>, &[Field], usize); 3] = [
         (
             "margin",
             &manifest.margin,
@@ -68,6 +68,7 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
             DEFAULT_MARGIN_LAG_DAYS,
         ),
         ("pe", &manifest.pe, &[Field::Pe], 0),
+        ("market_cap", &manifest.market_cap, &[Field::MarketCap], 0),
     ];
     for (name, spec, fields, default_lag) in series {
         let Some(spec) = spec else { continue };

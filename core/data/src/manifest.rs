@@ -25,6 +25,8 @@ pub struct Manifest {
     pub margin: Option<SeriesSpec>,
     /// Valuation.
     pub pe: Option<SeriesSpec>,
+    /// Market capitalisation, for leverage gauges.
+    pub market_cap: Option<SeriesSpec>,
 }
 
 /// One input file.
@@ -114,7 +116,11 @@ impl Manifest {
             path: path.into(),
             message,
         };
-        let series = [("margin", &manifest.margin), ("pe", &manifest.pe)];
+        let series = [
+            ("margin", &manifest.margin),
+            ("pe", &manifest.pe),
+            ("market_cap", &manifest.market_cap),
+        ];
         for (name, spec) in series {
             let Some(spec) = spec else { continue };
             let sources = spec

@@ -32,11 +32,13 @@ pub enum Field {
     MarginTotal,
     /// Price-earnings ratio of the valuation series named in the manifest.
     Pe,
+    /// Market capitalisation in yuan (市价总值), summed over the exchanges named.
+    MarketCap,
 }
 
 impl Field {
     /// Number of fields.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
 
     /// All fields, in column order.
     pub const ALL: [Field; Field::COUNT] = [
@@ -52,6 +54,7 @@ impl Field {
         Field::LendingBalance,
         Field::MarginTotal,
         Field::Pe,
+        Field::MarketCap,
     ];
 
     /// The snake-case name used in manifests, strategies and reports.
@@ -69,6 +72,7 @@ impl Field {
             Field::LendingBalance => "lending_balance",
             Field::MarginTotal => "margin_total",
             Field::Pe => "pe",
+            Field::MarketCap => "market_cap",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The signal trait: what a built-in signal implements today and a loaded plugin implements
 //! through the plugin host.
 
-use cyclebt_data::History;
+use cyclebt_data::{Field, History};
 
 /// A signal turns market history into a value in `[-1, 1]` for one decision day: positive
 /// favours holding, negative favours staying out, 0 is neutral (also the answer while there is
@@ -19,6 +19,12 @@ pub trait Signal {
     /// library's path).
     fn describe(&self) -> String {
         self.name().to_string()
+    }
+
+    /// Fields without which the signal has nothing to say: a window where one of them has no
+    /// value at all is reported "n/a" rather than run.
+    fn requires(&self) -> Vec<Field> {
+        Vec::new()
     }
 
     /// The value for the decision day `history.today()`.

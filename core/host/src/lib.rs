@@ -161,6 +161,8 @@ pub struct PluginInfo {
     pub build: String,
     /// Parameter schema.
     pub params: Vec<ParamInfo>,
+    /// Fields it cannot do without.
+    pub requires: Vec<Field>,
     /// The library.
     pub path: PathBuf,
 }
@@ -298,6 +300,10 @@ fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, Plugin
             text(d.build.profile, "the profile")?
         ),
         params,
+        requires: Field::ALL
+            .into_iter()
+            .filter(|f| d.requires & (1 << *f as u64) != 0)
+            .collect(),
         path: path.to_path_buf(),
     })
 }
@@ -372,14 +378,30 @@ impl Signal for PluginSignal {
         }
     }
 
+    fn requires(&self) -> Vec<Field> {
+        self.plugin.info.requires.clone()
+    }
+
     fn evaluate_days(
         &mut self,
         history: History<'_>,
         first: usize,
         out: &mut Vec<f64>,
     ) -> Result<(), DayError> {
+        out.extend(self.outputs(history, first)?.iter().map(|o| o.value));
+        Ok(())
+    }
+}
+
+impl PluginSignal {
+    /// Value and label of the days `first..=history.today()`, in one call across the boundary.
+    pub fn outputs(
+        &mut self,
+        history: History<'_>,
+        first: usize,
+    ) -> Result<Vec<abi::Output>, DayError> {
         if first >= history.len() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let view = view_of(history);
         let mut outputs = vec![abi::Output::default(); history.len() - first];
@@ -396,17 +418,15 @@ impl Signal for PluginSignal {
             )
         };
         if status != abi::STATUS_OK {
+            let day = failed_day.clamp(first, history.len() - 1);
             return Err(DayError {
-                day: failed_day.clamp(first, history.len() - 1),
+                day,
                 error: self.error(),
             });
         }
-        out.extend(outputs.iter().map(|o| o.value));
-        Ok(())
+        Ok(outputs)
     }
-}
 
-impl PluginSignal {
     fn error(&self) -> SignalError {
         SignalError {
             message: self.plugin.last_error(self.instance),

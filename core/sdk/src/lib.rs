@@ -39,9 +39,11 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::c_void;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use abi::{HistoryView, Output, ParamSpec, PluginDescriptor, Status, StrRef};
+pub use abi::Output;
+use abi::{HistoryView, ParamSpec, PluginDescriptor, Status, StrRef};
 pub use cyclebt_abi as abi;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -87,13 +89,15 @@ pub enum Field {
     MarginTotal = abi::field::MARGIN_TOTAL,
     /// Price-earnings ratio.
     Pe = abi::field::PE,
+    /// Market capitalisation in yuan.
+    MarketCap = abi::field::MARKET_CAP,
 }
 
 /// The rows `0..=t` a plugin may read on decision day `t`.
+#[derive(Clone, Copy)]
 pub struct History<'a> {
-    dates: &'a [i32],
-    view: &'a HistoryView,
-    missing: &'a [u32],
+    view: HistoryView,
+    _rows: PhantomData<&'a f64>,
 }
 
 impl<'a> History<'a> {
@@ -104,7 +108,7 @@ impl<'a> History<'a> {
     /// `column_count` columns of `stride` values) for `'a`, as the host guarantees during an
     /// `evaluate` call.
     #[inline]
-    pub unsafe fn from_view(view: &'a HistoryView) -> Result<History<'a>, String> {
+    pub unsafe fn from_view(view: &HistoryView) -> Result<History<'a>, String> {
         if view.len == 0
             || view.len > view.stride
             || view.dates.is_null()
@@ -113,34 +117,55 @@ impl<'a> History<'a> {
         {
             return Err("the host passed an empty, null or inconsistent history".into());
         }
-        // SAFETY: the caller guarantees the pointers and lengths.
-        unsafe {
-            Ok(History {
-                dates: std::slice::from_raw_parts(view.dates, view.len),
-                view,
-                missing: std::slice::from_raw_parts(view.missing, view.len),
-            })
+        Ok(History {
+            view: *view,
+            _rows: PhantomData,
+        })
+    }
+
+    /// The history of an earlier day `t`: rows `0..=t`.
+    ///
+    /// # Panics
+    /// If `t` is not a day of this history.
+    #[inline]
+    pub fn prefix(&self, t: usize) -> History<'a> {
+        assert!(
+            t < self.view.len,
+            "day {t} is not in a history of {} days",
+            self.view.len
+        );
+        History {
+            view: HistoryView {
+                len: t + 1,
+                ..self.view
+            },
+            _rows: PhantomData,
         }
     }
 
     /// Visible rows, `t + 1`.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.dates.len()
+        self.view.len
     }
 
     /// Never true.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.dates.is_empty()
+        self.view.len == 0
     }
 
     /// Index of the decision day.
+    #[inline]
     pub fn today(&self) -> usize {
-        self.dates.len() - 1
+        self.view.len - 1
     }
 
     /// Dates as `yyyymmdd`.
+    #[inline]
     pub fn dates(&self) -> &'a [i32] {
-        self.dates
+        // SAFETY: `from_view`'s contract: `dates` holds `len` values.
+        unsafe { std::slice::from_raw_parts(self.view.dates, self.view.len) }
     }
 
     /// A column up to the decision day, NaN where missing. Empty if the host does not have the
@@ -159,10 +184,14 @@ impl<'a> History<'a> {
     }
 
     /// Whether `field` is missing on row `row`.
+    #[inline]
     pub fn is_missing(&self, field: Field, row: usize) -> bool {
-        self.missing
-            .get(row)
-            .is_none_or(|bits| bits & (1 << field as u32) != 0)
+        if row >= self.view.len {
+            return true;
+        }
+        // SAFETY: `from_view`'s contract: `missing` holds `len` values.
+        let bits = unsafe { *self.view.missing.add(row) };
+        bits & (1 << field as u32) != 0
     }
 }
 
@@ -177,6 +206,9 @@ pub trait Plugin: Sized + 'static {
     const KIND: Kind = Kind::Signal;
     /// `(parameter, description)` for each key of `Config`.
     const PARAMS: &'static [(&'static str, &'static str)];
+    /// Fields without which the plugin has nothing to say (the margin series, say): a test
+    /// window where one of them has no value at all is reported "n/a" instead of being run.
+    const REQUIRES: &'static [Field] = &[];
 
     /// Builds an instance; an `Err` message is shown to the user as the plugin's own words.
     fn new(config: Self::Config) -> Result<Self, String>;
@@ -187,6 +219,27 @@ pub trait Plugin: Sized + 'static {
     /// An optional label for the day just evaluated (a phase number); 0 means none.
     fn label(&self) -> u32 {
         0
+    }
+
+    /// The outputs of the days `first..history.len()`, pushed onto `out` in order: the
+    /// whole-series path the engine uses. The default evaluates each day on its own history,
+    /// cut after that day. Override it only with a single causal pass (day t computed from
+    /// rows `0..=t` alone) that gives exactly the same outputs, and test it with a prefix test;
+    /// the SDK cannot check that for you. An error names the failing day.
+    fn evaluate_series(
+        &mut self,
+        history: &History<'_>,
+        first: usize,
+        out: &mut Vec<Output>,
+    ) -> Result<(), (usize, String)> {
+        for day in first..history.len() {
+            let value = self.evaluate(&history.prefix(day)).map_err(|e| (day, e))?;
+            out.push(Output {
+                value,
+                label: self.label(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -249,6 +302,7 @@ impl Descriptor {
             evaluate: evaluate::<P>,
             last_error: last_error::<P>,
             evaluate_range: evaluate_range::<P>,
+            requires: P::REQUIRES.iter().fold(0, |bits, f| bits | 1 << *f as u64),
         };
         // Moving the Vecs into the struct moves only their headers; the heap buffers the
         // pointers above refer to stay where they are.
@@ -410,38 +464,46 @@ unsafe extern "C" fn evaluate_range<P: Plugin>(
     }
     // SAFETY: `instance` came from `create::<P>`; the host never shares it between threads.
     let instance = unsafe { &mut *instance.cast::<Instance<P>>() };
-    // SAFETY: the host's view is valid for the call.
-    let whole = unsafe { *history };
-    if first >= whole.len {
-        instance.error = format!("no days to evaluate: first day {first} of {}", whole.len);
-        return abi::STATUS_ERROR;
-    }
     let plugin = &mut instance.plugin;
-    let mut day = first;
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), String> {
-        while day < whole.len {
-            // Each day sees its own rows only: the view is cut after `day`.
-            let view = HistoryView {
-                len: day + 1,
-                ..whole
-            };
-            // SAFETY: a prefix of the host's valid view.
-            let history = unsafe { History::from_view(&view) }?;
-            let value = plugin.evaluate(&history)?;
-            let output = Output {
-                value,
-                label: plugin.label(),
-            };
-            // SAFETY: the host provides `len - first` output slots.
-            unsafe { outputs.add(day - first).write(output) };
-            day += 1;
+    let mut produced: Vec<Output> = Vec::new();
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), (usize, String)> {
+        // SAFETY: the host's view is valid for the call.
+        let history = unsafe { History::from_view(&*history) }.map_err(|e| (first, e))?;
+        if first >= history.len() {
+            return Err((
+                first,
+                format!(
+                    "no days to evaluate: first day {first} of {}",
+                    history.len()
+                ),
+            ));
+        }
+        produced.reserve(history.len() - first);
+        plugin.evaluate_series(&history, first, &mut produced)?;
+        if produced.len() != history.len() - first {
+            let message = format!(
+                "gave {} outputs for {} days",
+                produced.len(),
+                history.len() - first
+            );
+            return Err((first, message));
         }
         Ok(())
     }));
-    let (status, message) = match result {
-        Ok(Ok(())) => return abi::STATUS_OK,
-        Ok(Err(message)) => (abi::STATUS_ERROR, message),
-        Err(payload) => (abi::STATUS_PANIC, panic_message(payload)),
+    let (status, day, message) = match result {
+        Ok(Ok(())) => {
+            // SAFETY: the host provides one output slot per day `first..len`, as many as
+            // `produced` holds (checked above).
+            unsafe { std::ptr::copy_nonoverlapping(produced.as_ptr(), outputs, produced.len()) };
+            return abi::STATUS_OK;
+        }
+        Ok(Err((day, message))) => (abi::STATUS_ERROR, day, message),
+        // The default series path pushes day by day, so the day that panicked is the next one.
+        Err(payload) => (
+            abi::STATUS_PANIC,
+            first + produced.len(),
+            panic_message(payload),
+        ),
     };
     instance.error = message;
     // SAFETY: valid out-pointer from the host.
