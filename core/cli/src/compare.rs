@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
 use cyclebt_engine::{
-    BUY_AND_HOLD, CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, Strategy, run,
+    BUY_AND_HOLD, CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, Strategy,
+    missing_inputs, run,
 };
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
-    Conventions, Summary, equity_file_name, summarize, write_equity_csv, write_summary_csv,
-    write_table,
+    Conventions, Summary, equity_file_name, not_applicable, summarize, write_equity_csv,
+    write_summary_csv, write_table,
 };
 
 use crate::input_error;
@@ -44,7 +45,8 @@ struct Finished {
     summary: Summary,
     dataset: String,
     span: WindowSpan,
-    run: RunResult,
+    /// None when the strategy does not apply to the window.
+    run: Option<RunResult>,
     benchmark: RunResult,
 }
 
@@ -151,19 +153,25 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 &mut Strategy::buy_and_hold(strategy.setup.clone()),
                 0,
             )?;
+            let missing = missing_inputs(market, span, &strategy.signals);
             for s in 0..strategy.sizings.len() {
-                let result = run_one(market, span, strategy, s)?;
-                let labels = [
-                    window.id.as_str(),
-                    strategy.name.as_str(),
-                    strategy.sizings[s].name.as_str(),
-                ];
-                let summary = summarize(labels, &result, &benchmark, &args.conventions);
+                let (name, sizing) = (strategy.name.clone(), strategy.sizings[s].name.clone());
+                let labels = [window.id.as_str(), name.as_str(), sizing.as_str()];
+                let (summary, run) = match &missing {
+                    Some(reason) => (not_applicable(labels, &benchmark, reason.clone()), None),
+                    None => {
+                        let result = run_one(market, span, strategy, s)?;
+                        (
+                            summarize(labels, &result, &benchmark, &args.conventions),
+                            Some(result),
+                        )
+                    }
+                };
                 finished.push(Finished {
                     summary,
                     dataset: dataset_name.clone(),
                     span,
-                    run: result,
+                    run,
                     benchmark: benchmark.clone(),
                 });
             }
@@ -186,7 +194,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             err,
             "wrote {} and {} equity curves",
             dir.join("summary.csv").display(),
-            finished.len()
+            finished.iter().filter(|f| f.run.is_some()).count()
         )?;
     }
     Ok(())
@@ -267,9 +275,10 @@ fn write_files(
         format!("{}\n", conventions.describe()).as_bytes(),
     )?;
     for f in finished {
+        let Some(run) = &f.run else { continue };
         let market = &datasets.get(&f.dataset)?.market;
         let mut curve = Vec::new();
-        write_equity_csv(&mut curve, market, f.span, &f.run, &f.benchmark)?;
+        write_equity_csv(&mut curve, market, f.span, run, &f.benchmark)?;
         write_file(&equity_dir.join(equity_file_name(&f.summary)), &curve)?;
     }
     Ok(())

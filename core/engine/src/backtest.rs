@@ -19,7 +19,7 @@
 //! cut to what the cash pays for, fees included.
 
 use chrono::NaiveDate;
-use cyclebt_data::{MarketData, WindowSpan};
+use cyclebt_data::{Field, MarketData, WindowSpan};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -243,6 +243,43 @@ impl Account<'_> {
             self.open_trade = None;
         }
     }
+}
+
+/// Why `signals` have nothing to say in `span`: a field one of them requires has no value on
+/// any decision day of the window (the margin series before margin trading began, say). The
+/// caller reports such a run as not applicable instead of running it on missing data.
+pub fn missing_inputs(
+    market: &MarketData,
+    span: WindowSpan,
+    signals: &[Box<dyn Signal>],
+) -> Option<String> {
+    for signal in signals {
+        for field in signal.requires() {
+            let column = &market.column(field)[span.first..span.last];
+            if column.iter().all(|v| v.is_nan()) {
+                let margin = matches!(
+                    field,
+                    Field::FinancingBalance
+                        | Field::FinancingBuy
+                        | Field::LendingBalance
+                        | Field::MarginTotal
+                );
+                return Some(format!(
+                    "no {}{} data from {} to {}; signal {} needs it",
+                    if margin { "margin (" } else { "" },
+                    if margin {
+                        format!("{})", field.name())
+                    } else {
+                        field.name().to_string()
+                    },
+                    market.dates[span.first],
+                    market.dates[span.last],
+                    signal.name()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Runs one strategy with one sizing rule over one window.

@@ -13,7 +13,7 @@ mod costs;
 mod signal;
 mod strategy;
 
-pub use backtest::{ClosedTrade, EngineError, Fill, RunResult, run};
+pub use backtest::{ClosedTrade, EngineError, Fill, RunResult, missing_inputs, run};
 pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
 pub use signal::{DayError, Signal, SignalError};

@@ -67,6 +67,27 @@ pub struct Summary {
     pub end: NaiveDate,
     /// Trading days in the window (points of the equity curve).
     pub days: usize,
+    /// The run's metrics, or why it does not apply to this window.
+    pub outcome: Outcome,
+    /// Benchmark total return.
+    pub bench_total_return: f64,
+    /// Benchmark maximum drawdown.
+    pub bench_max_drawdown: f64,
+}
+
+/// Whether a strategy ran in a window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// It ran; its metrics.
+    Ran(RunMetrics),
+    /// It does not apply: an input it needs has no data in the window. Reported as "n/a",
+    /// never as zeros.
+    NotApplicable(String),
+}
+
+/// The metrics of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunMetrics {
     /// Final over starting equity, minus one.
     pub total_return: f64,
     /// Compound annual growth rate.
@@ -93,10 +114,16 @@ pub struct Summary {
     pub fees: Decimal,
     /// Equity at the last close, yuan.
     pub final_equity: Decimal,
-    /// Benchmark total return.
-    pub bench_total_return: f64,
-    /// Benchmark maximum drawdown.
-    pub bench_max_drawdown: f64,
+}
+
+impl Summary {
+    /// The metrics, if the run applied.
+    pub fn metrics(&self) -> Option<&RunMetrics> {
+        match &self.outcome {
+            Outcome::Ran(metrics) => Some(metrics),
+            Outcome::NotApplicable(_) => None,
+        }
+    }
 }
 
 fn to_f64(values: &[Decimal]) -> Vec<f64> {
@@ -106,6 +133,23 @@ fn to_f64(values: &[Decimal]) -> Vec<f64> {
         .collect()
 }
 
+/// The row of a run that does not apply to its window: no metrics, the reason instead.
+pub fn not_applicable(labels: [&str; 3], benchmark: &RunResult, reason: String) -> Summary {
+    let [window, strategy, sizing] = labels;
+    let bench = to_f64(&benchmark.equity);
+    Summary {
+        window: window.into(),
+        strategy: strategy.into(),
+        sizing: sizing.into(),
+        start: benchmark.dates[0],
+        end: benchmark.dates[benchmark.dates.len() - 1],
+        days: benchmark.dates.len(),
+        outcome: Outcome::NotApplicable(reason),
+        bench_total_return: metrics::total_return(&metrics::simple_returns(&bench)),
+        bench_max_drawdown: metrics::max_drawdown(&bench),
+    }
+}
+
 /// Metrics of one run against its benchmark run over the same window.
 pub fn summarize(
     labels: [&str; 3],
@@ -113,22 +157,14 @@ pub fn summarize(
     benchmark: &RunResult,
     conventions: &Conventions,
 ) -> Summary {
-    let [window, strategy, sizing] = labels;
     let ppy = conventions.periods_per_year;
     let equity = to_f64(&run.equity);
     let returns = metrics::simple_returns(&equity);
     let rf = metrics::per_period_rate(conventions.risk_free_annual, ppy);
-    let bench = to_f64(&benchmark.equity);
     let closed = &run.closed_trades;
     let wins = closed.iter().filter(|t| t.pnl > Decimal::ZERO).count();
     let invested = run.units.iter().filter(|u| **u > Decimal::ZERO).count();
-    Summary {
-        window: window.into(),
-        strategy: strategy.into(),
-        sizing: sizing.into(),
-        start: run.dates[0],
-        end: run.dates[run.dates.len() - 1],
-        days: run.dates.len(),
+    let metrics = RunMetrics {
         total_return: metrics::total_return(&returns),
         cagr: metrics::cagr(&returns, ppy),
         ann_vol: metrics::annual_volatility(&returns, ppy),
@@ -146,8 +182,10 @@ pub fn summarize(
         },
         fees: run.fees(),
         final_equity: to_cents(run.equity[run.equity.len() - 1]),
-        bench_total_return: metrics::total_return(&metrics::simple_returns(&bench)),
-        bench_max_drawdown: metrics::max_drawdown(&bench),
+    };
+    Summary {
+        outcome: Outcome::Ran(metrics),
+        ..not_applicable(labels, benchmark, String::new())
     }
 }
 
@@ -167,28 +205,34 @@ pub const SUMMARY_HEADER: &str = "window,strategy,sizing,start,end,days,total_re
 pub fn write_summary_csv(out: &mut dyn Write, rows: &[Summary]) -> io::Result<()> {
     writeln!(out, "{SUMMARY_HEADER}")?;
     for r in rows {
+        let metrics: Vec<String> = match r.metrics() {
+            Some(m) => vec![
+                number(m.total_return),
+                number(m.cagr),
+                number(m.ann_vol),
+                number(m.sharpe),
+                number(m.sortino),
+                number(m.calmar),
+                number(m.max_drawdown),
+                m.max_dd_days.to_string(),
+                number(m.exposure),
+                m.trades.to_string(),
+                number(m.win_rate),
+                format!("{:.2}", m.fees),
+                format!("{:.2}", m.final_equity),
+            ],
+            None => vec![String::new(); 13],
+        };
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.2},{:.2},{},{}",
+            "{},{},{},{},{},{},{},{},{}",
             r.window,
             r.strategy,
             r.sizing,
             r.start,
             r.end,
             r.days,
-            number(r.total_return),
-            number(r.cagr),
-            number(r.ann_vol),
-            number(r.sharpe),
-            number(r.sortino),
-            number(r.calmar),
-            number(r.max_drawdown),
-            r.max_dd_days,
-            number(r.exposure),
-            r.trades,
-            number(r.win_rate),
-            r.fees,
-            r.final_equity,
+            metrics.join(","),
             number(r.bench_total_return),
             number(r.bench_max_drawdown),
         )?;
@@ -277,29 +321,34 @@ pub fn write_table(
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 r.window.clone(),
                 r.strategy.clone(),
                 r.sizing.clone(),
                 r.start.to_string(),
                 r.end.to_string(),
                 r.days.to_string(),
-                percent(r.total_return),
-                percent(r.cagr),
-                percent(r.ann_vol),
-                ratio(r.sharpe),
-                ratio(r.sortino),
-                ratio(r.calmar),
-                percent(r.max_drawdown),
-                r.max_dd_days.to_string(),
-                percent(r.exposure),
-                r.trades.to_string(),
-                percent(r.win_rate),
-                format!("{:.2}", r.fees),
-                format!("{:.2}", r.final_equity),
-                percent(r.bench_total_return),
-                percent(r.bench_max_drawdown),
-            ]
+            ];
+            match r.metrics() {
+                Some(m) => row.extend([
+                    percent(m.total_return),
+                    percent(m.cagr),
+                    percent(m.ann_vol),
+                    ratio(m.sharpe),
+                    ratio(m.sortino),
+                    ratio(m.calmar),
+                    percent(m.max_drawdown),
+                    m.max_dd_days.to_string(),
+                    percent(m.exposure),
+                    m.trades.to_string(),
+                    percent(m.win_rate),
+                    format!("{:.2}", m.fees),
+                    format!("{:.2}", m.final_equity),
+                ]),
+                None => row.extend(std::iter::repeat_n("n/a".to_string(), 13)),
+            }
+            row.extend([percent(r.bench_total_return), percent(r.bench_max_drawdown)]);
+            row
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
@@ -330,6 +379,23 @@ pub fn write_table(
     line(out, &header)?;
     for row in &cells {
         line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
+    let notes: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::NotApplicable(reason) => Some(format!(
+                "  {} {} {}: n/a: {reason}",
+                r.window, r.strategy, r.sizing
+            )),
+            Outcome::Ran(_) => None,
+        })
+        .collect();
+    if !notes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Not applicable:")?;
+        for note in notes {
+            writeln!(out, "{note}")?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "{}", conventions.describe())

@@ -206,6 +206,15 @@ pub trait Plugin: Sized + 'static {
     const KIND: Kind = Kind::Signal;
     /// `(parameter, description)` for each key of `Config`.
     const PARAMS: &'static [(&'static str, &'static str)];
+
+    /// The description of parameter `name` listed by `cyclebt plugins list`: from `PARAMS`
+    /// by default. Override to take descriptions from elsewhere too (a shared parameter set).
+    fn param_description(name: &str) -> &'static str {
+        Self::PARAMS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, d)| d)
+    }
     /// Fields without which the plugin has nothing to say (the margin series, say): a test
     /// window where one of them has no value at all is reported "n/a" instead of being run.
     const REQUIRES: &'static [Field] = &[];
@@ -265,10 +274,7 @@ impl Descriptor {
         let mut strings = Vec::new();
         let mut params = Vec::new();
         for (name, value) in &defaults {
-            let description = P::PARAMS
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or("", |(_, d)| d);
+            let description = P::param_description(name);
             strings.push(name.clone());
             strings.push(value.to_string());
             strings.push(description.to_string());
