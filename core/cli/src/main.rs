@@ -14,6 +14,7 @@ use cyclebt_report::Conventions;
 mod check;
 mod compare;
 mod inputs;
+mod phases;
 mod plugins;
 
 /// Backtests leverage- and crowd-driven signals over the five A-share bull cycles.
@@ -53,6 +54,28 @@ enum Command {
         stamp_duty: Option<PathBuf>,
         /// Directory searched first for plugins named by strategies (repeatable); then
         /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
+        #[arg(long = "plugin-dir")]
+        plugin_dirs: Vec<PathBuf>,
+    },
+    /// The phase tables of the bull-cycle study: FOMO days by gain and time bucket of each
+    /// cycle, average amount and PE per bucket, FOMO stretches.
+    Phases {
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Folder for phases_gain.csv, phases_time.csv and fomo_stretches.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Cycle list to use instead of the built-in datasets/cycles.toml.
+        #[arg(long)]
+        cycles: Option<PathBuf>,
+        /// Parameters for the fomo-phase plugin, as TOML (`"gain_threshold = 0.3"`).
+        #[arg(long, default_value = "")]
+        params: String,
+        /// FOMO days at most this many trading days apart belong to one stretch.
+        #[arg(long, default_value_t = 10)]
+        stretch_gap: usize,
+        /// Directory searched first for the fomo-phase plugin (repeatable).
         #[arg(long = "plugin-dir")]
         plugin_dirs: Vec<PathBuf>,
     },
@@ -150,6 +173,27 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 factory: PluginFactory::new(PluginDirs::new(&plugin_dirs)),
             };
             compare::compare(&args, &mut out, &mut err)
+        }
+        Command::Phases {
+            data,
+            out: out_dir,
+            cycles,
+            params,
+            stretch_gap,
+            plugin_dirs,
+        } => {
+            let params: toml::Table = params
+                .parse()
+                .map_err(|e| input_error(format!("--params: {e}")))?;
+            let args = phases::PhasesArgs {
+                data: inputs::data_root(data),
+                out: out_dir,
+                cycles,
+                params,
+                stretch_gap,
+                factory: PluginFactory::new(PluginDirs::new(&plugin_dirs)),
+            };
+            phases::phases(&args, &mut out, &mut err)
         }
         Command::Plugins {
             command: PluginsCommand::List { plugin_dirs },

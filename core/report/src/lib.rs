@@ -8,6 +8,8 @@
 
 #![deny(missing_docs)]
 
+pub mod phases;
+
 use std::io::{self, Write};
 
 use chrono::NaiveDate;
