@@ -19,6 +19,9 @@ use crate::inputs::{self, DEFAULT_DATASET, Datasets};
 /// The fomo-phase plugin's label for a FOMO day (plugins/fomo-phase/README.md).
 const FOMO_LABEL: u32 = 3;
 
+/// Writes one CSV file of the tables.
+type TableWriter = fn(&mut dyn Write, &[PhaseTables]) -> std::io::Result<()>;
+
 /// What `phases` was asked to do.
 pub struct PhasesArgs {
     /// Data root.
@@ -92,10 +95,7 @@ pub fn phases(args: &PhasesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     )?;
     if let Some(dir) = &args.out {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let files: [(
-            &str,
-            fn(&mut dyn Write, &[PhaseTables]) -> std::io::Result<()>,
-        ); 3] = [
+        let files: [(&str, TableWriter); 3] = [
             ("phases_gain.csv", |w, t| write_bucket_csv(w, t, true)),
             ("phases_time.csv", |w, t| write_bucket_csv(w, t, false)),
             ("fomo_stretches.csv", write_stretches_csv),
