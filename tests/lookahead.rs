@@ -8,9 +8,11 @@ use rust_decimal::dec;
 use crate::util::{date, real_data, shipped_manifest, wavy_market};
 
 /// Checks a signal's prefix property on every `stride`-th day, for both ways of asking: the
-/// value for day t from the full history equals the value from the history cut at t, and the
+/// value for day t from the full history equals the value from the history cut at t, the
 /// whole-range answer (`evaluate_days`) on data cut at t equals the day-by-day answers on the
-/// full data. Used for every shipped signal and plugin.
+/// full data, and one instance asked for the days in reverse order answers the same as in
+/// order (no state carried between calls changes an answer). Used for every shipped signal
+/// and plugin.
 pub fn assert_prefix_stable(
     make: &dyn Fn() -> Box<dyn Signal>,
     market: &MarketData,
@@ -21,6 +23,16 @@ pub fn assert_prefix_stable(
     let by_day: Vec<f64> = (0..market.len())
         .map(|t| on_full.evaluate(market.history(t)).unwrap())
         .collect();
+    let mut backwards = make();
+    for t in (0..market.len()).rev().step_by(stride) {
+        let value = backwards.evaluate(market.history(t)).unwrap();
+        assert!(
+            same(value, by_day[t]),
+            "{} on day {t}: {value} after later days, {} in order",
+            on_full.name(),
+            by_day[t]
+        );
+    }
     for t in (0..market.len()).step_by(stride) {
         let cut = market.truncated(t);
         let expected = make().evaluate(cut.history(t)).unwrap();

@@ -14,19 +14,23 @@ use rust_decimal::dec;
 use crate::lookahead::assert_prefix_stable;
 use crate::util::{cyclebt, real_data, shipped_manifest, stderr, stdout, wavy_market};
 
-const PLUGIN_CRATES: [&str; 7] = [
+const PLUGIN_CRATES: [&str; 11] = [
     "sma-cross",
     "trend-exposure",
+    "fomo-phase",
+    "breakeven-zone",
+    "margin-divergence",
     "fixture-misbehaving",
     "fixture-abi-too-new",
     "fixture-descriptor-too-short",
     "fixture-null-descriptor",
     "fixture-no-entry",
+    "fixture-null-functions",
 ];
 
 /// The folder holding the plugin libraries, built once per test run with the same cargo,
 /// profile and target folder as the tests themselves.
-fn plugin_dir() -> &'static Path {
+pub fn plugin_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         // The test binary is target/<profile>/deps/tests-<hash>: its grandparent is the
@@ -57,7 +61,7 @@ fn library(name: &str) -> PathBuf {
     plugin_dir().join(PluginDirs::file_name(name))
 }
 
-fn factory() -> PluginFactory {
+pub fn factory() -> PluginFactory {
     PluginFactory::new(PluginDirs::only(vec![plugin_dir().to_path_buf()]))
 }
 
@@ -217,7 +221,18 @@ fn bad_libraries_are_rejected_by_path_and_the_host_survives() {
             library("fixture-no-entry"),
             "not a cyclebt plugin: no `cyclebt_plugin_entry` symbol",
         ),
-        (not_a_library.clone(), "not a loadable shared library"),
+        (
+            library("fixture-null-functions"),
+            "bad plugin descriptor: the function table has no `create` (null pointer)",
+        ),
+        (
+            not_a_library.clone(),
+            "not a loadable shared library: dlopen failed: ",
+        ),
+        (
+            dir.path().to_path_buf(),
+            "not a loadable shared library: dlopen failed: ",
+        ),
         (
             dir.path().join("missing.so"),
             "not a loadable shared library",
@@ -316,36 +331,67 @@ fn misbehaving_plugins_are_reported_by_name_path_and_date() {
 fn the_cli_rejects_bad_plugins_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
     let strategy = dir.path().join("s.toml");
+    let path = |name: &str| format!("path = \"{}\"", library(name).display());
+    let misbehaving =
+        |mode: &str| format!("plugin = \"fixture-misbehaving\"\nparams = {{ mode = \"{mode}\" }}");
     let cases = [
         (
-            format!("path = \"{}\"", library("fixture-abi-too-new").display()),
+            path("fixture-abi-too-new"),
             "built for plugin ABI version 2",
         ),
         (
-            "plugin = \"fixture-misbehaving\"\nparams = { mode = \"reject\" }".to_string(),
-            "this plugin refuses every config",
+            path("fixture-descriptor-too-short"),
+            "plugin descriptor is 8 bytes",
         ),
+        (
+            path("fixture-null-descriptor"),
+            "entry returned no descriptor (null)",
+        ),
+        (path("fixture-no-entry"), "no `cyclebt_plugin_entry` symbol"),
+        (
+            path("fixture-null-functions"),
+            "the function table has no `create`",
+        ),
+        (misbehaving("reject"), "this plugin refuses every config"),
+        (misbehaving("panic_in_new"), "panicked: boom in new"),
         (
             "plugin = \"no-such-plugin\"".to_string(),
             "plugin \"no-such-plugin\" not found",
         ),
+        (
+            "plugin = \"../escape\"".to_string(),
+            "plugin name \"../escape\" must be letters",
+        ),
     ];
-    for (signal, expected) in cases {
-        let text = format!("name = \"s\"\n[[signal]]\nid = \"x\"\n{signal}\n");
+    let run_cases = [
+        (
+            misbehaving("panic"),
+            "failed on 2014-04-28: panicked: boom on day 20140428",
+        ),
+        (misbehaving("nan"), "returned NaN on 2014-04-28"),
+        (misbehaving("out_of_range"), "returned 2.5 on 2014-04-28"),
+    ];
+    let data = real_data("the_cli_rejects_bad_plugins_with_exit_code_2 (the evaluate cases)");
+    let with_data = data.iter().flat_map(|_| run_cases.iter().cloned());
+    for (signal, expected) in cases.into_iter().chain(with_data) {
+        let text = format!(
+            "name = \"s\"\n[[signal]]\nid = \"x\"\n{signal}\n[[entry]]\nsignal = \"x\"\nabove = 0\n"
+        );
         std::fs::write(&strategy, text).unwrap();
+        let root = data.clone().unwrap_or_else(|| dir.path().to_path_buf());
         let output = cyclebt(&[
             "compare",
             strategy.to_str().unwrap(),
             "--plugin-dir",
             plugin_dir().to_str().unwrap(),
+            "--data",
+            root.to_str().unwrap(),
+            "--window",
+            "bull3",
         ]);
         let message = stderr(&output);
-        assert_eq!(output.status.code(), Some(2), "{message}");
-        assert!(
-            message.contains("s.toml:"),
-            "the strategy file is named: {message}"
-        );
-        assert!(message.contains(expected), "{message}");
+        assert_eq!(output.status.code(), Some(2), "{signal}: {message}");
+        assert!(message.contains(expected), "{signal}: {message}");
     }
 }
 
@@ -424,5 +470,83 @@ fn strategy_files_run_strategy_plugins_and_refuse_to_mix_them_with_rules() {
             .contains("mixed.toml:5:1: [strategy_plugin] decides entry, exit and size itself"),
         "{}",
         stderr(&output)
+    );
+}
+
+/// The fenced blocks of `lang` in a Markdown text, indentation removed.
+fn fenced(text: &str, lang: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, Vec<String>)> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        match &mut current {
+            None if trimmed == format!("```{lang}") => {
+                current = Some((line.len() - trimmed.len(), Vec::new()))
+            }
+            Some(_) if trimmed == "```" => blocks.push(current.take().unwrap().1.join("\n") + "\n"),
+            Some((indent, lines)) => lines.push(line.get(*indent..).unwrap_or("").to_string()),
+            None => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_plugin_tutorial_builds_and_runs_as_written() {
+    let project = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let readme = std::fs::read_to_string(project.join("plugins/README.md")).unwrap();
+    let (tomls, rust) = (fenced(&readme, "toml"), fenced(&readme, "rust"));
+    let (manifest, strategy_text, code) = (&tomls[0], &tomls[1], &rust[0]);
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("momentum");
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    // Only the SDK's path changes (the tutorial's crate sits in plugins/), and the crate is
+    // made a workspace of its own; the project's lock file keeps dependency versions equal.
+    let sdk = project.join("core/sdk").canonicalize().unwrap();
+    let manifest = manifest.replace("../../core/sdk", sdk.to_str().unwrap()) + "\n[workspace]\n";
+    std::fs::write(crate_dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(crate_dir.join("src/lib.rs"), code).unwrap();
+    std::fs::copy(project.join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
+    let target = plugin_dir().parent().unwrap().join("tutorial");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&crate_dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the tutorial's plugin builds");
+    let built = target.join("debug");
+    let listed = cyclebt(&["plugins", "list", "--plugin-dir", built.to_str().unwrap()]);
+    let listing = stdout(&listed);
+    assert!(
+        listing.contains("momentum 0.1.0 (signal plugin, ABI 1)"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("param scale = 0.1  return that maps to a full +1 or -1"),
+        "{listing}"
+    );
+    let Some(root) = real_data("the_plugin_tutorial_builds_and_runs_as_written (the backtest)")
+    else {
+        return;
+    };
+    let strategy = dir.path().join("momentum.toml");
+    std::fs::write(&strategy, strategy_text).unwrap();
+    let args = [
+        "compare",
+        strategy.to_str().unwrap(),
+        "--data",
+        root.to_str().unwrap(),
+        "--plugin-dir",
+        built.to_str().unwrap(),
+        "--window",
+        "bull3",
+    ];
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("bull3   momentum"),
+        "{}",
+        stdout(&output)
     );
 }

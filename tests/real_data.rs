@@ -61,11 +61,11 @@ fn bull3_buy_and_hold_returns_about_158_percent() {
         costs: CostsConfig::default().model(&shipped_stamp_duty()),
         execution: Execution::default(),
     };
-    let mut strategy = Strategy::buy_and_hold(setup);
+    let strategy = Strategy::buy_and_hold(setup);
     let result = run(
         &market,
         span,
-        &mut strategy.signals,
+        &mut [],
         &strategy.plan,
         &Sizing::full(),
         &strategy.setup,

@@ -10,4 +10,5 @@ mod malformed;
 mod metrics;
 mod plugins;
 mod real_data;
+mod seeds;
 mod util;

@@ -207,6 +207,10 @@ pub type EvaluateRangeFn = unsafe extern "C" fn(
 ) -> Status;
 
 /// Everything the host needs to know about a plugin. Static in the plugin, never freed.
+///
+/// The function fields are `Option`s of function pointers, which have the layout of a plain
+/// (nullable) pointer: a host must refuse a plugin whose table has a null entry instead of
+/// calling it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct PluginDescriptor {
@@ -227,15 +231,15 @@ pub struct PluginDescriptor {
     /// Parameter schema with defaults.
     pub params: *const ParamSpec,
     /// See [`CreateFn`].
-    pub create: CreateFn,
+    pub create: Option<CreateFn>,
     /// See [`DestroyFn`].
-    pub destroy: DestroyFn,
+    pub destroy: Option<DestroyFn>,
     /// See [`EvaluateFn`].
-    pub evaluate: EvaluateFn,
+    pub evaluate: Option<EvaluateFn>,
     /// See [`LastErrorFn`].
-    pub last_error: LastErrorFn,
+    pub last_error: Option<LastErrorFn>,
     /// See [`EvaluateRangeFn`].
-    pub evaluate_range: EvaluateRangeFn,
+    pub evaluate_range: Option<EvaluateRangeFn>,
     /// Bit `i` set when the plugin has nothing to say without column `i` (a [`field`]
     /// constant): a test window in which such a column has no value at all is reported as
     /// not applicable instead of being run on NaN.

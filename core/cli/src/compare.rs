@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
 use cyclebt_engine::{
-    BUY_AND_HOLD, CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, Strategy,
-    missing_inputs, run,
+    BUY_AND_HOLD, CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, SignalFactory,
+    Strategy, missing_inputs, run,
 };
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
@@ -126,7 +126,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut datasets = Datasets::new(args.data.clone());
     let mut finished = Vec::new();
     for window in &windows {
-        for strategy in &mut strategies {
+        for strategy in &strategies {
             if strategy
                 .windows
                 .as_ref()
@@ -150,17 +150,19 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             let benchmark = run_one(
                 market,
                 span,
-                &mut Strategy::buy_and_hold(strategy.setup.clone()),
+                &Strategy::buy_and_hold(strategy.setup.clone()),
                 0,
+                &args.factory,
             )?;
-            let missing = missing_inputs(market, span, &strategy.signals);
+            let signals = strategy.signals(&args.factory).map_err(input_error)?;
+            let missing = missing_inputs(market, span, &signals);
             for s in 0..strategy.sizings.len() {
                 let (name, sizing) = (strategy.name.clone(), strategy.sizings[s].name.clone());
                 let labels = [window.id.as_str(), name.as_str(), sizing.as_str()];
                 let (summary, run) = match &missing {
                     Some(reason) => (not_applicable(labels, &benchmark, reason.clone()), None),
                     None => {
-                        let result = run_one(market, span, strategy, s)?;
+                        let result = run_one(market, span, strategy, s, &args.factory)?;
                         (
                             summarize(labels, &result, &benchmark, &args.conventions),
                             Some(result),
@@ -231,16 +233,19 @@ fn ids(windows: &[Window]) -> String {
         .join(", ")
 }
 
+/// Runs one sizing rule of a strategy over one window, with fresh signal instances.
 fn run_one(
     market: &cyclebt_data::MarketData,
     span: WindowSpan,
-    strategy: &mut Strategy,
+    strategy: &Strategy,
     sizing: usize,
+    factory: &dyn SignalFactory,
 ) -> Result<RunResult> {
+    let mut signals = strategy.signals(factory).map_err(input_error)?;
     run(
         market,
         span,
-        &mut strategy.signals,
+        &mut signals,
         &strategy.plan,
         &strategy.sizings[sizing],
         &strategy.setup,

@@ -133,6 +133,19 @@ fn input_error(message: impl std::fmt::Display) -> anyhow::Error {
     anyhow::Error::new(InputError(message.to_string()))
 }
 
+/// The plugin search path, after checking that every `--plugin-dir` is a folder.
+fn search_path(flags: &[PathBuf]) -> anyhow::Result<PluginDirs> {
+    for dir in flags {
+        if !dir.is_dir() {
+            return Err(input_error(format!(
+                "--plugin-dir {}: not a folder",
+                dir.display()
+            )));
+        }
+    }
+    Ok(PluginDirs::new(flags))
+}
+
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -170,7 +183,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     risk_free_annual: risk_free,
                 },
                 stamp_duty,
-                factory: PluginFactory::new(PluginDirs::new(&plugin_dirs)),
+                factory: PluginFactory::new(search_path(&plugin_dirs)?),
             };
             compare::compare(&args, &mut out, &mut err)
         }
@@ -191,13 +204,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 cycles,
                 params,
                 stretch_gap,
-                factory: PluginFactory::new(PluginDirs::new(&plugin_dirs)),
+                factory: PluginFactory::new(search_path(&plugin_dirs)?),
             };
             phases::phases(&args, &mut out, &mut err)
         }
         Command::Plugins {
             command: PluginsCommand::List { plugin_dirs },
-        } => plugins::list(&PluginDirs::new(&plugin_dirs), &mut out),
+        } => plugins::list(&search_path(&plugin_dirs)?, &mut out),
         Command::Data {
             command: DataCommand::Check { data, dataset },
         } => {

@@ -396,8 +396,9 @@ pub struct Strategy {
     pub dataset: Option<String>,
     /// Windows it asks for. None: all of them.
     pub windows: Option<Vec<String>>,
-    /// Signals, evaluated every decision day.
-    pub signals: Vec<Box<dyn Signal>>,
+    /// The signals it names; [`Strategy::signals`] builds fresh instances from them for each
+    /// run, so that no state a signal keeps can carry from one run into another.
+    pub specs: Vec<SignalSpec>,
     /// How signal values become an exposure.
     pub plan: Plan,
     /// Sizing rules, one run each.
@@ -407,6 +408,11 @@ pub struct Strategy {
 }
 
 impl Strategy {
+    /// Fresh instances of the strategy's signals, in order, for one run.
+    pub fn signals(&self, factory: &dyn SignalFactory) -> Result<Vec<Box<dyn Signal>>, String> {
+        self.specs.iter().map(|spec| factory.create(spec)).collect()
+    }
+
     /// Buy-and-hold: in the market from the first decision, all in.
     pub fn buy_and_hold(setup: Setup) -> Self {
         Strategy {
@@ -414,7 +420,7 @@ impl Strategy {
             description: "always invested".into(),
             dataset: None,
             windows: None,
-            signals: Vec::new(),
+            specs: Vec::new(),
             plan: Plan::Rules(Rules::default()),
             sizings: vec![Sizing::full()],
             setup,
@@ -448,18 +454,18 @@ impl Strategy {
                 Some(p) => (p.get_ref().clone(), p.span()),
                 None => (toml::Table::new(), span),
             };
-            source
-                .and_then(|source| {
-                    factory.create(&SignalSpec {
-                        source,
-                        params,
-                        role,
-                    })
-                })
-                .map_err(|m| error(Some(span), format!("{what}: {m}")))
+            let fail = |m: String| error(Some(span.clone()), format!("{what}: {m}"));
+            let spec = SignalSpec {
+                source: source.map_err(fail)?,
+                params,
+                role,
+            };
+            // Built once here so that a bad plugin or parameter is reported against this line.
+            factory.create(&spec).map_err(fail)?;
+            Ok::<_, StrategyError>(spec)
         };
 
-        let mut signals: Vec<Box<dyn Signal>> = Vec::new();
+        let mut specs: Vec<SignalSpec> = Vec::new();
         let mut ids: Vec<&str> = Vec::new();
         for signal in &file.signal {
             let config = signal.get_ref();
@@ -476,7 +482,7 @@ impl Strategy {
                 folder,
             );
             let what = format!("signal \"{}\"", config.id);
-            signals.push(build(
+            specs.push(build(
                 source,
                 &config.params,
                 SignalRole::Signal,
@@ -495,7 +501,7 @@ impl Strategy {
             let config = plugin.get_ref();
             let source = signal_source(None, config.plugin.as_ref(), config.path.as_ref(), folder);
             let role = SignalRole::Strategy;
-            signals.push(build(
+            specs.push(build(
                 source,
                 &config.params,
                 role,
@@ -625,7 +631,7 @@ impl Strategy {
             description: file.description,
             dataset: file.dataset,
             windows: file.windows,
-            signals,
+            specs,
             plan,
             sizings,
             setup: Setup {

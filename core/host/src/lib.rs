@@ -43,6 +43,14 @@ pub enum PluginError {
         /// Directories searched, in order.
         searched: Vec<PathBuf>,
     },
+    /// A plugin name that could not be a file name.
+    #[error("{message}; give a path with `path = ...` to load a library elsewhere")]
+    BadName {
+        /// The name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The file does not open as a shared library.
     #[error("{}: not a loadable shared library: {message}", .path.display())]
     NotALibrary {
@@ -172,12 +180,39 @@ pub struct PluginInfo {
 pub struct Plugin {
     /// What it says about itself.
     pub info: PluginInfo,
-    descriptor: &'static abi::PluginDescriptor,
+    functions: Functions,
 }
 
-// SAFETY: the descriptor is immutable static data of a library that is never unloaded, and
-// its functions keep no shared mutable state across instances (the SDK keeps per-instance
-// state in the instance and `create` errors in a thread-local).
+/// The plugin's function table, every entry checked to be present.
+#[derive(Debug, Clone, Copy)]
+struct Functions {
+    create: abi::CreateFn,
+    destroy: abi::DestroyFn,
+    evaluate: abi::EvaluateFn,
+    last_error: abi::LastErrorFn,
+    evaluate_range: abi::EvaluateRangeFn,
+}
+
+impl Functions {
+    fn of(d: &abi::PluginDescriptor, path: &Path) -> Result<Functions, PluginError> {
+        let missing = |name: &str| PluginError::BadDescriptor {
+            path: path.to_path_buf(),
+            message: format!("the function table has no `{name}` (null pointer)"),
+        };
+        Ok(Functions {
+            create: d.create.ok_or_else(|| missing("create"))?,
+            destroy: d.destroy.ok_or_else(|| missing("destroy"))?,
+            evaluate: d.evaluate.ok_or_else(|| missing("evaluate"))?,
+            last_error: d.last_error.ok_or_else(|| missing("last_error"))?,
+            evaluate_range: d.evaluate_range.ok_or_else(|| missing("evaluate_range"))?,
+        })
+    }
+}
+
+// SAFETY: the info is owned data and the functions belong to a library that is never
+// unloaded. Calling them from several threads at once would also need the plugin to be
+// thread-safe (the SDK's are: per-instance state lives in the instance, `create` errors in a
+// thread-local); cyclebt itself calls plugins from one thread.
 unsafe impl Sync for Plugin {}
 // SAFETY: as above.
 unsafe impl Send for Plugin {}
@@ -217,7 +252,7 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
     let library =
         unsafe { libloading::Library::new(path) }.map_err(|e| PluginError::NotALibrary {
             path: path_buf.clone(),
-            message: e.to_string(),
+            message: error_chain(&e),
         })?;
     // Never unloaded: descriptors and function pointers from it must stay valid.
     let library: &'static libloading::Library = Box::leak(Box::new(library));
@@ -235,7 +270,12 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
     }
     // Read only the two leading u32 fields until they are checked.
     // SAFETY: every ABI version starts the descriptor with these two u32 fields.
-    let (version, size) = unsafe { (raw.cast::<u32>().read(), raw.cast::<u32>().add(1).read()) };
+    let (version, size) = unsafe {
+        (
+            raw.cast::<u32>().read_unaligned(),
+            raw.cast::<u32>().add(1).read_unaligned(),
+        )
+    };
     if version != abi::ABI_VERSION {
         return Err(PluginError::AbiVersion {
             path: path_buf,
@@ -251,11 +291,34 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
             expected,
         });
     }
-    // SAFETY: version and size checked: the plugin's static descriptor has our layout, and
-    // the library is never unloaded.
+    if raw
+        .cast::<u8>()
+        .align_offset(std::mem::align_of::<abi::PluginDescriptor>())
+        != 0
+    {
+        return Err(PluginError::BadDescriptor {
+            path: path_buf,
+            message: "the descriptor is not aligned for its type".into(),
+        });
+    }
+    // SAFETY: version, size and alignment checked: the plugin's static descriptor has our
+    // layout, and the library is never unloaded.
     let descriptor: &'static abi::PluginDescriptor = unsafe { &*raw };
+    let functions = Functions::of(descriptor, path)?;
     let info = describe(descriptor, path)?;
-    Ok(Plugin { info, descriptor })
+    Ok(Plugin { info, functions })
+}
+
+/// An error with its sources: libloading's own text is only "dlopen failed"; the loader's
+/// reason is in its source.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, PluginError> {
@@ -314,7 +377,7 @@ impl Plugin {
         let config = params.to_string();
         let mut instance: *mut c_void = std::ptr::null_mut();
         // SAFETY: `create` comes from a checked descriptor; the string outlives the call.
-        let status = unsafe { (self.descriptor.create)(abi::StrRef::new(&config), &mut instance) };
+        let status = unsafe { (self.functions.create)(abi::StrRef::new(&config), &mut instance) };
         if status != abi::STATUS_OK || instance.is_null() {
             return Err(PluginError::Create {
                 name: self.info.name.clone(),
@@ -332,7 +395,7 @@ impl Plugin {
     fn last_error(&self, instance: *mut c_void) -> String {
         // SAFETY: `last_error` comes from a checked descriptor; the returned string is valid
         // until the next call into the plugin on this thread, and is copied at once.
-        let message = unsafe { (self.descriptor.last_error)(instance).as_str() };
+        let message = unsafe { (self.functions.last_error)(instance).as_str() };
         match message {
             Ok("") => "the plugin gave no message".into(),
             Ok(text) => text.to_string(),
@@ -351,7 +414,7 @@ pub struct PluginSignal {
 impl Drop for PluginSignal {
     fn drop(&mut self) {
         // SAFETY: the instance came from this plugin's `create` and is destroyed once.
-        unsafe { (self.plugin.descriptor.destroy)(self.instance) };
+        unsafe { (self.plugin.functions.destroy)(self.instance) };
     }
 }
 
@@ -369,8 +432,7 @@ impl Signal for PluginSignal {
         let mut output = abi::Output::default();
         // SAFETY: `evaluate` comes from a checked descriptor; `view` and its slices live for
         // the call; `instance` is ours.
-        let status =
-            unsafe { (self.plugin.descriptor.evaluate)(self.instance, &view, &mut output) };
+        let status = unsafe { (self.plugin.functions.evaluate)(self.instance, &view, &mut output) };
         if status == abi::STATUS_OK {
             Ok(output.value)
         } else {
@@ -409,7 +471,7 @@ impl PluginSignal {
         // SAFETY: `evaluate_range` comes from a checked descriptor; `view` and its slices live
         // for the call; `outputs` has a slot for each day `first..len`; `instance` is ours.
         let status = unsafe {
-            (self.plugin.descriptor.evaluate_range)(
+            (self.plugin.functions.evaluate_range)(
                 self.instance,
                 &view,
                 first,
@@ -497,8 +559,15 @@ impl PluginDirs {
         )
     }
 
-    /// The first library named after `name` in the search path.
+    /// The first library named after `name` in the search path. A name is letters, digits,
+    /// `-`, `_` and `.`: never a path.
     pub fn find(&self, name: &str) -> Result<PathBuf, PluginError> {
+        if let Err(message) = cyclebt_data::check_name("plugin name", name) {
+            return Err(PluginError::BadName {
+                name: name.into(),
+                message,
+            });
+        }
         let file = Self::file_name(name);
         self.dirs
             .iter()

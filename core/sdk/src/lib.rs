@@ -36,6 +36,14 @@
 // The boundary is raw pointers by nature; each unsafe block states what makes it sound.
 #![allow(unsafe_code)]
 
+// A panic must be caught inside the plugin; with `panic = "abort"` it would end the host.
+#[cfg(panic = "abort")]
+compile_error!(
+    "cyclebt plugins must be built with panic = \"unwind\" (the default): with \"abort\" a panic in the plugin would end the host process"
+);
+
+pub mod testing;
+
 use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::c_void;
@@ -279,6 +287,10 @@ impl Descriptor {
             strings.push(value.to_string());
             strings.push(description.to_string());
         }
+        // Documented parameters without a default (`Option` fields that default to `None`).
+        for (name, description) in P::PARAMS.iter().filter(|(n, _)| !defaults.contains_key(*n)) {
+            strings.extend([name.to_string(), String::new(), description.to_string()]);
+        }
         for triple in strings.chunks(3) {
             params.push(ParamSpec {
                 name: StrRef::new(&triple[0]),
@@ -303,11 +315,11 @@ impl Descriptor {
             },
             param_count: params.len(),
             params: params.as_ptr(),
-            create: create::<P>,
-            destroy: destroy::<P>,
-            evaluate: evaluate::<P>,
-            last_error: last_error::<P>,
-            evaluate_range: evaluate_range::<P>,
+            create: Some(create::<P>),
+            destroy: Some(destroy::<P>),
+            evaluate: Some(evaluate::<P>),
+            last_error: Some(last_error::<P>),
+            evaluate_range: Some(evaluate_range::<P>),
             requires: P::REQUIRES.iter().fold(0, |bits, f| bits | 1 << *f as u64),
         };
         // Moving the Vecs into the struct moves only their headers; the heap buffers the
@@ -391,12 +403,15 @@ fn drop_payload(payload: Box<dyn Any + Send>) {
 /// Parses the `params` table, rejecting keys `Config::default()` does not have.
 fn parse_config<P: Plugin>(text: &str) -> Result<P::Config, String> {
     let given: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
-    let known = toml::Table::try_from(P::Config::default()).map_err(|e| e.to_string())?;
-    let mut names: Vec<&String> = known.keys().collect();
-    names.sort();
+    let defaults = toml::Table::try_from(P::Config::default()).map_err(|e| e.to_string())?;
+    // Known keys: those with a default, and those `PARAMS` documents (an `Option` field whose
+    // default is `None` has no value to serialise, so it appears only there).
+    let mut names: Vec<&str> = defaults.keys().map(String::as_str).collect();
+    names.extend(P::PARAMS.iter().map(|(name, _)| *name));
+    names.sort_unstable();
+    names.dedup();
     for key in given.keys() {
-        if !known.contains_key(key) {
-            let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        if !names.contains(&key.as_str()) {
             return Err(format!(
                 "unknown parameter `{key}`; expected one of: {}",
                 names.join(", ")

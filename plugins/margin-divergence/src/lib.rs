@@ -5,7 +5,9 @@
 //! publication delay) and the close P:
 //! - capitulation, +1 (label 3): B fell at least `drop` over `drop_days`, the index is down at
 //!   least `decline` over `window`, and today's amount is at least `spike` times the mean of
-//!   the previous `amount_days` (forced selling clearing out);
+//!   the previous `amount_days` (forced selling clearing out). The base is short (3 days) on
+//!   purpose: in the 2015 unwind turnover fell from the bubble's record levels, so against a
+//!   20-day base no day of the forced selling counts as a volume expansion;
 //! - leverage outrunning price, -1 (label 1): B's growth over `window` exceeds the index's by at
 //!   least `outrun`, with B growing;
 //! - stall near the high, -0.5 (label 2): P within `near_high` of its `high_days` high while B
@@ -61,8 +63,8 @@ impl Default for Config {
             drop_days: 5,
             drop: 0.05,
             decline: 0.05,
-            amount_days: 20,
-            spike: 1.5,
+            amount_days: 3,
+            spike: 1.2,
             lag_days: 1,
             warning_days: 20,
         }
@@ -203,6 +205,10 @@ impl Plugin for MarginDivergence {
         (
             "lag_days",
             "publication lag of the margin series (buy_share aligns turnover with it)",
+        ),
+        (
+            "warning_days",
+            "days a warning stays in force unless a capitulation comes first",
         ),
     ];
 

@@ -64,3 +64,22 @@ impl Plugin for SmaCross {
 }
 
 declare_plugin!(SmaCross);
+
+#[cfg(test)]
+mod tests {
+    use cyclebt_sdk::testing::{TestData, assert_prefix_stable};
+
+    use super::*;
+
+    #[test]
+    fn no_look_ahead() {
+        let closes: Vec<f64> = (0..300)
+            .map(|i| 100.0 + 10.0 * (i as f64 / 13.0).sin())
+            .collect();
+        let data = TestData::new(closes.len()).with(Field::Close, closes);
+        assert_prefix_stable(
+            || SmaCross::new(Config { fast: 5, slow: 20 }).unwrap(),
+            &data,
+        );
+    }
+}
