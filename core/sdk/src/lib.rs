@@ -463,14 +463,33 @@ unsafe extern "C" fn evaluate<P: Plugin>(
     history: *const HistoryView,
     output: *mut Output,
 ) -> Status {
-    if history.is_null() {
+    if instance.is_null() || history.is_null() || output.is_null() {
         return abi::STATUS_ERROR;
     }
-    // SAFETY: a non-null view from the host, valid for the call.
-    let today = unsafe { (*history).len }.saturating_sub(1);
-    let mut failed_day = 0;
-    // SAFETY: one output slot for the one day `today..len`.
-    unsafe { evaluate_range::<P>(instance, history, today, output, &mut failed_day) }
+    // SAFETY: `instance` came from `create::<P>`; the host never shares it between threads.
+    let instance = unsafe { &mut *instance.cast::<Instance<P>>() };
+    let plugin = &mut instance.plugin;
+    // One day: no buffer, straight to `evaluate` (the whole-series path is `evaluate_range`).
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Output, String> {
+        // SAFETY: the host's view is valid for the call.
+        let history = unsafe { History::from_view(&*history) }?;
+        let value = plugin.evaluate(&history)?;
+        Ok(Output {
+            value,
+            label: plugin.label(),
+        })
+    }));
+    let (status, message) = match result {
+        Ok(Ok(day)) => {
+            // SAFETY: valid out-pointer from the host.
+            unsafe { output.write(day) };
+            return abi::STATUS_OK;
+        }
+        Ok(Err(message)) => (abi::STATUS_ERROR, message),
+        Err(payload) => (abi::STATUS_PANIC, panic_message(payload)),
+    };
+    instance.error = message;
+    status
 }
 
 unsafe extern "C" fn evaluate_range<P: Plugin>(
