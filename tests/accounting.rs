@@ -27,6 +27,7 @@ fn setup(slippage_bps: Decimal, fill: FillTiming) -> Setup {
             stamp_duty: schedule,
         },
         execution: Execution { fill, lot: dec!(1) },
+        margin: MarginTerms::none(),
     }
 }
 
@@ -114,10 +115,7 @@ fn cash_plus_holdings_is_equity_every_day() {
     let setup = setup(dec!(7), FillTiming::NextOpen);
     let signal = SmaCross::new(SmaCrossParams { fast: 5, slow: 20 }).unwrap();
     let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(signal)];
-    let sizing = Sizing {
-        name: "most".into(),
-        exposure: 0.8,
-    };
+    let sizing = Sizing::fixed("most", 0.8);
     let span = WindowSpan {
         first: 100,
         last: 1999,

@@ -81,6 +81,7 @@ fn a_run_cut_at_day_t_matches_the_full_run_up_to_t() {
         capital: dec!(1000000),
         costs: CostModel::free(),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     };
     let rules = Plan::from(Rules::follow_sign(0));
     let full_span = WindowSpan {

@@ -298,8 +298,8 @@ fn unknown_strategy_keys_and_bad_rules_are_errors_with_line_and_column() {
             &["s.toml:2:1", "no signal with id \"nope\""],
         ),
         (
-            "name = \"s\"\n[[sizing]]\nname = \"x\"\nrule = \"fixed_fraction\"\nfraction = 1.5\n",
-            &["s.toml:2:1", "needs `fraction` in (0, 1]"],
+            "name = \"s\"\n[[sizing]]\nname = \"x\"\nrule = \"fixed_fraction\"\nfraction = 7\n",
+            &["s.toml:2:1", "sizing \"x\": fraction = 7 must be in (0, 5]"],
         ),
     ];
     for (text, expected) in cases {

@@ -138,6 +138,7 @@ fn a_strategy_plugin_sets_the_exposure_itself() {
         capital: dec!(1000000),
         costs: CostModel::free(),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     };
     let params: toml::Table = "days = 10\nband = 0.02".parse().unwrap();
     let plugin = factory()
@@ -268,6 +269,7 @@ fn misbehaving_plugins_are_reported_by_name_path_and_date() {
         capital: dec!(1000000),
         costs: CostModel::free(),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     };
     let path = library("fixture-misbehaving").display().to_string();
     let cases = [

@@ -60,6 +60,7 @@ fn bull3_buy_and_hold_returns_about_158_percent() {
         capital: DEFAULT_CAPITAL,
         costs: CostsConfig::default().model(&shipped_stamp_duty()),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     };
     let strategy = Strategy::buy_and_hold(setup);
     let result = run(
@@ -227,6 +228,7 @@ fn results_up_to_a_day_do_not_change_when_the_raw_files_go_on() {
         capital: DEFAULT_CAPITAL,
         costs: CostsConfig::default().model(&shipped_stamp_duty()),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     };
     for last in ["2012-10-31", "2015-03-31"] {
         let dir = tempfile::tempdir().unwrap();

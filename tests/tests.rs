@@ -5,6 +5,7 @@
 mod abi_layout;
 mod accounting;
 mod cli;
+mod leverage;
 mod lookahead;
 mod malformed;
 mod metrics;

@@ -56,10 +56,20 @@ pub fn synthetic_market(
     closes: &[&str],
     extra: &[(Field, Vec<f64>)],
 ) -> MarketData {
+    synthetic_market_from("2020-01-01", opens, closes, extra)
+}
+
+/// [`synthetic_market`] on the weekdays from `start` on.
+pub fn synthetic_market_from(
+    start: &str,
+    opens: &[&str],
+    closes: &[&str],
+    extra: &[(Field, Vec<f64>)],
+) -> MarketData {
     assert_eq!(opens.len(), closes.len());
     let n = closes.len();
     let mut dates = Vec::with_capacity(n);
-    let mut day = date("2020-01-01");
+    let mut day = date(start);
     while dates.len() < n {
         if chrono::Datelike::weekday(&day).number_from_monday() <= 5 {
             dates.push(day);

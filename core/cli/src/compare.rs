@@ -7,10 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
-use cyclebt_engine::{
-    BUY_AND_HOLD, CostsConfig, DEFAULT_CAPITAL, Execution, RunResult, Setup, SignalFactory,
-    Strategy, missing_inputs, run,
-};
+use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalFactory, Strategy, missing_inputs, run};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
     Conventions, Summary, equity_file_name, not_applicable, summarize, write_equity_csv,
@@ -36,6 +33,8 @@ pub struct CompareArgs {
     pub conventions: Conventions,
     /// Stamp-duty schedule to use instead of the built-in datasets/stamp_duty.toml.
     pub stamp_duty: Option<PathBuf>,
+    /// Initial-margin schedule to use instead of the built-in datasets/margin_rules.toml.
+    pub margin_rules: Option<PathBuf>,
     /// Builds the signals strategies name (built-ins and plugins).
     pub factory: PluginFactory,
 }
@@ -55,11 +54,11 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     if let Some(dir) = &args.out {
         prepare_out(dir)?;
     }
-    let stamp_duty = inputs::stamp_duty(args.stamp_duty.as_deref())?;
+    let regulation = inputs::regulation(args.stamp_duty.as_deref(), args.margin_rules.as_deref())?;
     let mut strategies = args
         .strategies
         .iter()
-        .map(|path| inputs::strategy(path, &stamp_duty, &args.factory))
+        .map(|path| inputs::strategy(path, &regulation, &args.factory))
         .collect::<Result<Vec<_>>>()?;
     for (i, strategy) in strategies.iter().enumerate() {
         if strategies[..i].iter().any(|s| s.name == strategy.name) {
@@ -83,12 +82,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let benchmarks: Vec<Strategy> = dataset_names
         .iter()
         .map(|name| {
-            let setup = Setup {
-                capital: DEFAULT_CAPITAL,
-                costs: CostsConfig::default().model(&stamp_duty),
-                execution: Execution::default(),
-            };
-            let mut benchmark = Strategy::buy_and_hold(setup);
+            let mut benchmark = Strategy::buy_and_hold(regulation.default_setup());
             if dataset_names.len() > 1 {
                 benchmark.name = format!("{BUY_AND_HOLD}-{}", name.replace(['/', '\\'], "_"));
             }

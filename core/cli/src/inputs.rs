@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use cyclebt_data::{Dataset, Manifest, Window};
-use cyclebt_engine::{SignalFactory, StampDutySchedule, Strategy};
+use cyclebt_engine::{MarginSchedule, Regulation, SignalFactory, StampDutySchedule, Strategy};
 
 use crate::input_error;
 
@@ -23,6 +23,7 @@ const BUILTIN_DATASETS: [(&str, &str); 1] =
     [("sh000001", include_str!("../../../datasets/sh000001.toml"))];
 const CYCLES: &str = include_str!("../../../datasets/cycles.toml");
 const STAMP_DUTY: &str = include_str!("../../../datasets/stamp_duty.toml");
+const MARGIN_RULES: &str = include_str!("../../../datasets/margin_rules.toml");
 
 /// The data root: `--data`, else `CYCLEBT_DATA`, else `./data`.
 pub fn data_root(flag: Option<PathBuf>) -> PathBuf {
@@ -111,27 +112,46 @@ pub fn windows(file: Option<&Path>) -> Result<Vec<Window>> {
     cyclebt_data::parse_windows(&path, &text).map_err(input_error)
 }
 
-/// The stamp-duty schedule of `--stamp-duty FILE`, or the built-in one.
-pub fn stamp_duty(file: Option<&Path>) -> Result<StampDutySchedule> {
+/// A date-keyed rule file: `file` if given (bad content is input), else the built-in text.
+fn rule_file<T>(
+    file: Option<&Path>,
+    built_in: (&str, &str),
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T> {
     let Some(path) = file else {
-        return StampDutySchedule::parse(STAMP_DUTY)
-            .map_err(|e| anyhow::anyhow!("datasets/stamp_duty.toml (built in): {e}"));
+        return parse(built_in.1).map_err(|e| anyhow::anyhow!("{} (built in): {e}", built_in.0));
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| input_error(format!("{}: cannot read file: {e}", path.display())))?;
-    StampDutySchedule::parse(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))
+    parse(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))
+}
+
+/// The dated rules: `--stamp-duty FILE` and `--margin-rules FILE`, or the built-in ones.
+pub fn regulation(stamp_duty: Option<&Path>, margin_rules: Option<&Path>) -> Result<Regulation> {
+    Ok(Regulation {
+        stamp_duty: rule_file(
+            stamp_duty,
+            ("datasets/stamp_duty.toml", STAMP_DUTY),
+            StampDutySchedule::parse,
+        )?,
+        margin: rule_file(
+            margin_rules,
+            ("datasets/margin_rules.toml", MARGIN_RULES),
+            MarginSchedule::parse,
+        )?,
+    })
 }
 
 /// Reads and builds a strategy file. A `dataset` ending in `.toml` is resolved against the
 /// strategy file's folder.
 pub fn strategy(
     path: &Path,
-    stamp_duty: &StampDutySchedule,
+    regulation: &Regulation,
     factory: &dyn SignalFactory,
 ) -> Result<Strategy> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| input_error(format!("{}: cannot read file: {e}", path.display())))?;
-    let mut strategy = Strategy::parse(path, &text, stamp_duty, factory).map_err(input_error)?;
+    let mut strategy = Strategy::parse(path, &text, regulation, factory).map_err(input_error)?;
     if let Some(dataset) = &strategy.dataset
         && dataset.ends_with(".toml")
     {

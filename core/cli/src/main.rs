@@ -52,6 +52,9 @@ enum Command {
         /// Stamp-duty schedule to charge instead of the built-in datasets/stamp_duty.toml.
         #[arg(long)]
         stamp_duty: Option<PathBuf>,
+        /// Initial-margin schedule instead of the built-in datasets/margin_rules.toml.
+        #[arg(long)]
+        margin_rules: Option<PathBuf>,
         /// Directory searched first for plugins named by strategies (repeatable); then
         /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
         #[arg(long = "plugin-dir")]
@@ -160,6 +163,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             periods_per_year,
             risk_free,
             stamp_duty,
+            margin_rules,
             plugin_dirs,
         } => {
             if !(1.0..=10_000.0).contains(&periods_per_year) {
@@ -183,6 +187,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     risk_free_annual: risk_free,
                 },
                 stamp_duty,
+                margin_rules,
                 factory: PluginFactory::new(search_path(&plugin_dirs)?),
             };
             compare::compare(&args, &mut out, &mut err)

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Manifest, MarketData, WindowSpan};
 use cyclebt_engine::{
-    CostsConfig, Execution, Plan, Rules, Setup, Signal, Sizing, SmaCross, SmaCrossParams,
-    StampDutySchedule, run,
+    CostsConfig, Execution, MarginTerms, Plan, Rules, Setup, Signal, Sizing, SmaCross,
+    SmaCrossParams, StampDutySchedule, run,
 };
 
 fn project() -> &'static Path {
@@ -36,6 +36,7 @@ fn setup() -> Setup {
         capital: cyclebt_engine::DEFAULT_CAPITAL,
         costs: CostsConfig::default().model(&schedule),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     }
 }
 

@@ -1,31 +1,36 @@
-//! The day loop and the account.
+//! The day loop.
 //!
 //! For each trading day `t` of the window, in order:
-//! 1. an order decided at the close of `t - 1` fills at the open of `t` (or at its close, with
+//! 1. interest accrues on any debt for the calendar days since the previous trading day;
+//! 2. if the previous close breached the maintenance ratio, the broker's forced sale fills at
+//!    the open of `t` (and replaces any order the strategy had placed for `t`); otherwise an
+//!    order decided at the close of `t - 1` fills at the open of `t` (or at its close, with
 //!    `fill = "next_close"`);
-//! 2. the account is marked to the close of `t`: equity = cash + units x close, exactly;
-//! 3. unless `t` is the window's last day, the signals are evaluated on rows `0..=t` and the
-//!    rules set the exposure to hold from the next fill on.
+//! 3. the account is marked to the close of `t`: equity = cash + units x close - debt,
+//!    exactly, and the maintenance ratio is checked;
+//! 4. unless `t` is the window's last day, the rules and the sizing rule set the exposure to
+//!    hold from the next fill on, from signal values of day `t`.
 //!
 //! On the window's first day the account holds the starting capital in cash, so the first point
 //! of every equity curve is the capital. Orders are placed only when the wanted exposure changes
-//! (entering, leaving, or a new size): positions drift with the market in between, as in a
+//! (entering, leaving, a new size): positions drift with the market in between, as in a
 //! buy-and-hold. Nothing is liquidated at the window's end; the open position is marked to the
 //! last close.
 //!
 //! **Architecture Invariant:** a decision at day `t` reads only `History` of day `t`, and it
 //! fills at a price of day `t + 1`.
-//! **Architecture Invariant:** cash never goes negative and units never go below zero: buys are
-//! cut to what the cash pays for, fees included.
+//! **Architecture Invariant:** cash, units and debt never go negative; buys are cut to what
+//! cash and credit pay for, fees included.
 
 use chrono::NaiveDate;
 use cyclebt_data::{Field, MarketData, WindowSpan};
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::costs::{CostModel, Side, to_cents};
+use crate::account::{Account, ClosedTrade, Fill};
 use crate::signal::Signal;
-use crate::strategy::{FillTiming, Plan, Setup, Sizing};
+use crate::sizing::Sizing;
+use crate::strategy::{FillTiming, Plan, Setup};
 
 /// A run could not finish.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -54,34 +59,6 @@ pub enum EngineError {
     },
 }
 
-/// One executed trade.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fill {
-    /// Day of the fill.
-    pub date: NaiveDate,
-    /// Buy or sell.
-    pub side: Side,
-    /// Index units traded.
-    pub units: Decimal,
-    /// Price obtained, slippage included.
-    pub price: Decimal,
-    /// Traded value in yuan, to the cent.
-    pub value: Decimal,
-    /// Commission plus stamp duty, in yuan.
-    pub fees: Decimal,
-}
-
-/// A position from entry (units 0 -> positive) to exit (back to 0).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClosedTrade {
-    /// First fill.
-    pub entry: NaiveDate,
-    /// Last fill.
-    pub exit: NaiveDate,
-    /// Net cash gained over the trade, fees included.
-    pub pnl: Decimal,
-}
-
 /// The account, day by day, over one window. Index `i` is the window's `i`-th trading day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
@@ -89,9 +66,11 @@ pub struct RunResult {
     pub dates: Vec<NaiveDate>,
     /// Cash at each close.
     pub cash: Vec<Decimal>,
+    /// Broker debt at each close (interest included).
+    pub debt: Vec<Decimal>,
     /// Units held at each close.
     pub units: Vec<Decimal>,
-    /// Equity at each close: cash + units x close.
+    /// Equity at each close: cash + units x close - debt.
     pub equity: Vec<Decimal>,
     /// Every fill.
     pub fills: Vec<Fill>,
@@ -99,6 +78,8 @@ pub struct RunResult {
     pub closed_trades: Vec<ClosedTrade>,
     /// Positions opened inside the window, closed or not.
     pub trades_opened: usize,
+    /// Interest charged on the debt over the run.
+    pub interest: Decimal,
 }
 
 impl RunResult {
@@ -107,7 +88,11 @@ impl RunResult {
         (0..self.dates.len())
             .map(|i| {
                 let held = self.units[i] * market.close_exact[span.first + i];
-                (held / self.equity[i]).to_f64().unwrap_or(f64::NAN)
+                if self.equity[i] > Decimal::ZERO {
+                    (held / self.equity[i]).to_f64().unwrap_or(f64::NAN)
+                } else {
+                    f64::NAN
+                }
             })
             .collect()
     }
@@ -116,132 +101,10 @@ impl RunResult {
     pub fn fees(&self) -> Decimal {
         self.fills.iter().map(|f| f.fees).sum()
     }
-}
 
-struct Account<'a> {
-    cash: Decimal,
-    units: Decimal,
-    costs: &'a CostModel,
-    lot: Decimal,
-    fills: Vec<Fill>,
-    closed: Vec<ClosedTrade>,
-    opened: usize,
-    /// Entry date and net cash flow of the open position.
-    open_trade: Option<(NaiveDate, Decimal)>,
-}
-
-impl Account<'_> {
-    fn round_to_lot(&self, units: Decimal) -> Decimal {
-        ((units / self.lot).round_dp_with_strategy(0, RoundingStrategy::ToZero) * self.lot)
-            .normalize()
-    }
-
-    /// Trades at `price` on `date` towards holding `exposure` of equity.
-    fn rebalance(&mut self, date: NaiveDate, price: Decimal, exposure: f64) {
-        let equity = self.cash + self.units * price;
-        let target = Decimal::from_f64_retain(exposure).unwrap_or(Decimal::ZERO) * equity;
-        let held = self.units * price;
-        if exposure == 0.0 {
-            if self.units > Decimal::ZERO {
-                self.sell(date, price, self.units);
-            }
-        } else if target > held {
-            let buy_price = self.costs.fill_price(price, Side::Buy);
-            self.buy(date, price, self.round_to_lot((target - held) / buy_price));
-        } else if target < held {
-            let sell_price = self.costs.fill_price(price, Side::Sell);
-            self.sell(
-                date,
-                price,
-                self.round_to_lot((held - target) / sell_price)
-                    .min(self.units),
-            );
-        }
-    }
-
-    /// Buys up to `units` at `price` plus slippage, fewer if the cash does not cover value and
-    /// fees.
-    fn buy(&mut self, date: NaiveDate, price: Decimal, mut units: Decimal) {
-        let price = self.costs.fill_price(price, Side::Buy);
-        loop {
-            if units <= Decimal::ZERO {
-                return;
-            }
-            let value = to_cents(units * price);
-            let fees = self.costs.fees(value, Side::Buy, date).total();
-            if value + fees <= self.cash {
-                self.cash -= value + fees;
-                self.units += units;
-                self.record(
-                    Fill {
-                        date,
-                        side: Side::Buy,
-                        units,
-                        price,
-                        value,
-                        fees,
-                    },
-                    -(value + fees),
-                );
-                return;
-            }
-            // Shrink to what the cash pays for after these fees; fees only fall with the value,
-            // so this ends within a few rounds. The lot step guarantees progress.
-            let affordable = self.round_to_lot((self.cash - fees).max(Decimal::ZERO) / price);
-            units = if affordable < units {
-                affordable
-            } else {
-                units - self.lot
-            };
-        }
-    }
-
-    /// Sells `units` at `price` less slippage. A sale always goes through: when its fees
-    /// would exceed cash plus proceeds (a tiny position under a large minimum commission), the
-    /// fees charged are cut to what there is, so that an exit is never skipped and cash never
-    /// goes negative.
-    fn sell(&mut self, date: NaiveDate, price: Decimal, units: Decimal) {
-        if units <= Decimal::ZERO {
-            return;
-        }
-        let price = self.costs.fill_price(price, Side::Sell);
-        let value = to_cents(units * price);
-        let fees = self
-            .costs
-            .fees(value, Side::Sell, date)
-            .total()
-            .min(self.cash + value);
-        self.cash += value - fees;
-        self.units -= units;
-        self.record(
-            Fill {
-                date,
-                side: Side::Sell,
-                units,
-                price,
-                value,
-                fees,
-            },
-            value - fees,
-        );
-    }
-
-    fn record(&mut self, fill: Fill, cash_flow: Decimal) {
-        let date = fill.date;
-        self.fills.push(fill);
-        let (entry, flow) = self.open_trade.get_or_insert_with(|| {
-            self.opened += 1;
-            (date, Decimal::ZERO)
-        });
-        *flow += cash_flow;
-        if self.units.is_zero() {
-            self.closed.push(ClosedTrade {
-                entry: *entry,
-                exit: date,
-                pnl: *flow,
-            });
-            self.open_trade = None;
-        }
+    /// The broker's forced sales.
+    pub fn forced_sales(&self) -> impl Iterator<Item = &Fill> {
+        self.fills.iter().filter(|f| f.forced)
     }
 }
 
@@ -292,24 +155,22 @@ pub fn run(
     setup: &Setup,
 ) -> Result<RunResult, EngineError> {
     let days = span.days();
-    let mut account = Account {
-        cash: setup.capital,
-        units: Decimal::ZERO,
-        costs: &setup.costs,
-        lot: setup.execution.lot,
-        fills: Vec::new(),
-        closed: Vec::new(),
-        opened: 0,
-        open_trade: None,
-    };
+    let mut account = Account::new(
+        setup.capital,
+        &setup.costs,
+        &setup.margin,
+        setup.execution.lot,
+    );
     let mut result = RunResult {
         dates: market.dates[span.first..=span.last].to_vec(),
         cash: Vec::with_capacity(days),
+        debt: Vec::with_capacity(days),
         units: Vec::with_capacity(days),
         equity: Vec::with_capacity(days),
         fills: Vec::new(),
         closed_trades: Vec::new(),
         trades_opened: 0,
+        interest: Decimal::ZERO,
     };
     // Every signal's value on every decision day (all but the window's last), computed before
     // the loop: a value depends only on its own day's history, so this is what evaluating day
@@ -318,44 +179,53 @@ pub fn run(
         .iter_mut()
         .map(|signal| signal_values(signal.as_mut(), market, span))
         .collect::<Result<Vec<_>, _>>()?;
+    let close = market.column(Field::Close);
     let mut values = vec![0.0; signals.len()];
     // The exposure last ordered: a new order goes out only when the wanted one differs.
     let mut ordered = 0.0;
     let mut pending: Option<f64> = None;
+    let mut forced_sale_due = false;
     for t in span.first..=span.last {
-        if let Some(exposure) = pending.take() {
+        let date = market.dates[t];
+        if t > span.first {
+            account.accrue_interest((date - market.dates[t - 1]).num_days());
+        }
+        if forced_sale_due {
+            account.force_sale(date, market.open_exact[t]);
+            pending = None;
+            ordered = if account.units > Decimal::ZERO {
+                ordered
+            } else {
+                0.0
+            };
+        } else if let Some(exposure) = pending.take() {
             let price = match setup.execution.fill {
                 FillTiming::NextOpen => market.open_exact[t],
                 FillTiming::NextClose => market.close_exact[t],
             };
-            account.rebalance(market.dates[t], price, exposure);
+            account.rebalance(date, price, exposure);
         }
+        let price = market.close_exact[t];
         result.cash.push(account.cash);
+        result.debt.push(account.debt);
         result.units.push(account.units);
-        result
-            .equity
-            .push(account.cash + account.units * market.close_exact[t]);
+        result.equity.push(account.equity(price));
         if t == span.last {
             break;
         }
-        let date = market.dates[t];
+        forced_sale_due = account.maintenance_breached(price);
         for (value, column) in values.iter_mut().zip(&by_signal) {
             *value = column[t - span.first];
         }
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
         let in_market = account.units > Decimal::ZERO;
+        let size = sizing.size(&close[..=t], &values);
         let wanted = match plan {
             Plan::Rules(rules) => {
-                if !in_market && rules.entry.iter().all(|c| c.holds(&values)) {
-                    sizing.exposure
-                } else if in_market && rules.exit.iter().any(|c| c.holds(&values)) {
-                    0.0
-                } else if in_market {
-                    ordered
-                } else {
-                    0.0
-                }
+                let entry = rules.entry.iter().all(|c| c.holds(&values));
+                let exit = rules.exit.iter().any(|c| c.holds(&values));
+                sizing.wanted(size, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {
                 let exposure = values[0];
@@ -368,7 +238,7 @@ pub fn run(
                         range: "[0, 1]",
                     });
                 }
-                exposure * sizing.exposure
+                exposure * size
             }
         };
         let unfilled_entry = wanted > 0.0 && !in_market;
@@ -377,6 +247,7 @@ pub fn run(
             ordered = wanted;
         }
     }
+    result.interest = account.interest;
     result.fills = account.fills;
     result.closed_trades = account.closed;
     result.trades_opened = account.opened;

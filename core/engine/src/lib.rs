@@ -7,18 +7,22 @@
 
 #![deny(missing_docs)]
 
+mod account;
 mod backtest;
 mod builtin;
 mod costs;
 mod signal;
+mod sizing;
 mod strategy;
 
-pub use backtest::{ClosedTrade, EngineError, Fill, RunResult, missing_inputs, run};
+pub use account::{ClosedTrade, Fill, InitialRatio, MarginSchedule, MarginTerms};
+pub use backtest::{EngineError, RunResult, missing_inputs, run};
 pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
 pub use signal::{DayError, Signal, SignalError};
+pub use sizing::{Sizing, SizingRule, VOLATILITY_PERIODS_PER_YEAR};
 pub use strategy::{
     BUY_AND_HOLD, BuiltinSignals, Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming,
-    Plan, Rules, Setup, SignalFactory, SignalRole, SignalSource, SignalSpec, Sizing, Strategy,
-    StrategyError, Threshold,
+    LeverageConfig, MAX_EXPOSURE, Plan, Regulation, Rules, Setup, SignalFactory, SignalRole,
+    SignalSource, SignalSpec, Strategy, StrategyError, Threshold,
 };

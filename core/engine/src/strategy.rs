@@ -28,9 +28,11 @@ use toml::Spanned;
 
 use cyclebt_data::check_name;
 
+use crate::account::{MarginSchedule, MarginTerms};
 use crate::builtin::builtin_signal;
 use crate::costs::{CostModel, StampDutySchedule};
 use crate::signal::Signal;
+use crate::sizing::{Sizing, SizingRule};
 
 /// A strategy file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -243,20 +245,120 @@ struct ConditionConfig {
     below: Option<f64>,
 }
 
-/// How much of the equity a position takes when the rules say "in".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum SizingKind {
+/// A `[[sizing]]` table: `name` and `rule` plus the rule's parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+enum SizingConfig {
     Full,
-    FixedFraction,
+    FixedFraction {
+        fraction: f64,
+    },
+    SignalScaled {
+        signal: String,
+        #[serde(default = "one")]
+        max: f64,
+        #[serde(default = "default_band")]
+        band: f64,
+    },
+    VolTarget {
+        target: f64,
+        #[serde(default = "default_window")]
+        window: usize,
+        #[serde(default = "one")]
+        max: f64,
+        #[serde(default = "default_band")]
+        band: f64,
+    },
+    Kelly {
+        #[serde(default = "half")]
+        fraction: f64,
+        #[serde(default = "default_kelly_window")]
+        window: usize,
+        #[serde(default = "one")]
+        max: f64,
+        #[serde(default = "default_band")]
+        band: f64,
+    },
+    Pyramid {
+        #[serde(default = "default_steps")]
+        steps: usize,
+        #[serde(default = "one")]
+        max: f64,
+    },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+fn one() -> f64 {
+    1.0
+}
+fn half() -> f64 {
+    0.5
+}
+/// Smallest change of a moving size that trades (default 0.1 of equity).
+fn default_band() -> f64 {
+    0.1
+}
+/// Returns measured for volatility targeting (default 20, a month).
+fn default_window() -> usize {
+    20
+}
+/// Returns measured for Kelly sizing (default 250, a year).
+fn default_kelly_window() -> usize {
+    250
+}
+/// Steps of a pyramid (default 3).
+fn default_steps() -> usize {
+    3
+}
+
+/// Largest exposure any sizing rule may ask for. The initial margin ratio limits what is
+/// actually borrowed on a given day.
+pub const MAX_EXPOSURE: f64 = 5.0;
+
+/// The `[leverage]` table: the broker's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SizingConfig {
-    name: String,
-    rule: SizingKind,
-    fraction: Option<f64>,
+pub struct LeverageConfig {
+    /// Annual interest on the debt (default 0.06), charged per calendar day on a 360-day year.
+    #[serde(default = "default_interest")]
+    pub interest_rate: Decimal,
+    /// Collateral over debt under which a forced sale follows (default 1.3, 维持担保比例 130%).
+    #[serde(default = "default_maintenance")]
+    pub maintenance_ratio: Decimal,
+    /// Collateral over debt a forced sale restores (default 1.5).
+    #[serde(default = "default_restore")]
+    pub restore_ratio: Decimal,
+}
+
+fn default_interest() -> Decimal {
+    dec!(0.06)
+}
+fn default_maintenance() -> Decimal {
+    dec!(1.3)
+}
+fn default_restore() -> Decimal {
+    dec!(1.5)
+}
+
+impl Default for LeverageConfig {
+    fn default() -> Self {
+        LeverageConfig {
+            interest_rate: default_interest(),
+            maintenance_ratio: default_maintenance(),
+            restore_ratio: default_restore(),
+        }
+    }
+}
+
+impl LeverageConfig {
+    /// The broker's terms with `schedule` as the initial margin ratio's history.
+    pub fn terms(&self, schedule: &MarginSchedule) -> MarginTerms {
+        MarginTerms {
+            schedule: schedule.clone(),
+            interest_rate: self.interest_rate,
+            maintenance_ratio: self.maintenance_ratio,
+            restore_ratio: self.restore_ratio,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,8 +379,9 @@ struct StrategyFile {
     #[serde(default)]
     exit: Vec<Spanned<ConditionConfig>>,
     #[serde(default)]
-    sizing: Vec<Spanned<SizingConfig>>,
+    sizing: Vec<Spanned<toml::Table>>,
     costs: Option<Spanned<CostsConfig>>,
+    leverage: Option<Spanned<LeverageConfig>>,
     #[serde(default)]
     execution: Execution,
 }
@@ -356,21 +459,23 @@ impl From<Rules> for Plan {
     }
 }
 
-/// A named sizing rule: the exposure taken when in the market.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sizing {
-    /// Name in reports.
-    pub name: String,
-    /// Fraction of equity held while in the market, in (0, 1].
-    pub exposure: f64,
+/// Rules that change by date and live in data: the stamp duty and the initial margin ratio.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Regulation {
+    /// Stamp duty history (`datasets/stamp_duty.toml`).
+    pub stamp_duty: StampDutySchedule,
+    /// Initial margin ratio history (`datasets/margin_rules.toml`).
+    pub margin: MarginSchedule,
 }
 
-impl Sizing {
-    /// All in.
-    pub fn full() -> Self {
-        Sizing {
-            name: "full".into(),
-            exposure: 1.0,
+impl Regulation {
+    /// The setup of a strategy file without `[costs]`, `[execution]` or `[leverage]`.
+    pub fn default_setup(&self) -> Setup {
+        Setup {
+            capital: DEFAULT_CAPITAL,
+            costs: CostsConfig::default().model(&self.stamp_duty),
+            execution: Execution::default(),
+            margin: LeverageConfig::default().terms(&self.margin),
         }
     }
 }
@@ -384,6 +489,8 @@ pub struct Setup {
     pub costs: CostModel,
     /// Execution.
     pub execution: Execution,
+    /// The broker's terms for borrowing.
+    pub margin: MarginTerms,
 }
 
 /// A strategy ready to run: signals built, rules resolved.
@@ -433,7 +540,7 @@ impl Strategy {
     pub fn parse(
         path: &Path,
         text: &str,
-        stamp_duty: &StampDutySchedule,
+        regulation: &Regulation,
         factory: &dyn SignalFactory,
     ) -> Result<Self, StrategyError> {
         let error = |span: Option<std::ops::Range<usize>>, message: String| StrategyError {
@@ -555,30 +662,25 @@ impl Strategy {
 
         let mut sizings: Vec<Sizing> = Vec::new();
         for sizing in &file.sizing {
-            let config = sizing.get_ref();
             let fail = |m: String| error(Some(sizing.span()), m);
-            if sizings.iter().any(|s| s.name == config.name) {
-                return Err(fail(format!(
-                    "sizing name \"{}\" is used twice",
-                    config.name
-                )));
-            }
-            let exposure = match (config.rule, config.fraction) {
-                (SizingKind::Full, None) => 1.0,
-                (SizingKind::FixedFraction, Some(f)) if f > 0.0 && f <= 1.0 => f,
-                (SizingKind::Full, Some(_)) => {
-                    return Err(fail("rule \"full\" takes no `fraction`".into()));
-                }
-                (SizingKind::FixedFraction, _) => {
-                    return Err(fail(
-                        "rule \"fixed_fraction\" needs `fraction` in (0, 1]".into(),
-                    ));
-                }
+            let mut table = sizing.get_ref().clone();
+            let name = match table.remove("name") {
+                Some(toml::Value::String(name)) => name,
+                _ => return Err(fail("expected `name = \"...\"` in every [[sizing]]".into())),
             };
-            sizings.push(Sizing {
-                name: config.name.clone(),
-                exposure,
-            });
+            check_name("sizing name", &name).map_err(fail)?;
+            if sizings.iter().any(|s| s.name == name) {
+                return Err(fail(format!("sizing name \"{name}\" is used twice")));
+            }
+            let config: SizingConfig =
+                toml::Value::Table(table)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        fail(format!("sizing \"{name}\": {}", e.message()))
+                    })?;
+            let rule = sizing_rule(config, &ids, file.strategy_plugin.is_some())
+                .map_err(|m| fail(format!("sizing \"{name}\": {m}")))?;
+            sizings.push(Sizing { name, rule });
         }
         if sizings.is_empty() {
             sizings.push(Sizing::full());
@@ -590,10 +692,6 @@ impl Strategy {
             return Err(whole_file(format!(
                 "the name \"{BUY_AND_HOLD}\" is the built-in benchmark's"
             )));
-        }
-        for sizing in &file.sizing {
-            check_name("sizing name", &sizing.get_ref().name)
-                .map_err(|m| error(Some(sizing.span()), m))?;
         }
         if file.entry.is_empty() && !file.exit.is_empty() {
             return Err(whole_file(
@@ -622,9 +720,38 @@ impl Strategy {
                     MAX_MIN_COMMISSION,
                 )
                 .map_err(fail)?;
-                c.model(stamp_duty)
+                c.model(&regulation.stamp_duty)
             }
-            None => CostsConfig::default().model(stamp_duty),
+            None => CostsConfig::default().model(&regulation.stamp_duty),
+        };
+        let margin = match &file.leverage {
+            Some(leverage) => {
+                let l = leverage.get_ref();
+                let fail = |m: String| error(Some(leverage.span()), m);
+                check_range(
+                    "interest_rate",
+                    l.interest_rate,
+                    Decimal::ZERO,
+                    Decimal::ONE,
+                )
+                .map_err(fail)?;
+                check_range(
+                    "maintenance_ratio",
+                    l.maintenance_ratio,
+                    Decimal::ONE,
+                    Decimal::TEN,
+                )
+                .map_err(fail)?;
+                check_range(
+                    "restore_ratio",
+                    l.restore_ratio,
+                    l.maintenance_ratio,
+                    Decimal::TEN,
+                )
+                .map_err(fail)?;
+                l.terms(&regulation.margin)
+            }
+            None => LeverageConfig::default().terms(&regulation.margin),
         };
         Ok(Strategy {
             name: file.name,
@@ -638,6 +765,7 @@ impl Strategy {
                 capital: file.capital,
                 costs,
                 execution: file.execution,
+                margin,
             },
         })
     }
@@ -665,6 +793,95 @@ fn check_range(what: &str, value: Decimal, min: Decimal, max: Decimal) -> Result
         ));
     }
     Ok(())
+}
+
+/// A checked sizing rule. `signals` are the strategy's signal ids.
+fn sizing_rule(
+    config: SizingConfig,
+    signals: &[&str],
+    strategy_plugin: bool,
+) -> Result<SizingRule, String> {
+    let exposure = |what: &str, v: f64| {
+        if v > 0.0 && v <= MAX_EXPOSURE {
+            Ok(v)
+        } else {
+            Err(format!("{what} = {v} must be in (0, {MAX_EXPOSURE}]"))
+        }
+    };
+    let band = |v: f64| {
+        if (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("band = {v} must be in [0, 1]"))
+        }
+    };
+    let window = |v: usize| {
+        if v >= 2 {
+            Ok(v)
+        } else {
+            Err("window must be at least 2 returns".to_string())
+        }
+    };
+    Ok(match config {
+        SizingConfig::Full => SizingRule::Full,
+        SizingConfig::FixedFraction { fraction } => SizingRule::FixedFraction {
+            fraction: exposure("fraction", fraction)?,
+        },
+        SizingConfig::SignalScaled {
+            signal,
+            max,
+            band: b,
+        } => {
+            if strategy_plugin {
+                return Err(
+                    "signal_scaled needs [[signal]]s; a strategy plugin sizes itself".into(),
+                );
+            }
+            let index = signals
+                .iter()
+                .position(|id| *id == signal)
+                .ok_or_else(|| format!("no signal with id \"{signal}\""))?;
+            SizingRule::SignalScaled {
+                signal: index,
+                max: exposure("max", max)?,
+                band: band(b)?,
+            }
+        }
+        SizingConfig::VolTarget {
+            target,
+            window: w,
+            max,
+            band: b,
+        } => SizingRule::VolTarget {
+            target: exposure("target", target)?,
+            window: window(w)?,
+            max: exposure("max", max)?,
+            band: band(b)?,
+        },
+        SizingConfig::Kelly {
+            fraction,
+            window: w,
+            max,
+            band: b,
+        } => SizingRule::Kelly {
+            fraction: exposure("fraction", fraction)?,
+            window: window(w)?,
+            max: exposure("max", max)?,
+            band: band(b)?,
+        },
+        SizingConfig::Pyramid { steps, max } => {
+            if strategy_plugin {
+                return Err("pyramid scales on entry rules; a strategy plugin has none".into());
+            }
+            if steps == 0 {
+                return Err("steps must be positive".into());
+            }
+            SizingRule::Pyramid {
+                steps,
+                max: exposure("max", max)?,
+            }
+        }
+    })
 }
 
 /// 1-based line and column of a byte offset.

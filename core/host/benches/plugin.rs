@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Field, History, MarketData, WindowSpan};
 use cyclebt_engine::{
-    CostsConfig, DEFAULT_CAPITAL, Execution, Plan, Rules, Setup, Signal, SignalError, SignalRole,
-    SignalSource, Sizing, SmaCross, SmaCrossParams, StampDutySchedule, run,
+    CostsConfig, DEFAULT_CAPITAL, Execution, MarginTerms, Plan, Rules, Setup, Signal, SignalError,
+    SignalRole, SignalSource, Sizing, SmaCross, SmaCrossParams, StampDutySchedule, run,
 };
 use cyclebt_host::{PluginDirs, PluginFactory};
 use rust_decimal::Decimal;
@@ -159,6 +159,7 @@ fn bench_engine_with_plugin(c: &mut Criterion) {
         capital: DEFAULT_CAPITAL,
         costs: CostsConfig::default().model(&StampDutySchedule::default()),
         execution: Execution::default(),
+        margin: MarginTerms::none(),
     };
     let plan = Plan::from(Rules::follow_sign(0));
     let mut group = c.benchmark_group("engine_run");

@@ -1,0 +1,345 @@
+//! The account: cash, index units and a broker loan (融资), all in `Decimal`.
+//!
+//! Exposure above 1 is bought on credit. How much may be borrowed follows the initial margin
+//! ratio in force on the day (融资保证金比例, a date-keyed schedule in data,
+//! `datasets/margin_rules.toml`): at ratio m the total debt may reach equity / m, so at 100% a
+//! yuan of own money borrows a yuan, at 80% it borrows 1.25. Before the first entry of the
+//! schedule (margin trading began on 2010-03-31) nothing may be borrowed. Raising the ratio
+//! limits new borrowing only; existing debt stays.
+//!
+//! Interest accrues on the debt every calendar day at `interest_rate` / 360 (the broker
+//! convention), rounded to the cent and added to the debt. After a close at which collateral
+//! (cash + holdings) falls below `maintenance_ratio` x debt (维持担保比例 130%), the broker sells
+//! at the next open enough units to bring the ratio back to `restore_ratio`, or everything if
+//! that cannot be done; the fill is marked forced.
+//!
+//! **Invariant:** cash >= 0, units >= 0, debt >= 0, and equity = cash + units x price - debt.
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Deserialize;
+
+use crate::costs::{CostModel, Side, to_cents};
+
+/// An initial margin ratio in force from a date on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialRatio {
+    /// First day it applies (YYYY-MM-DD).
+    pub from: NaiveDate,
+    /// Own funds required per yuan borrowed (0.5 = 50%).
+    pub ratio: Decimal,
+    /// Where the rule is documented.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The initial margin ratio's history (`datasets/margin_rules.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarginSchedule {
+    /// Entries in increasing date order.
+    pub initial_ratio: Vec<InitialRatio>,
+}
+
+impl MarginSchedule {
+    /// Parses the schedule; ratios must be in (0, 10] and dates strictly increasing.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let schedule: MarginSchedule = toml::from_str(text).map_err(|e| e.to_string())?;
+        for (i, entry) in schedule.initial_ratio.iter().enumerate() {
+            if i > 0 && entry.from <= schedule.initial_ratio[i - 1].from {
+                return Err(format!(
+                    "ratio from {} is not after the one before it",
+                    entry.from
+                ));
+            }
+            if entry.ratio <= Decimal::ZERO || entry.ratio > Decimal::TEN {
+                return Err(format!(
+                    "ratio {} from {} is outside (0, 10]",
+                    entry.ratio, entry.from
+                ));
+            }
+        }
+        Ok(schedule)
+    }
+
+    /// The ratio in force on `date`, or None before margin trading.
+    pub fn ratio_on(&self, date: NaiveDate) -> Option<Decimal> {
+        let i = self.initial_ratio.partition_point(|r| r.from <= date);
+        i.checked_sub(1).map(|i| self.initial_ratio[i].ratio)
+    }
+}
+
+/// The broker's terms for a leveraged account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarginTerms {
+    /// Initial margin ratio by date.
+    pub schedule: MarginSchedule,
+    /// Annual interest on the debt (0.06 = 6%), charged per calendar day on a 360-day year.
+    pub interest_rate: Decimal,
+    /// Collateral over debt under which a forced sale follows (1.3).
+    pub maintenance_ratio: Decimal,
+    /// Collateral over debt a forced sale restores (1.5).
+    pub restore_ratio: Decimal,
+}
+
+impl MarginTerms {
+    /// No borrowing at all.
+    pub fn none() -> Self {
+        MarginTerms {
+            schedule: MarginSchedule::default(),
+            interest_rate: Decimal::ZERO,
+            maintenance_ratio: Decimal::from(13) / Decimal::TEN,
+            restore_ratio: Decimal::from(15) / Decimal::TEN,
+        }
+    }
+}
+
+/// Days in the year of the interest convention.
+const INTEREST_YEAR_DAYS: i64 = 360;
+
+/// One executed trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fill {
+    /// Day of the fill.
+    pub date: NaiveDate,
+    /// Buy or sell.
+    pub side: Side,
+    /// Index units traded.
+    pub units: Decimal,
+    /// Price obtained, slippage included.
+    pub price: Decimal,
+    /// Traded value in yuan, to the cent.
+    pub value: Decimal,
+    /// Commission plus stamp duty, in yuan.
+    pub fees: Decimal,
+    /// Borrowed (buy) or repaid (sell) in this trade, in yuan.
+    pub debt_change: Decimal,
+    /// A broker's forced sale after the maintenance ratio was breached.
+    pub forced: bool,
+}
+
+/// A position from entry (units 0 -> positive) to exit (back to 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedTrade {
+    /// First fill.
+    pub entry: NaiveDate,
+    /// Last fill.
+    pub exit: NaiveDate,
+    /// Net gain over the trade, fees and interest included.
+    pub pnl: Decimal,
+}
+
+pub(crate) struct Account<'a> {
+    pub cash: Decimal,
+    pub units: Decimal,
+    pub debt: Decimal,
+    pub interest: Decimal,
+    costs: &'a CostModel,
+    margin: &'a MarginTerms,
+    lot: Decimal,
+    pub fills: Vec<Fill>,
+    pub closed: Vec<ClosedTrade>,
+    pub opened: usize,
+    /// Entry date and net gain so far of the open position.
+    open_trade: Option<(NaiveDate, Decimal)>,
+}
+
+impl<'a> Account<'a> {
+    pub fn new(
+        capital: Decimal,
+        costs: &'a CostModel,
+        margin: &'a MarginTerms,
+        lot: Decimal,
+    ) -> Self {
+        Account {
+            cash: capital,
+            units: Decimal::ZERO,
+            debt: Decimal::ZERO,
+            interest: Decimal::ZERO,
+            costs,
+            margin,
+            lot,
+            fills: Vec::new(),
+            closed: Vec::new(),
+            opened: 0,
+            open_trade: None,
+        }
+    }
+
+    /// Cash plus holdings minus debt at `price`.
+    pub fn equity(&self, price: Decimal) -> Decimal {
+        self.cash + self.units * price - self.debt
+    }
+
+    fn round_to_lot(&self, units: Decimal) -> Decimal {
+        ((units / self.lot).round_dp_with_strategy(0, RoundingStrategy::ToZero) * self.lot)
+            .normalize()
+    }
+
+    /// Interest on the debt for `days` calendar days.
+    pub fn accrue_interest(&mut self, days: i64) {
+        if self.debt <= Decimal::ZERO || days <= 0 {
+            return;
+        }
+        let charge = to_cents(
+            self.debt * self.margin.interest_rate * Decimal::from(days)
+                / Decimal::from(INTEREST_YEAR_DAYS),
+        );
+        self.debt += charge;
+        self.interest += charge;
+        if let Some((_, gain)) = &mut self.open_trade {
+            *gain -= charge;
+        }
+    }
+
+    /// Whether collateral at `price` is under the maintenance ratio.
+    pub fn maintenance_breached(&self, price: Decimal) -> bool {
+        self.debt > Decimal::ZERO
+            && self.cash + self.units * price < self.margin.maintenance_ratio * self.debt
+    }
+
+    /// The broker's forced sale at `price`: enough units to restore `restore_ratio`, or all.
+    pub fn force_sale(&mut self, date: NaiveDate, price: Decimal) {
+        let sell_price = self.costs.fill_price(price, Side::Sell);
+        let restore = self.margin.restore_ratio;
+        // Selling q units at s repays q*s: (assets - q*price) >= R * (debt - q*s) gives
+        // q >= (R*debt - assets) / (R*s - price), fees aside; one extra lot covers them.
+        let assets = self.cash + self.units * price;
+        let denominator = restore * sell_price - price;
+        let mut units = self.units;
+        if denominator > Decimal::ZERO {
+            let needed = (restore * self.debt - assets) / denominator;
+            units = (self.round_to_lot(needed) + self.lot).min(self.units);
+        }
+        self.sell(date, price, units, true);
+        if self.debt > Decimal::ZERO
+            && self.cash + self.units * price < restore * self.debt
+            && self.units > Decimal::ZERO
+        {
+            self.sell(date, price, self.units, true);
+        }
+    }
+
+    /// Trades at `price` on `date` towards holding `exposure` x equity.
+    pub fn rebalance(&mut self, date: NaiveDate, price: Decimal, exposure: f64) {
+        // Ten decimals of the exposure: its binary noise (0.6 is 0.59999999999999997...) must not
+        // cost a lot in the rounding down to lots.
+        let exposure_exact = Decimal::from_f64(exposure).unwrap_or(Decimal::ZERO).round_dp(10);
+        let target = exposure_exact * self.equity(price).max(Decimal::ZERO);
+        let held = self.units * price;
+        if exposure <= 0.0 {
+            self.sell(date, price, self.units, false);
+        } else if target > held {
+            let buy_price = self.costs.fill_price(price, Side::Buy);
+            self.buy(date, price, self.round_to_lot((target - held) / buy_price));
+        } else if target < held {
+            let sell_price = self.costs.fill_price(price, Side::Sell);
+            let units = self
+                .round_to_lot((held - target) / sell_price)
+                .min(self.units);
+            self.sell(date, price, units, false);
+        }
+    }
+
+    /// What may still be borrowed on `date` with equity `equity`.
+    fn credit_left(&self, date: NaiveDate, equity: Decimal) -> Decimal {
+        match self.margin.schedule.ratio_on(date) {
+            Some(ratio) if equity > Decimal::ZERO => {
+                (equity / ratio - self.debt).max(Decimal::ZERO)
+            }
+            _ => Decimal::ZERO,
+        }
+    }
+
+    /// Buys up to `units` at `price` plus slippage, paying with cash and then credit; fewer
+    /// units if cash and credit do not cover value and fees.
+    fn buy(&mut self, date: NaiveDate, price: Decimal, mut units: Decimal) {
+        let credit = self.credit_left(date, self.equity(price));
+        let price = self.costs.fill_price(price, Side::Buy);
+        let available = self.cash + credit;
+        loop {
+            if units <= Decimal::ZERO {
+                return;
+            }
+            let value = to_cents(units * price);
+            let fees = self.costs.fees(value, Side::Buy, date).total();
+            if value + fees <= available {
+                let borrowed = (value + fees - self.cash).max(Decimal::ZERO);
+                self.cash -= value + fees - borrowed;
+                self.debt += borrowed;
+                self.units += units;
+                let fill = Fill {
+                    date,
+                    side: Side::Buy,
+                    units,
+                    price,
+                    value,
+                    fees,
+                    debt_change: borrowed,
+                    forced: false,
+                };
+                self.record(fill, -(value + fees));
+                return;
+            }
+            // Shrink to what cash and credit pay for after these fees; fees only fall with the
+            // value, so this ends within a few rounds. The lot step guarantees progress.
+            let affordable = self.round_to_lot((available - fees).max(Decimal::ZERO) / price);
+            units = if affordable < units {
+                affordable
+            } else {
+                units - self.lot
+            };
+        }
+    }
+
+    /// Sells `units` at `price` less slippage; the proceeds repay debt first. A sale always
+    /// goes through: fees that would exceed cash plus proceeds are cut to what there is.
+    fn sell(&mut self, date: NaiveDate, price: Decimal, units: Decimal, forced: bool) {
+        if units <= Decimal::ZERO {
+            return;
+        }
+        let price = self.costs.fill_price(price, Side::Sell);
+        let value = to_cents(units * price);
+        let fees = self
+            .costs
+            .fees(value, Side::Sell, date)
+            .total()
+            .min(self.cash + value);
+        let net = value - fees;
+        let repaid = net.min(self.debt).max(Decimal::ZERO);
+        self.debt -= repaid;
+        self.cash += net - repaid;
+        self.units -= units;
+        let fill = Fill {
+            date,
+            side: Side::Sell,
+            units,
+            price,
+            value,
+            fees,
+            debt_change: -repaid,
+            forced,
+        };
+        self.record(fill, net);
+    }
+
+    fn record(&mut self, fill: Fill, cash_flow: Decimal) {
+        let date = fill.date;
+        self.fills.push(fill);
+        let (entry, gain) = self.open_trade.get_or_insert_with(|| {
+            self.opened += 1;
+            (date, Decimal::ZERO)
+        });
+        *gain += cash_flow;
+        if self.units.is_zero() {
+            self.closed.push(ClosedTrade {
+                entry: *entry,
+                exit: date,
+                pnl: *gain,
+            });
+            self.open_trade = None;
+        }
+    }
+}
