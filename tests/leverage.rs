@@ -170,7 +170,11 @@ fn vol_target_and_kelly_size_from_trailing_returns() {
     let mut closes = vec![100.0];
     for i in 0..40 {
         let last: f64 = closes[closes.len() - 1];
-        closes.push(if i % 2 == 0 { last * 1.011 } else { last * 0.99 });
+        closes.push(if i % 2 == 0 {
+            last * 1.011
+        } else {
+            last * 0.99
+        });
     }
     let text: Vec<String> = closes.iter().map(|c| format!("{c:.6}")).collect();
     let prices: Vec<&str> = text.iter().map(String::as_str).collect();
@@ -208,7 +212,10 @@ fn vol_target_and_kelly_size_from_trailing_returns() {
     );
     let expected_vol_size = (0.10 / (v.sqrt() * 252f64.sqrt())).min(2.0);
     let expected_kelly = (0.2 * m / v).clamp(0.0, 3.0);
-    assert!(expected_vol_size < 1.0 && expected_kelly < 1.0, "no borrowing needed: {expected_vol_size}, {expected_kelly}");
+    assert!(
+        expected_vol_size < 1.0 && expected_kelly < 1.0,
+        "no borrowing needed: {expected_vol_size}, {expected_kelly}"
+    );
     for (rule, expected) in [(vol_rule, expected_vol_size), (kelly_rule, expected_kelly)] {
         let result = run_with(
             &market,

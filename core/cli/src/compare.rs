@@ -2,12 +2,14 @@
 //! with the same capital, costs and fills.
 
 use std::fs;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
-use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalFactory, Strategy, missing_inputs, run};
+use cyclebt_engine::{
+    BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, missing_inputs, run,
+};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
     Conventions, Summary, equity_file_name, not_applicable, summarize, write_equity_csv,
@@ -37,16 +39,21 @@ pub struct CompareArgs {
     pub margin_rules: Option<PathBuf>,
     /// Builds the signals strategies name (built-ins and plugins).
     pub factory: PluginFactory,
+    /// How the Sharpe ratios' confidence intervals are drawn.
+    pub bootstrap: cyclebt_metrics::Bootstrap,
 }
 
 /// One finished run, kept for the files.
-struct Finished {
-    summary: Summary,
-    dataset: String,
-    span: WindowSpan,
+pub(crate) struct Finished {
+    pub summary: Summary,
+    pub dataset: String,
+    pub span: WindowSpan,
     /// None when the strategy does not apply to the window.
-    run: Option<RunResult>,
-    benchmark: RunResult,
+    pub run: Option<RunResult>,
+    pub benchmark: RunResult,
+    /// The strategy's fomo-phase parameters, when it uses that plugin (for the report's
+    /// shading).
+    pub fomo_params: Option<toml::Table>,
 }
 
 /// Runs the comparison, prints the table to `out` and notes to `err`.
@@ -119,6 +126,8 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
 
     let mut datasets = Datasets::new(args.data.clone());
     let mut finished = Vec::new();
+    let runs: usize = strategies.iter().map(|s| s.sizings.len()).sum::<usize>() * windows.len();
+    let progress = Progress::new(runs as u64);
     for window in &windows {
         for strategy in &strategies {
             if strategy
@@ -169,11 +178,14 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     span,
                     run,
                     benchmark: benchmark.clone(),
+                    fomo_params: fomo_params(strategy),
                 });
+                progress.inc(1);
             }
         }
     }
 
+    progress.finish();
     let findings: usize = datasets_findings(&mut datasets, &finished)?;
     if findings > 0 {
         writeln!(
@@ -186,14 +198,60 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     write_table(out, &rows, &args.conventions)?;
     if let Some(dir) = &args.out {
         write_files(dir, &mut datasets, &finished, &args.conventions)?;
+        let page = crate::report_page::write_report(dir, &mut datasets, &finished, args)?;
         writeln!(
             err,
-            "wrote {} and {} equity curves",
+            "wrote {}, {} equity curves and {}",
             dir.join("summary.csv").display(),
-            finished.iter().filter(|f| f.run.is_some()).count()
+            finished.iter().filter(|f| f.run.is_some()).count(),
+            page.display()
         )?;
     }
     Ok(())
+}
+
+/// The parameters of the strategy's fomo-phase signal, if it has one.
+fn fomo_params(strategy: &Strategy) -> Option<toml::Table> {
+    strategy
+        .specs
+        .iter()
+        .find(|spec| spec.source == SignalSource::Plugin("fomo-phase".into()))
+        .map(|spec| spec.params.clone())
+}
+
+/// A progress bar on stderr for comparisons that take more than a second; nothing when stderr
+/// is not a terminal.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: std::time::Instant,
+}
+
+impl Progress {
+    fn new(runs: u64) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(runs),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        Progress {
+            bar,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn inc(&self, runs: u64) {
+        if self.bar.is_hidden()
+            && self.started.elapsed() > std::time::Duration::from_secs(1)
+            && std::io::stderr().is_terminal()
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        self.bar.inc(runs);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 fn dataset_of(strategy: &Strategy) -> String {

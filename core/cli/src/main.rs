@@ -16,6 +16,7 @@ mod compare;
 mod inputs;
 mod phases;
 mod plugins;
+mod report_page;
 
 /// Backtests leverage- and crowd-driven signals over the five A-share bull cycles.
 #[derive(Parser)]
@@ -55,6 +56,12 @@ enum Command {
         /// Initial-margin schedule instead of the built-in datasets/margin_rules.toml.
         #[arg(long)]
         margin_rules: Option<PathBuf>,
+        /// Bootstrap resamples for each Sharpe ratio's confidence interval in report.html.
+        #[arg(long, default_value_t = cyclebt_metrics::Bootstrap::default().resamples)]
+        bootstrap: usize,
+        /// Seed of the bootstrap's generator: same seed, same intervals.
+        #[arg(long, default_value_t = cyclebt_metrics::Bootstrap::default().seed)]
+        seed: u64,
         /// Directory searched first for plugins named by strategies (repeatable); then
         /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
         #[arg(long = "plugin-dir")]
@@ -164,6 +171,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             risk_free,
             stamp_duty,
             margin_rules,
+            bootstrap,
+            seed,
             plugin_dirs,
         } => {
             if !(1.0..=10_000.0).contains(&periods_per_year) {
@@ -189,6 +198,11 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 stamp_duty,
                 margin_rules,
                 factory: PluginFactory::new(search_path(&plugin_dirs)?),
+                bootstrap: cyclebt_metrics::Bootstrap {
+                    resamples: bootstrap,
+                    seed,
+                    ..Default::default()
+                },
             };
             compare::compare(&args, &mut out, &mut err)
         }

@@ -226,7 +226,9 @@ impl<'a> Account<'a> {
     pub fn rebalance(&mut self, date: NaiveDate, price: Decimal, exposure: f64) {
         // Ten decimals of the exposure: its binary noise (0.6 is 0.59999999999999997...) must not
         // cost a lot in the rounding down to lots.
-        let exposure_exact = Decimal::from_f64(exposure).unwrap_or(Decimal::ZERO).round_dp(10);
+        let exposure_exact = Decimal::from_f64(exposure)
+            .unwrap_or(Decimal::ZERO)
+            .round_dp(10);
         let target = exposure_exact * self.equity(price).max(Decimal::ZERO);
         let held = self.units * price;
         if exposure <= 0.0 {

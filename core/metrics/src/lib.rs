@@ -8,9 +8,16 @@
 //! they are measurements, not money. A ratio whose denominator is zero follows IEEE division,
 //! as numpy does inside empyrical: `x/0` is ±infinity and `0/0` is NaN.
 //!
-//! **Architecture Invariant:** pure functions of their arguments; no I/O, no state.
+//! **Architecture Invariant:** pure functions of their arguments; no I/O, no state (the
+//! bootstrap draws from a generator seeded by its argument).
 
 #![deny(missing_docs)]
+
+mod honest;
+
+pub use honest::{
+    Bootstrap, block_length, deflated_sharpe_ratio, sharpe_confidence_interval, skewness_kurtosis,
+};
 
 /// empyrical's default annualisation factor for daily returns.
 pub const DEFAULT_PERIODS_PER_YEAR: f64 = 252.0;

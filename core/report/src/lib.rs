@@ -8,6 +8,7 @@
 
 #![deny(missing_docs)]
 
+pub mod html;
 pub mod phases;
 
 use std::io::{self, Write};

@@ -1,0 +1,469 @@
+//! `report.html`: one self-contained page (no network) with the comparison a researcher reads
+//! at a glance: the summary table (click a header to sort), the five cycles aggregated per
+//! strategy and sizing rule, the honest-comparison figures, per window the equity against
+//! buy-and-hold, the drawdowns and the exposure as SVG charts drawn by plotters (FOMO days
+//! shaded where the fomo-phase plugin ran), and the broker's forced sales.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use plotters::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::{Conventions, Summary};
+
+/// One run's daily series for the charts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartRun {
+    /// `strategy / sizing`.
+    pub label: String,
+    /// Equity over the starting capital.
+    pub growth: Vec<f64>,
+    /// Drawdown from the running peak (negative).
+    pub drawdown: Vec<f64>,
+    /// Exposure at the close.
+    pub exposure: Vec<f64>,
+}
+
+/// Everything charted for one window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCharts {
+    /// Window id.
+    pub window: String,
+    /// Trading days.
+    pub dates: Vec<NaiveDate>,
+    /// Buy-and-hold's equity over its starting capital.
+    pub benchmark: Vec<f64>,
+    /// The runs.
+    pub runs: Vec<ChartRun>,
+    /// FOMO days (from the fomo-phase plugin), when a strategy used it.
+    pub fomo: Option<Vec<bool>>,
+}
+
+/// A broker's forced sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForcedSale {
+    /// Window id.
+    pub window: String,
+    /// `strategy / sizing`.
+    pub run: String,
+    /// Day of the sale.
+    pub date: NaiveDate,
+    /// Units sold.
+    pub units: Decimal,
+    /// Proceeds, yuan.
+    pub value: Decimal,
+    /// Debt repaid, yuan.
+    pub repaid: Decimal,
+}
+
+/// The deflated Sharpe ratio of the best configuration in a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deflated {
+    /// Window id.
+    pub window: String,
+    /// Configurations compared (strategy x sizing rule, buy-and-hold included).
+    pub trials: usize,
+    /// The best one by Sharpe ratio.
+    pub best: String,
+    /// Its annualised Sharpe ratio.
+    pub sharpe: f64,
+    /// Probability that its true Sharpe ratio is above zero after deflation.
+    pub dsr: f64,
+}
+
+/// The page's content besides the summary rows.
+pub struct HtmlReport<'a> {
+    /// Summary rows, in table order.
+    pub rows: &'a [Summary],
+    /// Bootstrap interval of each row's Sharpe ratio (NaN for n/a rows).
+    pub sharpe_intervals: &'a [(f64, f64)],
+    /// Charts per window.
+    pub windows: &'a [WindowCharts],
+    /// Forced sales.
+    pub forced: &'a [ForcedSale],
+    /// Deflated Sharpe ratios.
+    pub deflated: &'a [Deflated],
+    /// Metric conventions.
+    pub conventions: &'a Conventions,
+    /// How the intervals were drawn, for the page.
+    pub bootstrap_note: String,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(value: f64, decimals: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        "n/a".into()
+    }
+}
+
+fn pct(value: f64) -> String {
+    if value.is_finite() {
+        format!("{:.1}%", value * 100.0)
+    } else {
+        "n/a".into()
+    }
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px;margin:8px 0 24px}\
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#eee;cursor:pointer;position:sticky;top:0}\
+td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}.na{color:#999}h2{margin-top:36px}.note{font-size:12px;color:#555;max-width:1100px}";
+
+/// Sorts a table by the clicked column; numbers (percent signs dropped) before text, n/a last.
+const SORT_SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach((th,i)=>{th.addEventListener('click',()=>{\
+const t=th.closest('table'),b=t.tBodies[0],rows=[...b.rows],asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';\
+const key=r=>{const s=r.cells[i].textContent.trim();const v=parseFloat(s.replace('%',''));return isNaN(v)?null:v};\
+rows.sort((a,c)=>{const x=key(a),y=key(c);if(x===null&&y===null)return a.cells[i].textContent.localeCompare(c.cells[i].textContent)*(asc?1:-1);\
+if(x===null)return 1;if(y===null)return -1;return asc?x-y:y-x});rows.forEach(r=>b.appendChild(r))})});";
+
+/// Writes the page.
+pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()> {
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cyclebt comparison</title><style>{STYLE}</style></head><body>\
+         <h1>cyclebt: strategies and sizing rules over the bull cycles</h1><p class=\"note\">{}</p>",
+        escape(&report.conventions.describe())
+    );
+    summary_table(&mut page, report);
+    aggregate_table(&mut page, report.rows);
+    deflated_table(&mut page, report.deflated);
+    for window in report.windows {
+        window_charts(&mut page, window);
+    }
+    forced_table(&mut page, report.forced);
+    let _ = write!(page, "<script>{SORT_SCRIPT}</script></body></html>");
+    out.write_all(page.as_bytes())
+}
+
+fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
+    let _ = write!(
+        page,
+        "<h2>Summary</h2><p class=\"note\">Click a column to sort. {}</p><table class=\"sortable\" id=\"summary\"><thead><tr>",
+        escape(&report.bootstrap_note)
+    );
+    let headers = [
+        "window",
+        "strategy",
+        "sizing",
+        "days",
+        "return",
+        "CAGR",
+        "vol",
+        "Sharpe",
+        "Sharpe 95% CI",
+        "Sortino",
+        "Calmar",
+        "max DD",
+        "DD days",
+        "exposure",
+        "trades",
+        "win",
+        "fees",
+        "bench return",
+        "bench max DD",
+    ];
+    for h in headers {
+        let _ = write!(page, "<th>{h}</th>");
+    }
+    page.push_str("</tr></thead><tbody>");
+    for (row, (low, high)) in report.rows.iter().zip(report.sharpe_intervals) {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            escape(&row.window),
+            escape(&row.strategy),
+            escape(&row.sizing),
+            row.days
+        );
+        match row.metrics() {
+            Some(m) => {
+                let _ = write!(
+                    page,
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} .. {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td>",
+                    pct(m.total_return),
+                    pct(m.cagr),
+                    pct(m.ann_vol),
+                    num(m.sharpe, 2),
+                    num(*low, 2),
+                    num(*high, 2),
+                    num(m.sortino, 2),
+                    num(m.calmar, 2),
+                    pct(m.max_drawdown),
+                    m.max_dd_days,
+                    pct(m.exposure),
+                    m.trades,
+                    pct(m.win_rate),
+                    m.fees
+                );
+            }
+            None => {
+                for _ in 0..13 {
+                    page.push_str("<td class=\"na\">n/a</td>");
+                }
+            }
+        }
+        let _ = write!(
+            page,
+            "<td>{}</td><td>{}</td></tr>",
+            pct(row.bench_total_return),
+            pct(row.bench_max_drawdown)
+        );
+    }
+    page.push_str("</tbody></table>");
+    let notes: Vec<String> = report
+        .rows
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            crate::Outcome::NotApplicable(why) => Some(format!(
+                "{} {} {}: n/a: {}",
+                r.window, r.strategy, r.sizing, why
+            )),
+            crate::Outcome::Ran(_) => None,
+        })
+        .collect();
+    if !notes.is_empty() {
+        let _ = write!(
+            page,
+            "<p class=\"note\">{}</p>",
+            notes
+                .iter()
+                .map(|n| escape(n))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        );
+    }
+}
+
+/// Mean, median and worst of the values (worst = smallest).
+fn stats(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    (values.iter().sum::<f64>() / n as f64, median, values[0])
+}
+
+fn aggregate_table(page: &mut String, rows: &[Summary]) {
+    page.push_str(
+        "<h2>Across the bull cycles</h2><p class=\"note\">Each strategy and sizing rule over the windows other than the full history: mean, median and worst. Windows where the run is n/a are left out and counted.</p>\
+         <table class=\"sortable\" id=\"aggregate\"><thead><tr><th>strategy</th><th>sizing</th><th>cycles</th><th>return mean</th><th>return median</th><th>return worst</th>\
+         <th>Sharpe mean</th><th>Sharpe median</th><th>Sharpe worst</th><th>max DD mean</th><th>max DD median</th><th>max DD worst</th></tr></thead><tbody>",
+    );
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    for r in rows.iter().filter(|r| r.window != "full") {
+        if !keys.contains(&(r.strategy.as_str(), r.sizing.as_str())) {
+            keys.push((&r.strategy, &r.sizing));
+        }
+    }
+    for (strategy, sizing) in keys {
+        let runs: Vec<&Summary> = rows
+            .iter()
+            .filter(|r| r.window != "full" && r.strategy == strategy && r.sizing == sizing)
+            .collect();
+        let ran: Vec<_> = runs.iter().filter_map(|r| r.metrics()).collect();
+        let (rm, rd, rw) = stats(ran.iter().map(|m| m.total_return).collect());
+        let (sm, sd, sw) = stats(ran.iter().map(|m| m.sharpe).collect());
+        let (dm, dd, dw) = stats(ran.iter().map(|m| m.max_drawdown).collect());
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(strategy),
+            escape(sizing),
+            ran.len(),
+            runs.len(),
+            pct(rm),
+            pct(rd),
+            pct(rw),
+            num(sm, 2),
+            num(sd, 2),
+            num(sw, 2),
+            pct(dm),
+            pct(dd),
+            pct(dw)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn deflated_table(page: &mut String, rows: &[Deflated]) {
+    page.push_str(
+        "<h2>The best configuration, deflated</h2><p class=\"note\">Per window, the configuration with the highest Sharpe ratio and its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014): the probability that its true Sharpe ratio is above zero once the expected best of that many unskilled trials, and the skewness and kurtosis of its returns, are accounted for.</p>\
+         <table id=\"deflated\"><thead><tr><th>window</th><th>trials</th><th>best</th><th>Sharpe</th><th>deflated Sharpe ratio</th></tr></thead><tbody>",
+    );
+    for d in rows {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.window),
+            d.trials,
+            escape(&d.best),
+            num(d.sharpe, 2),
+            num(d.dsr, 3)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn forced_table(page: &mut String, forced: &[ForcedSale]) {
+    page.push_str("<h2>Forced liquidations</h2>");
+    if forced.is_empty() {
+        page.push_str(
+            "<p class=\"note\">None: no leveraged run fell under the maintenance ratio.</p>",
+        );
+        return;
+    }
+    page.push_str("<table class=\"sortable\" id=\"forced\"><thead><tr><th>window</th><th>run</th><th>date</th><th>units sold</th><th>proceeds</th><th>debt repaid</th></tr></thead><tbody>");
+    for f in forced {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+            escape(&f.window),
+            escape(&f.run),
+            f.date,
+            f.units,
+            f.value,
+            f.repaid
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+const WIDTH: u32 = 1100;
+
+fn window_charts(page: &mut String, w: &WindowCharts) {
+    let _ = write!(
+        page,
+        "<h2>{} ({} to {})</h2>",
+        escape(&w.window),
+        w.dates[0],
+        w.dates[w.dates.len() - 1]
+    );
+    if w.fomo.is_some() {
+        page.push_str(
+            "<p class=\"note\">Shaded: days the fomo-phase plugin puts in the FOMO phase.</p>",
+        );
+    }
+    let mut growth: Vec<(String, &[f64])> = vec![("buy_and_hold".into(), &w.benchmark)];
+    growth.extend(
+        w.runs
+            .iter()
+            .map(|r| (r.label.clone(), r.growth.as_slice())),
+    );
+    page.push_str(&chart(
+        w,
+        "equity over starting capital (buy-and-hold in black)",
+        &growth,
+        320,
+        false,
+    ));
+    let drawdown: Vec<(String, &[f64])> = w
+        .runs
+        .iter()
+        .map(|r| (r.label.clone(), r.drawdown.as_slice()))
+        .collect();
+    page.push_str(&chart(w, "drawdown (underwater)", &drawdown, 220, true));
+    let exposure: Vec<(String, &[f64])> = w
+        .runs
+        .iter()
+        .map(|r| (r.label.clone(), r.exposure.as_slice()))
+        .collect();
+    page.push_str(&chart(w, "exposure", &exposure, 220, true));
+}
+
+/// One SVG line chart. Unless `same_palette`, the first series (buy-and-hold) is drawn black and
+/// the others take the palette's colours in the same order as on the other charts.
+fn chart(
+    w: &WindowCharts,
+    title: &str,
+    series: &[(String, &[f64])],
+    height: u32,
+    same_palette: bool,
+) -> String {
+    let mut svg = String::new();
+    let finite = series
+        .iter()
+        .flat_map(|(_, s)| s.iter().copied())
+        .filter(|v| v.is_finite());
+    let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+        (l.min(v), h.max(v))
+    });
+    let (low, high) = if low.is_finite() && high > low {
+        (low, high)
+    } else {
+        (0.0, 1.0)
+    };
+    let pad = (high - low) * 0.05;
+    let n = w.dates.len();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let built = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .right_y_label_area_size(0)
+            .build_cartesian_2d(0..n.saturating_sub(1).max(1), (low - pad)..(high + pad));
+        let Ok(mut chart) = built else {
+            return String::new();
+        };
+        let dates = &w.dates;
+        let _ = chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|i| dates.get(*i).map_or(String::new(), |d| d.to_string()))
+            .y_labels(6)
+            .draw();
+        if let Some(fomo) = &w.fomo {
+            let shade = RGBColor(255, 170, 60).mix(0.25).filled();
+            let bars = fomo
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| **f)
+                .map(|(i, _)| Rectangle::new([(i, low - pad), (i + 1, high + pad)], shade));
+            let _ = chart.draw_series(bars);
+        }
+        for (k, (label, values)) in series.iter().enumerate() {
+            let color: RGBAColor = if !same_palette && k == 0 {
+                BLACK.to_rgba()
+            } else {
+                Palette99::pick(k + usize::from(same_palette)).to_rgba()
+            };
+            let points = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| (i, *v));
+            if let Ok(drawn) = chart.draw_series(LineSeries::new(points, color.stroke_width(1))) {
+                drawn.label(label.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            }
+        }
+        let _ = chart
+            .configure_series_labels()
+            .border_style(BLACK.mix(0.3))
+            .background_style(WHITE.mix(0.85))
+            .label_font(("sans-serif", 11))
+            .draw();
+        let _ = root.present();
+    }
+    svg
+}
