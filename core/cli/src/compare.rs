@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
 use cyclebt_engine::{
-    BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, missing_inputs, run,
+    BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, evaluate_signals,
+    missing_inputs, run, run_on,
 };
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
@@ -157,15 +158,31 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 0,
                 &args.factory,
             )?;
-            let signals = strategy.signals(&args.factory).map_err(input_error)?;
-            let missing = missing_inputs(market, span, &signals);
-            for s in 0..strategy.sizings.len() {
-                let (name, sizing) = (strategy.name.clone(), strategy.sizings[s].name.clone());
-                let labels = [window.id.as_str(), name.as_str(), sizing.as_str()];
-                let (summary, run) = match &missing {
-                    Some(reason) => (not_applicable(labels, &benchmark, reason.clone()), None),
-                    None => {
-                        let result = run_one(market, span, strategy, s, &args.factory)?;
+            let mut signals = strategy.signals(&args.factory).map_err(input_error)?;
+            // Not applicable, or the signals' values, evaluated once for every sizing rule.
+            let values = match missing_inputs(market, span, &signals) {
+                Some(reason) => Err(reason),
+                None => Ok(evaluate_signals(market, span, &mut signals)
+                    .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))?),
+            };
+            for sizing in &strategy.sizings {
+                let labels = [
+                    window.id.as_str(),
+                    strategy.name.as_str(),
+                    sizing.name.as_str(),
+                ];
+                let (summary, run) = match &values {
+                    Err(reason) => (not_applicable(labels, &benchmark, reason.clone()), None),
+                    Ok(values) => {
+                        let result = run_on(
+                            market,
+                            span,
+                            values,
+                            &strategy.plan,
+                            sizing,
+                            &strategy.setup,
+                        )
+                        .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))?;
                         (
                             summarize(labels, &result, &benchmark, &args.conventions),
                             Some(result),

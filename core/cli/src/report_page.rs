@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::MarketData;
-use cyclebt_engine::{RunResult, SignalRole, SignalSource};
+use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalRole, SignalSource};
 use cyclebt_metrics as metrics;
 use cyclebt_report::html::{ChartRun, Deflated, ForcedSale, HtmlReport, WindowCharts, write_html};
 use rust_decimal::Decimal;
@@ -118,12 +118,16 @@ pub fn write_report(
                 .iter()
                 .map(|v| v.to_f64().unwrap_or(f64::NAN))
                 .collect();
-            runs.push(ChartRun {
-                label: label.clone(),
-                growth: growth(&run.equity),
-                drawdown: metrics::drawdowns(&equity),
-                exposure: run.exposure(market, f.span),
-            });
+            // Buy-and-hold is the black benchmark line already.
+            let benchmark_row = f.summary.strategy.starts_with(BUY_AND_HOLD);
+            if !benchmark_row {
+                runs.push(ChartRun {
+                    label: label.clone(),
+                    growth: growth(&run.equity),
+                    drawdown: metrics::drawdowns(&equity),
+                    exposure: run.exposure(market, f.span),
+                });
+            }
             trials.push((label.clone(), returns(run)));
             forced.extend(run.forced_sales().map(|fill| ForcedSale {
                 window: id.to_string(),

@@ -145,6 +145,34 @@ pub fn missing_inputs(
     None
 }
 
+/// Every signal's value on every decision day of a window (all but its last day), with the
+/// signals' names for messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalValues {
+    names: Vec<String>,
+    by_signal: Vec<Vec<f64>>,
+}
+
+/// Evaluates `signals` over the decision days of `span`, each checked to lie in [-1, 1].
+///
+/// This is done once per window, before the day loop: a value depends only on its own day's
+/// history, so it is what evaluating day by day would give; a plugin crosses its boundary once
+/// per window; and the values serve every sizing rule of the strategy.
+pub fn evaluate_signals(
+    market: &MarketData,
+    span: WindowSpan,
+    signals: &mut [Box<dyn Signal>],
+) -> Result<SignalValues, EngineError> {
+    let by_signal = signals
+        .iter_mut()
+        .map(|signal| signal_values(signal.as_mut(), market, span))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SignalValues {
+        names: signals.iter().map(|s| s.describe()).collect(),
+        by_signal,
+    })
+}
+
 /// Runs one strategy with one sizing rule over one window.
 pub fn run(
     market: &MarketData,
@@ -154,6 +182,24 @@ pub fn run(
     sizing: &Sizing,
     setup: &Setup,
 ) -> Result<RunResult, EngineError> {
+    let values = evaluate_signals(market, span, signals)?;
+    run_on(market, span, &values, plan, sizing, setup)
+}
+
+/// Runs one sizing rule over one window on signal values already evaluated for it.
+pub fn run_on(
+    market: &MarketData,
+    span: WindowSpan,
+    signal_values: &SignalValues,
+    plan: &Plan,
+    sizing: &Sizing,
+    setup: &Setup,
+) -> Result<RunResult, EngineError> {
+    let by_signal = &signal_values.by_signal;
+    assert!(
+        by_signal.iter().all(|v| v.len() == span.days() - 1),
+        "signal values were evaluated for another window"
+    );
     let days = span.days();
     let mut account = Account::new(
         setup.capital,
@@ -172,15 +218,8 @@ pub fn run(
         trades_opened: 0,
         interest: Decimal::ZERO,
     };
-    // Every signal's value on every decision day (all but the window's last), computed before
-    // the loop: a value depends only on its own day's history, so this is what evaluating day
-    // by day would give, and a plugin crosses its boundary once per window instead of daily.
-    let by_signal = signals
-        .iter_mut()
-        .map(|signal| signal_values(signal.as_mut(), market, span))
-        .collect::<Result<Vec<_>, _>>()?;
     let close = market.column(Field::Close);
-    let mut values = vec![0.0; signals.len()];
+    let mut values = vec![0.0; by_signal.len()];
     // The exposure last ordered: a new order goes out only when the wanted one differs.
     let mut ordered = 0.0;
     let mut pending: Option<f64> = None;
@@ -214,7 +253,7 @@ pub fn run(
             break;
         }
         forced_sale_due = account.maintenance_breached(price);
-        for (value, column) in values.iter_mut().zip(&by_signal) {
+        for (value, column) in values.iter_mut().zip(by_signal) {
             *value = column[t - span.first];
         }
         // In the market means holding units now, not having asked to: an entry the cash could
@@ -230,7 +269,7 @@ pub fn run(
             Plan::Exposure => {
                 let exposure = values[0];
                 if exposure < 0.0 {
-                    let signal = signals[0].describe();
+                    let signal = signal_values.names[0].clone();
                     return Err(EngineError::SignalValue {
                         signal,
                         date,

@@ -116,7 +116,9 @@ fn pct(value: f64) -> String {
 
 const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px;margin:8px 0 24px}\
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#eee;cursor:pointer;position:sticky;top:0}\
-td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}.na{color:#999}h2{margin-top:36px}.note{font-size:12px;color:#555;max-width:1100px}";
+td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}.na{color:#999}h2{margin-top:36px}.note{font-size:12px;color:#555;max-width:1100px}\
+.legend{font-size:12px;max-width:1100px;margin-bottom:12px}.legend span{display:inline-block;margin:2px 12px 2px 0}\
+.legend i{display:inline-block;width:14px;height:3px;margin-right:5px;vertical-align:middle}";
 
 /// Sorts a table by the clicked column; numbers (percent signs dropped) before text, n/a last.
 const SORT_SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach((th,i)=>{th.addEventListener('click',()=>{\
@@ -347,6 +349,30 @@ fn forced_table(page: &mut String, forced: &[ForcedSale]) {
 
 const WIDTH: u32 = 1100;
 
+/// Points drawn per line at most: a chart 1,100 pixels wide shows no more, and the page of a
+/// full-history run stays small.
+const MAX_POINTS: usize = 1_200;
+
+/// The days drawn for a series of `n`: every k-th (k = ceil(n / MAX_POINTS)) and the last.
+fn sampled(n: usize) -> impl Iterator<Item = usize> {
+    let step = n.div_ceil(MAX_POINTS).max(1);
+    (0..n)
+        .step_by(step)
+        .chain((n > 0 && (n - 1) % step != 0).then_some(n - 1))
+}
+
+/// Runs of consecutive `true` as (first, last) indices.
+fn stretches(flags: &[bool]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == i => *last = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    runs
+}
+
 fn window_charts(page: &mut String, w: &WindowCharts) {
     let _ = write!(
         page,
@@ -360,46 +386,78 @@ fn window_charts(page: &mut String, w: &WindowCharts) {
             "<p class=\"note\">Shaded: days the fomo-phase plugin puts in the FOMO phase.</p>",
         );
     }
-    let mut growth: Vec<(String, &[f64])> = vec![("buy_and_hold".into(), &w.benchmark)];
-    growth.extend(
-        w.runs
-            .iter()
-            .map(|r| (r.label.clone(), r.growth.as_slice())),
-    );
+    if w.dates.len() > MAX_POINTS {
+        let step = w.dates.len().div_ceil(MAX_POINTS);
+        let _ = write!(
+            page,
+            "<p class=\"note\">Lines show every {step}th trading day.</p>"
+        );
+    }
+    // One colour per run on all three charts, and one legend for them, in HTML.
+    let colour = |k: usize| Palette99::pick(k).to_rgba();
+    let mut growth: Vec<Line<'_>> = vec![Line {
+        values: &w.benchmark,
+        colour: BLACK.to_rgba(),
+    }];
+    growth.extend(w.runs.iter().enumerate().map(|(k, r)| Line {
+        values: &r.growth,
+        colour: colour(k),
+    }));
     page.push_str(&chart(
         w,
         "equity over starting capital (buy-and-hold in black)",
         &growth,
         320,
-        false,
     ));
-    let drawdown: Vec<(String, &[f64])> = w
+    let drawdown: Vec<Line<'_>> = w
         .runs
         .iter()
-        .map(|r| (r.label.clone(), r.drawdown.as_slice()))
+        .enumerate()
+        .map(|(k, r)| Line {
+            values: &r.drawdown,
+            colour: colour(k),
+        })
         .collect();
-    page.push_str(&chart(w, "drawdown (underwater)", &drawdown, 220, true));
-    let exposure: Vec<(String, &[f64])> = w
+    page.push_str(&chart(w, "drawdown (underwater)", &drawdown, 220));
+    let exposure: Vec<Line<'_>> = w
         .runs
         .iter()
-        .map(|r| (r.label.clone(), r.exposure.as_slice()))
+        .enumerate()
+        .map(|(k, r)| Line {
+            values: &r.exposure,
+            colour: colour(k),
+        })
         .collect();
-    page.push_str(&chart(w, "exposure", &exposure, 220, true));
+    page.push_str(&chart(w, "exposure", &exposure, 220));
+    page.push_str(
+        "<div class=\"legend\"><span><i style=\"background:#000\"></i>buy_and_hold</span>",
+    );
+    for (k, run) in w.runs.iter().enumerate() {
+        let c = colour(k);
+        let _ = write!(
+            page,
+            "<span><i style=\"background:rgb({},{},{})\"></i>{}</span>",
+            c.0,
+            c.1,
+            c.2,
+            escape(&run.label)
+        );
+    }
+    page.push_str("</div>");
 }
 
-/// One SVG line chart. Unless `same_palette`, the first series (buy-and-hold) is drawn black and
-/// the others take the palette's colours in the same order as on the other charts.
-fn chart(
-    w: &WindowCharts,
-    title: &str,
-    series: &[(String, &[f64])],
-    height: u32,
-    same_palette: bool,
-) -> String {
+/// A line of a chart.
+struct Line<'a> {
+    values: &'a [f64],
+    colour: RGBAColor,
+}
+
+/// One SVG line chart of `lines` over the window's days.
+fn chart(w: &WindowCharts, title: &str, lines: &[Line<'_>], height: u32) -> String {
     let mut svg = String::new();
-    let finite = series
+    let finite = lines
         .iter()
-        .flat_map(|(_, s)| s.iter().copied())
+        .flat_map(|l| l.values.iter().copied())
         .filter(|v| v.is_finite());
     let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
         (l.min(v), h.max(v))
@@ -433,36 +491,18 @@ fn chart(
             .draw();
         if let Some(fomo) = &w.fomo {
             let shade = RGBColor(255, 170, 60).mix(0.25).filled();
-            let bars = fomo
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| **f)
-                .map(|(i, _)| Rectangle::new([(i, low - pad), (i + 1, high + pad)], shade));
+            let bars = stretches(fomo)
+                .into_iter()
+                .map(|(a, b)| Rectangle::new([(a, low - pad), (b + 1, high + pad)], shade));
             let _ = chart.draw_series(bars);
         }
-        for (k, (label, values)) in series.iter().enumerate() {
-            let color: RGBAColor = if !same_palette && k == 0 {
-                BLACK.to_rgba()
-            } else {
-                Palette99::pick(k + usize::from(same_palette)).to_rgba()
-            };
-            let points = values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(i, v)| (i, *v));
-            if let Ok(drawn) = chart.draw_series(LineSeries::new(points, color.stroke_width(1))) {
-                drawn.label(label.clone()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-            }
+        for line in lines {
+            let values = line.values;
+            let points = sampled(n)
+                .filter(|i| values[*i].is_finite())
+                .map(|i| (i, values[i]));
+            let _ = chart.draw_series(LineSeries::new(points, line.colour.stroke_width(1)));
         }
-        let _ = chart
-            .configure_series_labels()
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.85))
-            .label_font(("sans-serif", 11))
-            .draw();
         let _ = root.present();
     }
     svg

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Renders the comparison report in headless Chromium and checks it (tests/render_report.mjs):
+# no page errors, no network requests, charts for every window, a sortable summary table.
+# Needs Debian's chromium (apt-get install chromium), node and npm; installs playwright-core
+# into a temporary folder (it drives the system Chromium, it downloads no browser).
+#
+#   bash tests/render_report.sh [DATA_ROOT]      # default ../shared/datasets
+#
+# Leaves the report and a screenshot in target/render-report/ to look at.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data="${1:-../shared/datasets}"
+out="target/render-report"
+command -v chromium >/dev/null || { echo "SKIPPED render_report: no chromium (apt-get install chromium)"; exit 0; }
+command -v node >/dev/null || { echo "SKIPPED render_report: no node"; exit 0; }
+cargo build --release --quiet
+rm -rf "$out" && mkdir -p "$out"
+./target/release/cyclebt compare strategies/*.toml --data "$data" --out "$out" >/dev/null
+tools="$(mktemp -d)"
+trap 'rm -rf "$tools"' EXIT
+cp tests/render_report.mjs "$tools/"
+(cd "$tools" && npm install --silent --no-audit --no-fund playwright-core >/dev/null)
+node "$tools/render_report.mjs" "$PWD/$out/report.html" "$PWD/$out/report.png"
+echo "screenshot: $out/report.png"
