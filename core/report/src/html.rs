@@ -358,7 +358,7 @@ fn sampled(n: usize) -> impl Iterator<Item = usize> {
     let step = n.div_ceil(MAX_POINTS).max(1);
     (0..n)
         .step_by(step)
-        .chain((n > 0 && (n - 1) % step != 0).then_some(n - 1))
+        .chain((n > 0 && !(n - 1).is_multiple_of(step)).then_some(n - 1))
 }
 
 /// Runs of consecutive `true` as (first, last) indices.
