@@ -65,8 +65,27 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
         Some("2014-04-28,1000000.00,0.000000,0.000000,1000000.00")
     );
     assert_eq!(curve_lines.count(), 276);
+    // The page: self-contained, the summary table, three charts per window.
+    let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(page.contains("<table class=\"sortable\" id=\"summary\">"));
+    assert_eq!(page.matches("<svg").count(), 3 * 6);
+    for outside in [
+        "src=\"http",
+        "href=\"http",
+        "<link",
+        "<script src",
+        "@import",
+    ] {
+        assert!(
+            !page.contains(outside),
+            "the page loads nothing from outside: {outside}"
+        );
+    }
     // Same inputs, same bytes.
     for name in [
+        "report.html",
+        "sharpe_ci.csv",
+        "deflated.csv",
         "summary.csv",
         "equity/full__sma-trend__full.csv",
         "equity/bull1__buy_and_hold__full.csv",
