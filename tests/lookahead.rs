@@ -3,7 +3,6 @@
 
 use cyclebt_data::{Field, Manifest, MarketData, WindowSpan};
 use cyclebt_engine::*;
-use rust_decimal::dec;
 
 use crate::util::{date, real_data, shipped_manifest, wavy_market};
 
@@ -77,12 +76,7 @@ fn sma_cross_is_prefix_stable_on_real_data() {
 #[test]
 fn a_run_cut_at_day_t_matches_the_full_run_up_to_t() {
     let market = wavy_market(900);
-    let setup = Setup {
-        capital: dec!(1000000),
-        costs: CostModel::free(),
-        execution: Execution::default(),
-        margin: MarginTerms::none(),
-    };
+    let setup = crate::util::free_setup();
     let rules = Plan::from(Rules::follow_sign(0));
     let full_span = WindowSpan {
         first: 100,

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use cyclebt_data::WindowSpan;
 use cyclebt_engine::*;
 use cyclebt_host::{PluginDirs, PluginError, PluginFactory, load};
-use rust_decimal::dec;
 
 use crate::lookahead::assert_prefix_stable;
 use crate::util::{cyclebt, real_data, shipped_manifest, stderr, stdout, wavy_market};
@@ -134,12 +133,7 @@ fn shipped_plugins_are_prefix_stable() {
 #[test]
 fn a_strategy_plugin_sets_the_exposure_itself() {
     let market = wavy_market(400);
-    let setup = Setup {
-        capital: dec!(1000000),
-        costs: CostModel::free(),
-        execution: Execution::default(),
-        margin: MarginTerms::none(),
-    };
+    let setup = crate::util::free_setup();
     let params: toml::Table = "days = 10\nband = 0.02".parse().unwrap();
     let plugin = factory()
         .plugin_signal(
@@ -265,12 +259,7 @@ fn bad_libraries_are_rejected_by_path_and_the_host_survives() {
 #[test]
 fn misbehaving_plugins_are_reported_by_name_path_and_date() {
     let market = wavy_market(30);
-    let setup = Setup {
-        capital: dec!(1000000),
-        costs: CostModel::free(),
-        execution: Execution::default(),
-        margin: MarginTerms::none(),
-    };
+    let setup = crate::util::free_setup();
     let path = library("fixture-misbehaving").display().to_string();
     let cases = [
         (

@@ -102,6 +102,16 @@ pub fn wavy_market(n: usize) -> MarketData {
     synthetic_market(&opens, &closes, &[])
 }
 
+/// One million yuan, no costs, fills at the next open, no borrowing.
+pub fn free_setup() -> cyclebt_engine::Setup {
+    cyclebt_engine::Setup {
+        capital: rust_decimal::dec!(1000000),
+        costs: cyclebt_engine::CostModel::free(),
+        execution: cyclebt_engine::Execution::default(),
+        margin: cyclebt_engine::MarginTerms::none(),
+    }
+}
+
 /// A signal that answers from a script, indexed by decision day.
 pub struct Scripted(pub Vec<f64>);
 

@@ -11,6 +11,7 @@ use cyclebt_data::MarketData;
 use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalRole, SignalSource};
 use cyclebt_metrics as metrics;
 use cyclebt_report::html::{ChartRun, Deflated, ForcedSale, HtmlReport, WindowCharts, write_html};
+use cyclebt_report::number;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -170,40 +171,26 @@ pub fn write_report(
     let mut csv = String::from("window,strategy,sizing,sharpe,sharpe_low,sharpe_high\n");
     for (row, (low, high)) in rows.iter().zip(&intervals) {
         let sharpe = row.metrics().map_or(f64::NAN, |m| m.sharpe);
-        let cell = |v: f64| {
-            if v.is_finite() {
-                format!("{v:.6}")
-            } else {
-                String::new()
-            }
-        };
         csv.push_str(&format!(
             "{},{},{},{},{},{}\n",
             row.window,
             row.strategy,
             row.sizing,
-            cell(sharpe),
-            cell(*low),
-            cell(*high)
+            number(sharpe),
+            number(*low),
+            number(*high)
         ));
     }
     fs::write(dir.join("sharpe_ci.csv"), csv).context("cannot write sharpe_ci.csv")?;
     let mut csv = String::from("window,trials,best,sharpe,deflated_sharpe_ratio\n");
     for d in &deflated {
-        let cell = |v: f64| {
-            if v.is_finite() {
-                format!("{v:.6}")
-            } else {
-                String::new()
-            }
-        };
         csv.push_str(&format!(
             "{},{},{},{},{}\n",
             d.window,
             d.trials,
             d.best.replace(" / ", "__"),
-            cell(d.sharpe),
-            cell(d.dsr)
+            number(d.sharpe),
+            number(d.dsr)
         ));
     }
     fs::write(dir.join("deflated.csv"), csv).context("cannot write deflated.csv")?;

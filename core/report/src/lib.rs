@@ -193,7 +193,7 @@ pub fn summarize(
 }
 
 /// A fraction or ratio in a file: six decimals, empty for NaN (pandas reads it back as NaN).
-fn number(value: f64) -> String {
+pub fn number(value: f64) -> String {
     if value.is_nan() {
         String::new()
     } else {

@@ -93,25 +93,7 @@ impl Plugin for FomoPhase {
         })
     }
 
-    fn evaluate(&mut self, history: &History<'_>) -> Result<f64, String> {
-        let today = self.outputs(history, history.today())[0];
-        self.label = today.label;
-        Ok(today.value)
-    }
-
-    fn label(&self) -> u32 {
-        self.label
-    }
-
-    fn evaluate_series(
-        &mut self,
-        history: &History<'_>,
-        first: usize,
-        out: &mut Vec<Output>,
-    ) -> Result<(), (usize, String)> {
-        out.extend(self.outputs(history, first));
-        Ok(())
-    }
+    cyclebt_seed_common::whole_series_evaluation!();
 }
 
 declare_plugin!(FomoPhase);

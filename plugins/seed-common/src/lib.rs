@@ -13,6 +13,35 @@ pub mod zone;
 
 use cyclebt_sdk::{Field, History};
 
+/// Implements `evaluate`, `label` and `evaluate_series` inside `impl Plugin for T` for a
+/// plugin that computes a range of days in one causal pass, with a method
+/// `fn outputs(&self, history: &History<'_>, first: usize) -> Vec<Output>` and a field
+/// `label: u32` holding the label of the day last evaluated. `evaluate` is the range of one day.
+#[macro_export]
+macro_rules! whole_series_evaluation {
+    () => {
+        fn evaluate(&mut self, history: &::cyclebt_sdk::History<'_>) -> Result<f64, String> {
+            let today = self.outputs(history, history.today())[0];
+            self.label = today.label;
+            Ok(today.value)
+        }
+
+        fn label(&self) -> u32 {
+            self.label
+        }
+
+        fn evaluate_series(
+            &mut self,
+            history: &::cyclebt_sdk::History<'_>,
+            first: usize,
+            out: &mut Vec<::cyclebt_sdk::Output>,
+        ) -> Result<(), (usize, String)> {
+            out.extend(self.outputs(history, first));
+            Ok(())
+        }
+    };
+}
+
 /// The columns the seed plugins read, borrowed from a history.
 #[derive(Clone, Copy)]
 pub struct Columns<'a> {
