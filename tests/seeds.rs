@@ -283,8 +283,22 @@ fn the_2015_margin_peak_warns_and_its_unwind_capitulates() {
         .market;
     let market = full.truncated(full.last_on_or_before(date("2015-12-31")).unwrap());
     let signal = outputs(&mut plugin("margin-divergence", ""), &market);
-    // The balance ran ahead of the index into the June 2015 peak: warnings before it.
-    assert!(days_where(&market, &signal, "2015-03-01", "2015-06-18", |v| v < 0.0) > 0);
+    // The balance ran ahead of the index into the June 2015 peak: warnings are at least twice
+    // as frequent in the run-up as in the calm two and a half years before it, and absent in
+    // the bear year 2011 (a signal that warned on any day would fail this).
+    let rate = |from: &str, to: &str| {
+        days_where(&market, &signal, from, to, |v| v < 0.0) as f64
+            / days_where(&market, &signal, from, to, |_| true) as f64
+    };
+    let (run_up, calm) = (
+        rate("2014-07-01", "2015-06-18"),
+        rate("2012-01-01", "2014-06-30"),
+    );
+    assert!(
+        run_up > 2.0 * calm && run_up > 0.2,
+        "run-up {run_up:.3}, calm {calm:.3}"
+    );
+    assert_eq!(rate("2011-01-01", "2011-12-31"), 0.0);
     // The forced unwind of late June to early July, and again in August: capitulation.
     assert!(days_where(&market, &signal, "2015-06-19", "2015-09-30", |v| v > 0.0) > 0);
     // Before margin trading began the signal has nothing to say.
@@ -389,7 +403,7 @@ fn phases_prints_and_writes_the_study_tables() {
         gain.lines().next(),
         Some("window,bucket,days,fomo_days,fomo_share,avg_amount,avg_pe")
     );
-    assert_eq!(gain.lines().count(), 1 + 5 * 10);
+    assert_eq!(gain.lines().count(), 1 + 5 * 12);
     // Each cycle's FOMO shares add up to one.
     for window in ["bull1", "bull3", "bull5"] {
         let total: f64 = gain
@@ -403,5 +417,23 @@ fn phases_prints_and_writes_the_study_tables() {
     assert!(
         stretches.lines().any(|l| l.starts_with("bull1,2007-")),
         "{stretches}"
+    );
+}
+
+#[test]
+fn margin_divergence_rejects_a_zero_warning_period() {
+    let error = factory()
+        .plugin_signal(
+            &SignalSource::Plugin("margin-divergence".into()),
+            &"warning_days = 0".parse().unwrap(),
+            SignalRole::Signal,
+        )
+        .err()
+        .unwrap();
+    assert!(
+        error
+            .to_string()
+            .contains("every *_days parameter must be positive"),
+        "{error}"
     );
 }

@@ -129,7 +129,12 @@ pub fn write_report(
                     exposure: run.exposure(market, f.span),
                 });
             }
-            trials.push((label.clone(), returns(run)));
+            // Trials are the strategies' configurations: not the benchmark, and not a run whose
+            // returns repeat another's to the last digit (a built-in and its plugin twin).
+            let series = returns(run);
+            if !benchmark_row && !trials.iter().any(|(_, other)| *other == series) {
+                trials.push((label.clone(), series));
+            }
             forced.extend(run.forced_sales().map(|fill| ForcedSale {
                 window: id.to_string(),
                 run: label.clone(),

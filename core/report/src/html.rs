@@ -306,7 +306,7 @@ fn aggregate_table(page: &mut String, rows: &[Summary]) {
 
 fn deflated_table(page: &mut String, rows: &[Deflated]) {
     page.push_str(
-        "<h2>The best configuration, deflated</h2><p class=\"note\">Per window, the configuration with the highest Sharpe ratio and its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014): the probability that its true Sharpe ratio is above zero once the expected best of that many unskilled trials, and the skewness and kurtosis of its returns, are accounted for.</p>\
+        "<h2>The best configuration, deflated</h2><p class=\"note\">Per window, among the strategies' configurations (buy-and-hold and exact duplicates left out), the one with the highest Sharpe ratio and its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014): the probability that its true Sharpe ratio is above zero once the expected best of that many unskilled trials, and the skewness and kurtosis of its returns, are accounted for. Configurations of one strategy are correlated, so the effective number of trials is smaller than the count and the deflation errs on the strict side; each window is deflated on its own.</p>\
          <table id=\"deflated\"><thead><tr><th>window</th><th>trials</th><th>best</th><th>Sharpe</th><th>deflated Sharpe ratio</th></tr></thead><tbody>",
     );
     for d in rows {

@@ -3,8 +3,8 @@
 //!
 //! For a cycle from its low (first day) to its peak (last day):
 //! - gain bucket: the share of the cycle's whole rise reached that day, `(close - close_low) /
-//!   (close_peak - close_low)`, in tenths (0-10%, ..., 90-100%); days below the starting low
-//!   fall in 0-10%. The study's tables are of this kind: bull5 rose 89% in all, yet holds a
+//!   (close_peak - close_low)`, in tenths (0-10%, ..., 90-100%), with a bucket for days below
+//!   the starting low and one for days above the last close. The study's tables are of this kind: bull5 rose 89% in all, yet holds a
 //!   third of its FOMO days in its 90-100% bucket;
 //! - time bucket: `(day - first) / (last - first)`, in tenths;
 //! - per bucket: trading days, FOMO days, the bucket's share of all the cycle's FOMO days,
@@ -83,13 +83,36 @@ pub struct PhaseTables {
     pub stretches: Vec<Stretch>,
 }
 
-const BUCKETS: usize = 10;
+/// `0-10%` ... `90-100%`.
+fn tenths() -> Vec<String> {
+    (0..10)
+        .map(|b| format!("{}-{}%", b * 10, b * 10 + 10))
+        .collect()
+}
 
-fn bucket_of(share: f64) -> usize {
-    if share.is_nan() {
-        return 0;
+/// The tenth a share in [0, 1] falls in; 1 itself is in the last.
+fn tenth(share: f64) -> usize {
+    ((share * 10.0).floor().max(0.0) as usize).min(9)
+}
+
+/// Gain buckets: the tenths, with a bucket on either side for days below the cycle's starting
+/// low and above its last close (the index can close higher inside a cycle than on its
+/// peak date: bull2, bull5), so that no day is filed under a tenth it is not in.
+fn gain_labels() -> Vec<String> {
+    let mut labels = vec!["below 0%".to_string()];
+    labels.extend(tenths());
+    labels.push("above 100%".into());
+    labels
+}
+
+fn gain_bucket(share: f64) -> usize {
+    if share < 0.0 {
+        0
+    } else if share > 1.0 {
+        11
+    } else {
+        1 + tenth(share)
     }
-    ((share * BUCKETS as f64).floor().max(0.0) as usize).min(BUCKETS - 1)
 }
 
 fn mean_of(values: impl Iterator<Item = f64>) -> f64 {
@@ -103,9 +126,16 @@ fn mean_of(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-fn buckets(days: &[PhaseDay], of: impl Fn(usize) -> usize, fomo_total: usize) -> Vec<Bucket> {
-    (0..BUCKETS)
-        .map(|b| {
+fn buckets(
+    days: &[PhaseDay],
+    labels: Vec<String>,
+    of: impl Fn(usize) -> usize,
+    fomo_total: usize,
+) -> Vec<Bucket> {
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(b, label)| {
             let members: Vec<&PhaseDay> = days
                 .iter()
                 .enumerate()
@@ -114,7 +144,7 @@ fn buckets(days: &[PhaseDay], of: impl Fn(usize) -> usize, fomo_total: usize) ->
                 .collect();
             let fomo_days = members.iter().filter(|d| d.fomo).count();
             Bucket {
-                label: format!("{}-{}%", b * 10, b * 10 + 10),
+                label,
                 days: members.len(),
                 fomo_days,
                 fomo_share: if fomo_total == 0 {
@@ -135,8 +165,8 @@ pub fn phase_tables(window: &str, days: &[PhaseDay], stretch_gap: usize) -> Phas
     let (low, high) = (days[0].close, days[n - 1].close);
     let fomo_total = days.iter().filter(|d| d.fomo).count();
     let rise = high - low;
-    let gain_bucket = |i: usize| bucket_of((days[i].close - low) / rise);
-    let time_bucket = |i: usize| bucket_of(i as f64 / (n - 1).max(1) as f64);
+    let gain_of = |i: usize| gain_bucket((days[i].close - low) / rise);
+    let time_of = |i: usize| tenth(i as f64 / (n - 1).max(1) as f64);
     let mut stretches: Vec<Stretch> = Vec::new();
     let mut current: Option<(usize, usize, usize)> = None;
     for i in (0..n).filter(|&i| days[i].fomo) {
@@ -160,8 +190,8 @@ pub fn phase_tables(window: &str, days: &[PhaseDay], stretch_gap: usize) -> Phas
         days: n,
         fomo_days: fomo_total,
         low_high: (low, high),
-        by_gain: buckets(days, gain_bucket, fomo_total),
-        by_time: buckets(days, time_bucket, fomo_total),
+        by_gain: buckets(days, gain_labels(), gain_of, fomo_total),
+        by_time: buckets(days, tenths(), time_of, fomo_total),
         stretches,
     }
 }
@@ -201,7 +231,7 @@ pub fn write_phase_text(out: &mut dyn Write, tables: &[PhaseTables]) -> io::Resu
         )?;
         writeln!(
             out,
-            "  {:<9} {:>5} {:>5} {:>8} {:>13} {:>7}   {:<9} {:>5} {:>5} {:>8}",
+            "  {:<10} {:>5} {:>5} {:>8} {:>13} {:>7}   {:<9} {:>5} {:>5} {:>8}",
             "gain",
             "days",
             "FOMO",
@@ -213,28 +243,39 @@ pub fn write_phase_text(out: &mut dyn Write, tables: &[PhaseTables]) -> io::Resu
             "FOMO",
             "share"
         )?;
-        for (g, h) in t.by_gain.iter().zip(&t.by_time) {
-            let share = |b: &Bucket| {
-                if b.fomo_share.is_nan() {
-                    "n/a".to_string()
-                } else {
-                    format!("{:.2}%", b.fomo_share * 100.0)
-                }
-            };
-            writeln!(
-                out,
-                "  {:<9} {:>5} {:>5} {:>8} {:>13} {:>7}   {:<9} {:>5} {:>5} {:>8}",
+        let share = |b: &Bucket| {
+            if b.fomo_share.is_nan() {
+                "n/a".to_string()
+            } else {
+                format!("{:.2}%", b.fomo_share * 100.0)
+            }
+        };
+        // Gain rows beside time rows; the time table has no edge buckets, so it starts one
+        // row lower, beside 0-10% of the gain.
+        for (row, g) in t.by_gain.iter().enumerate() {
+            let time =
+                row.checked_sub(1)
+                    .and_then(|i| t.by_time.get(i))
+                    .map_or(String::new(), |h| {
+                        format!(
+                            "{:<9} {:>5} {:>5} {:>8}",
+                            h.label,
+                            h.days,
+                            h.fomo_days,
+                            share(h)
+                        )
+                    });
+            let line = format!(
+                "  {:<10} {:>5} {:>5} {:>8} {:>13} {:>7}   {}",
                 g.label,
                 g.days,
                 g.fomo_days,
                 share(g),
                 cell(g.average_amount / YI, 0),
                 cell(g.average_pe, 1),
-                h.label,
-                h.days,
-                h.fomo_days,
-                share(h)
-            )?;
+                time
+            );
+            writeln!(out, "{}", line.trim_end())?;
         }
         let stretches: Vec<String> = t
             .stretches
@@ -326,15 +367,17 @@ mod tests {
             .collect();
         let t = phase_tables("x", &days, 2);
         assert_eq!(t.fomo_days, 4);
-        assert_eq!(t.by_gain[2].fomo_days, 1);
-        assert_eq!(t.by_gain[2].fomo_share, 0.25);
+        // Gain buckets: below 0%, 0-10%, ..., 90-100%, above 100%.
+        assert_eq!(t.by_gain[3].fomo_days, 1);
+        assert_eq!(t.by_gain[3].fomo_share, 0.25);
         // The peak day (100% of the rise) belongs to the 90-100% bucket, with day 9 (90%).
-        assert_eq!(t.by_gain[9].days, 2);
-        assert_eq!(t.by_gain[9].fomo_days, 1);
+        assert_eq!(t.by_gain[10].days, 2);
+        assert_eq!(t.by_gain[10].fomo_days, 1);
+        assert_eq!((t.by_gain[0].days, t.by_gain[11].days), (0, 0));
         // Time: day i of 10 steps is i/10 of the way.
         assert_eq!(t.by_time[4].fomo_days, 1);
         // Amounts 100 x (i + 1): bucket 2 holds day 2 only: 300.
-        assert_eq!(t.by_gain[2].average_amount, 300.0);
+        assert_eq!(t.by_gain[3].average_amount, 300.0);
         // Days 2, 3, 4 form one stretch; day 9 is 5 days later, over the gap of 2: another.
         assert_eq!(t.stretches.len(), 2);
         assert_eq!((t.stretches[0].days, t.stretches[0].fomo_days), (3, 3));

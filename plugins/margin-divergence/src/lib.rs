@@ -48,6 +48,9 @@ pub struct Config {
     spike: f64,
     lag_days: usize,
     warning_days: usize,
+    outrun_z: f64,
+    outrun_days: usize,
+    stall_value: f64,
 }
 
 impl Default for Config {
@@ -67,6 +70,9 @@ impl Default for Config {
             spike: 1.2,
             lag_days: 1,
             warning_days: 20,
+            outrun_z: 2.0,
+            outrun_days: 250,
+            stall_value: -0.5,
         }
     }
 }
@@ -135,6 +141,7 @@ impl MarginDivergence {
         if let (Some(b), Some(p)) = (balance, price)
             && b > 0.0
             && b - p >= k.outrun
+            && self.unusual_divergence(c, t, b - p)
         {
             return (-1.0, OUTRUN);
         }
@@ -143,11 +150,32 @@ impl MarginDivergence {
             .is_some_and(|high| c.close[t] >= high * (1.0 - k.near_high));
         let stalled = change(c.financing, t, k.stall_days).is_some_and(|g| g <= k.stall_growth);
         if near_high && stalled {
-            return (-0.5, STALL);
+            return (k.stall_value, STALL);
         }
         (0.0, 0)
     }
+
+    /// Whether today's divergence (balance growth minus index growth) is at least `outrun_z`
+    /// standard deviations above its mean over the previous `outrun_days` days: unusual for
+    /// its time. While margin trading was young (2010-2014) the balance grew fast every month;
+    /// a fixed gap alone would warn on half of all days.
+    fn unusual_divergence(&self, c: &Columns<'_>, t: usize, today: f64) -> bool {
+        let k = &self.config;
+        let past: Vec<f64> = (t.saturating_sub(k.outrun_days)..t)
+            .filter_map(|d| Some(change(c.financing, d, k.window)? - change(c.close, d, k.window)?))
+            .collect();
+        if past.len() < MIN_HISTORY {
+            return false;
+        }
+        let n = past.len() as f64;
+        let mean = past.iter().sum::<f64>() / n;
+        let sd = (past.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        sd > 0.0 && (today - mean) / sd >= k.outrun_z
+    }
 }
+
+/// Fewest past divergences the outrun warning needs before it can fire.
+const MIN_HISTORY: usize = 60;
 
 /// A ratio in [0, 1] with label [`GAUGE`], or 0 with label 0 when an input is missing.
 fn gauge(ratio: f64) -> (f64, u32) {
@@ -210,6 +238,15 @@ impl Plugin for MarginDivergence {
             "warning_days",
             "days a warning stays in force unless a capitulation comes first",
         ),
+        (
+            "outrun_z",
+            "standard deviations above its recent mean the divergence must also be",
+        ),
+        (
+            "outrun_days",
+            "days of past divergences that mean and deviation are taken over",
+        ),
+        ("stall_value", "the value of the stall warning, in [-1, 0)"),
     ];
 
     fn new(config: Config) -> Result<Self, String> {
@@ -229,11 +266,14 @@ impl Plugin for MarginDivergence {
             config.stall_days,
             config.drop_days,
             config.amount_days,
+            config.warning_days,
+            config.outrun_days,
         ];
         if days.contains(&0) {
-            return Err(
-                "window, high_days, stall_days, drop_days and amount_days must be positive".into(),
-            );
+            return Err("window and every *_days parameter must be positive".into());
+        }
+        if !(config.outrun_z.is_finite() && (-1.0..0.0).contains(&config.stall_value)) {
+            return Err("outrun_z must be finite and stall_value in [-1, 0)".into());
         }
         let levels = [
             config.outrun,
