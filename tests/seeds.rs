@@ -346,6 +346,8 @@ fn margin_strategies_are_not_applicable_before_margin_trading() {
         "bull2",
         "--window",
         "bull3",
+        "--window",
+        "full",
         "--plugin-dir",
         dirs,
         "--out",

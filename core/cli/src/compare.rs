@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use cyclebt_data::{Window, WindowSpan};
 use cyclebt_engine::{
     BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, evaluate_signals,
-    missing_inputs, run, run_on,
+    missing_inputs, partial_inputs, run, run_on,
 };
 use cyclebt_host::PluginFactory;
 use cyclebt_report::{
@@ -160,6 +160,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             )?;
             let mut signals = strategy.signals(&args.factory).map_err(input_error)?;
             // Not applicable, or the signals' values, evaluated once for every sizing rule.
+            let caveat = partial_inputs(market, span, &signals);
             let values = match missing_inputs(market, span, &signals) {
                 Some(reason) => Err(reason),
                 None => Ok(evaluate_signals(market, span, &mut signals)
@@ -183,10 +184,9 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                             &strategy.setup,
                         )
                         .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))?;
-                        (
-                            summarize(labels, &result, &benchmark, &args.conventions),
-                            Some(result),
-                        )
+                        let mut summary = summarize(labels, &result, &benchmark, &args.conventions);
+                        summary.note = caveat.clone();
+                        (summary, Some(result))
                     }
                 };
                 finished.push(Finished {

@@ -116,33 +116,81 @@ pub fn missing_inputs(
     span: WindowSpan,
     signals: &[Box<dyn Signal>],
 ) -> Option<String> {
+    input_gaps(market, span, signals)
+        .into_iter()
+        .find(|gap| gap.present == 0)
+        .map(|gap| {
+            format!(
+                "no {} data from {} to {}; signal {} needs it",
+                gap.what, market.dates[span.first], market.dates[span.last], gap.signal
+            )
+        })
+}
+
+/// What a run should say when a field its signals require has data on some decision days of
+/// the window but not all (the margin series in a window reaching back before 2010): the
+/// signals see NaN there and, by their own contract, say nothing (0). None when every
+/// required field has a value on every decision day.
+pub fn partial_inputs(
+    market: &MarketData,
+    span: WindowSpan,
+    signals: &[Box<dyn Signal>],
+) -> Option<String> {
+    let notes: Vec<String> = input_gaps(market, span, signals)
+        .into_iter()
+        .filter(|gap| gap.present > 0 && gap.present < gap.days)
+        .map(|gap| {
+            format!(
+                "{} has {} data on {} of {} decision days (first {}); it says nothing (0) on the others",
+                gap.signal,
+                gap.what,
+                gap.present,
+                gap.days,
+                gap.first.map_or("-".to_string(), |d| d.to_string())
+            )
+        })
+        .collect();
+    (!notes.is_empty()).then(|| notes.join("; "))
+}
+
+/// How much of a required field a window's decision days have.
+struct InputGap {
+    signal: String,
+    what: String,
+    days: usize,
+    present: usize,
+    first: Option<NaiveDate>,
+}
+
+fn input_gaps(market: &MarketData, span: WindowSpan, signals: &[Box<dyn Signal>]) -> Vec<InputGap> {
+    let mut gaps = Vec::new();
     for signal in signals {
         for field in signal.requires() {
             let column = &market.column(field)[span.first..span.last];
-            if column.iter().all(|v| v.is_nan()) {
-                let margin = matches!(
-                    field,
-                    Field::FinancingBalance
-                        | Field::FinancingBuy
-                        | Field::LendingBalance
-                        | Field::MarginTotal
-                );
-                return Some(format!(
-                    "no {}{} data from {} to {}; signal {} needs it",
-                    if margin { "margin (" } else { "" },
-                    if margin {
-                        format!("{})", field.name())
-                    } else {
-                        field.name().to_string()
-                    },
-                    market.dates[span.first],
-                    market.dates[span.last],
-                    signal.name()
-                ));
-            }
+            let margin = matches!(
+                field,
+                Field::FinancingBalance
+                    | Field::FinancingBuy
+                    | Field::LendingBalance
+                    | Field::MarginTotal
+            );
+            gaps.push(InputGap {
+                signal: signal.name().to_string(),
+                what: if margin {
+                    format!("margin ({})", field.name())
+                } else {
+                    field.name().to_string()
+                },
+                days: column.len(),
+                present: column.iter().filter(|v| !v.is_nan()).count(),
+                first: column
+                    .iter()
+                    .position(|v| !v.is_nan())
+                    .map(|i| market.dates[span.first + i]),
+            });
         }
     }
-    None
+    gaps
 }
 
 /// Every signal's value on every decision day of a window (all but its last day), with the

@@ -230,7 +230,10 @@ fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
                 "{} {} {}: n/a: {}",
                 r.window, r.strategy, r.sizing, why
             )),
-            crate::Outcome::Ran(_) => None,
+            crate::Outcome::Ran(_) => r
+                .note
+                .as_ref()
+                .map(|n| format!("{} {} {}: {}", r.window, r.strategy, r.sizing, n)),
         })
         .collect();
     if !notes.is_empty() {

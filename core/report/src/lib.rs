@@ -72,6 +72,8 @@ pub struct Summary {
     pub days: usize,
     /// The run's metrics, or why it does not apply to this window.
     pub outcome: Outcome,
+    /// A caveat about a run that did apply (an input present on only part of the window).
+    pub note: Option<String>,
     /// Benchmark total return.
     pub bench_total_return: f64,
     /// Benchmark maximum drawdown.
@@ -148,6 +150,7 @@ pub fn not_applicable(labels: [&str; 3], benchmark: &RunResult, reason: String) 
         end: benchmark.dates[benchmark.dates.len() - 1],
         days: benchmark.dates.len(),
         outcome: Outcome::NotApplicable(reason),
+        note: None,
         bench_total_return: metrics::total_return(&metrics::simple_returns(&bench)),
         bench_max_drawdown: metrics::max_drawdown(&bench),
     }
@@ -398,6 +401,21 @@ pub fn write_table(
         writeln!(out, "Not applicable:")?;
         for note in notes {
             writeln!(out, "{note}")?;
+        }
+    }
+    let caveats: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            r.note
+                .as_ref()
+                .map(|n| format!("  {} {} {}: {n}", r.window, r.strategy, r.sizing))
+        })
+        .collect();
+    if !caveats.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Notes:")?;
+        for caveat in caveats {
+            writeln!(out, "{caveat}")?;
         }
     }
     writeln!(out)?;
