@@ -262,3 +262,78 @@ fn pyramid_scales_in_a_step_per_entry_day_and_out_on_exits() {
         ]
     );
 }
+
+#[test]
+fn a_higher_initial_ratio_mid_position_cuts_only_the_new_borrowing() {
+    // A position at 1.5x taken on 2015-11-19 (ratio 50%) asks for 3x on Monday 2015-11-23,
+    // the day the ratio becomes 100%. No interest, so the sums stay round.
+    let schedule = "[[initial_ratio]]\nfrom = \"2010-03-31\"\nratio = \"0.5\"\n[[initial_ratio]]\nfrom = \"2015-11-23\"\nratio = \"1.0\"\n";
+    let prices = ["100"; 5];
+    let market = synthetic_market_from("2015-11-18", &prices, &prices, &[]);
+    let sizing = Sizing {
+        name: "s".into(),
+        rule: SizingRule::SignalScaled {
+            signal: 0,
+            max: 3.0,
+            band: 0.1,
+        },
+    };
+    let run_under = |schedule: &str| {
+        let mut setup = setup(dec!(10000), schedule);
+        setup.margin.interest_rate = dec!(0);
+        let signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(vec![0.5, 0.5, 1.0, 1.0, 1.0]))];
+        run_with(&market, &sizing, &setup, signals)
+    };
+    let result = run_under(schedule);
+    // Thu 11-19: 1.5 x 10,000 = 150 units, 5,000 borrowed (within 10,000 / 0.5).
+    assert_eq!((result.units[1], result.debt[1]), (dec!(150), dec!(5000)));
+    // Mon 11-23 at 100%: total debt may reach 10,000 / 1.0, so 5,000 more: 50 units, not the
+    // 150 that 3x asks for.
+    assert_eq!(result.dates[3], crate::util::date("2015-11-23"));
+    assert_eq!((result.units[3], result.debt[3]), (dec!(200), dec!(10000)));
+    // Had the ratio stayed at 50%, the same request would have borrowed 15,000 more.
+    let unchanged = run_under("[[initial_ratio]]\nfrom = \"2010-03-31\"\nratio = \"0.5\"\n");
+    assert_eq!(
+        (unchanged.units[3], unchanged.debt[3]),
+        (dec!(300), dec!(20000))
+    );
+}
+
+#[test]
+fn a_wiped_out_account_is_reported_as_ruined_at_minus_100_percent() {
+    // 3x at a 50% ratio (10,000 own, 20,000 borrowed), then a close 40% lower: assets 18,000
+    // against 20,000 of debt.
+    let schedule = "[[initial_ratio]]\nfrom = \"2010-03-31\"\nratio = \"0.5\"\n";
+    let market = synthetic_market_from(
+        "2016-03-01",
+        &["100", "100", "60", "58", "58"],
+        &["100", "100", "60", "58", "58"],
+        &[],
+    );
+    let mut setup = setup(dec!(10000), schedule);
+    setup.margin.interest_rate = dec!(0);
+    let result = run_with(&market, &Sizing::fixed("3x", 3.0), &setup, always_in(5));
+    assert_eq!((result.units[1], result.debt[1]), (dec!(300), dec!(20000)));
+    assert_eq!(result.equity[2], dec!(-2000));
+    assert_eq!(result.ruined, Some(crate::util::date("2016-03-03")));
+    // The broker sells everything at the next open; the debt left is not repaid by the run.
+    assert_eq!(result.units[3], dec!(0));
+    assert_eq!(result.debt[3], dec!(20000) - dec!(300) * dec!(58));
+    let summary = cyclebt_report::summarize(
+        ["w", "s", "3x"],
+        &result,
+        &result,
+        &cyclebt_report::Conventions::default(),
+    );
+    let metrics = summary.metrics().unwrap();
+    assert_eq!((metrics.total_return, metrics.max_drawdown), (-1.0, -1.0));
+    assert!(
+        summary
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("ruined on 2016-03-03"),
+        "{:?}",
+        summary.note
+    );
+}

@@ -185,7 +185,12 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                         )
                         .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))?;
                         let mut summary = summarize(labels, &result, &benchmark, &args.conventions);
-                        summary.note = caveat.clone();
+                        if let Some(caveat) = &caveat {
+                            summary.note = Some(match summary.note.take() {
+                                Some(ruin) => format!("{ruin}; {caveat}"),
+                                None => caveat.clone(),
+                            });
+                        }
                         (summary, Some(result))
                     }
                 };

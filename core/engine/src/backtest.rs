@@ -80,6 +80,9 @@ pub struct RunResult {
     pub trades_opened: usize,
     /// Interest charged on the debt over the run.
     pub interest: Decimal,
+    /// The first close at which equity was zero or less (debt above assets): the account is
+    /// wiped out and trades no more.
+    pub ruined: Option<NaiveDate>,
 }
 
 impl RunResult {
@@ -265,6 +268,7 @@ pub fn run_on(
         closed_trades: Vec::new(),
         trades_opened: 0,
         interest: Decimal::ZERO,
+        ruined: None,
     };
     let close = market.column(Field::Close);
     let mut values = vec![0.0; by_signal.len()];
@@ -293,14 +297,21 @@ pub fn run_on(
             account.rebalance(date, price, exposure);
         }
         let price = market.close_exact[t];
+        let equity = account.equity(price);
         result.cash.push(account.cash);
         result.debt.push(account.debt);
         result.units.push(account.units);
-        result.equity.push(account.equity(price));
+        result.equity.push(equity);
+        if result.ruined.is_none() && equity <= Decimal::ZERO {
+            result.ruined = Some(date);
+        }
         if t == span.last {
             break;
         }
         forced_sale_due = account.maintenance_breached(price);
+        if result.ruined.is_some() {
+            continue;
+        }
         for (value, column) in values.iter_mut().zip(by_signal) {
             *value = column[t - span.first];
         }

@@ -164,7 +164,18 @@ pub fn summarize(
     conventions: &Conventions,
 ) -> Summary {
     let ppy = conventions.periods_per_year;
-    let equity = to_f64(&run.equity);
+    // A wiped-out account's curve stops at zero on the day of ruin: returns of a negative
+    // equity would have the wrong sign.
+    let mut equity = to_f64(&run.equity);
+    if let Some(day) = run.ruined {
+        let end = run
+            .dates
+            .iter()
+            .position(|d| *d == day)
+            .unwrap_or(equity.len() - 1);
+        equity.truncate(end + 1);
+        equity[end] = equity[end].max(0.0);
+    }
     let returns = metrics::simple_returns(&equity);
     let rf = metrics::per_period_rate(conventions.risk_free_annual, ppy);
     let closed = &run.closed_trades;
@@ -191,6 +202,9 @@ pub fn summarize(
     };
     Summary {
         outcome: Outcome::Ran(metrics),
+        note: run.ruined.map(|day| {
+            format!("ruined on {day}: debt exceeded assets; metrics stop there, at -100%")
+        }),
         ..not_applicable(labels, benchmark, String::new())
     }
 }
