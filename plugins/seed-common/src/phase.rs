@@ -21,14 +21,16 @@
 //!    buying positive and growing, PE percentile >= `pe_mid`, turnover percentile >=
 //!    `turnover_high`.
 //! 2. Right-side profit taking (右侧止盈): a FOMO day in the last `fomo_memory` days, gain >=
-//!    `gain_threshold`, price `pullback` below its recent high or stalled, marginal amount >= 1,
-//!    net buying not positive-and-growing, PE percentile >= `pe_high`.
+//!    `gain_threshold`, price `pullback` below its `pullback_days` high or stalled, marginal
+//!    amount >= `active_amount`, net buying not positive-and-growing, PE percentile >= `pe_high`.
 //! 3. Breakeven (盈亏平衡): close inside the previous bear market's cost zone
-//!    ([`crate::zone`]), stalled, net buying negative, marginal amount >= 1, PE percentile in
-//!    [`pe_low`, `pe_high`].
+//!    ([`crate::zone`]), stalled, net buying negative, marginal amount >= `active_amount`, PE
+//!    percentile in [`pe_low`, `pe_high`].
 //! 4. Bottom building (底部建仓): gain < `bottom_gain` or PE percentile <= `pe_low`, rising
-//!    gently (momentum in (0, 2 x `stall`]), net buying positive, turnover percentile <=
+//!    gently (momentum in (0, `gentle_rise`]), net buying positive, turnover percentile <=
 //!    `turnover_low`.
+//!
+//! A percentile needs `min_rank_values` finite values; with fewer its condition is skipped.
 //! 5. None.
 
 use serde::{Deserialize, Serialize};
@@ -126,6 +128,16 @@ pub struct PhaseParams {
     /// How far back the gain must have been under `gain_threshold` for a FOMO day to be an
     /// entry (default 250 days).
     pub arm_days: usize,
+    /// Fewest finite values a PE or turnover percentile needs (default 20); fewer and the
+    /// condition on it is skipped.
+    pub min_rank_values: usize,
+    /// Marginal amount from which turnover counts as active for profit taking and breakeven
+    /// (default 1.0: at least the recent average).
+    pub active_amount: f64,
+    /// Largest momentum that still counts as rising gently, for bottom building (default 0.04).
+    pub gentle_rise: f64,
+    /// Days of the recent high that profit taking's pullback is measured from (default 20).
+    pub pullback_days: usize,
     /// The cost zone.
     pub zone: ZoneParams,
 }
@@ -153,6 +165,10 @@ impl Default for PhaseParams {
             pullback: 0.05,
             fomo_memory: 20,
             arm_days: 250,
+            min_rank_values: 20,
+            active_amount: 1.0,
+            gentle_rise: 0.04,
+            pullback_days: 20,
             zone: ZoneParams::default(),
         }
     }
@@ -228,6 +244,8 @@ impl PhaseParams {
             self.turnover_days,
             self.fomo_memory,
             self.arm_days,
+            self.min_rank_values,
+            self.pullback_days,
         ];
         if days.contains(&0) {
             return Err("every *_days parameter and fomo_memory must be positive".into());
@@ -249,6 +267,8 @@ impl PhaseParams {
             self.bottom_gain,
             self.pullback,
             self.amount_expansion,
+            self.active_amount,
+            self.gentle_rise,
         ]
         .iter()
         .any(|v| !v.is_finite() || *v < 0.0)
@@ -334,8 +354,8 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
             .and_then(|s| net_buying(c, s, p.flow_days));
         let buying = flow.is_some_and(|f| f > 0.0);
         let growing = matches!((flow, flow_before), (Some(now), Some(then)) if now > then);
-        let pe_rank = percentile_rank(c.pe, t, p.pe_days, 20);
-        let turnover_rank = percentile_rank(c.turnover, t, p.turnover_days, 20);
+        let pe_rank = percentile_rank(c.pe, t, p.pe_days, p.min_rank_values);
+        let turnover_rank = percentile_rank(c.turnover, t, p.turnover_days, p.min_rank_values);
 
         let is_fomo = breakout
             && rising
@@ -351,7 +371,7 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
         let recent_fomo = fomo[(t.saturating_sub(p.fomo_memory)).max(start) - start..t - start]
             .iter()
             .any(|f| *f);
-        let recent_high = window(c.close, t, p.fomo_memory.min(t + 1))
+        let recent_high = window(c.close, t, p.pullback_days.min(t + 1))
             .and_then(max)
             .unwrap_or(close);
         let in_zone = zones
@@ -362,7 +382,7 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
         } else if recent_fomo
             && gain >= p.gain_threshold
             && (close <= recent_high * (1.0 - p.pullback) || stalled)
-            && marginal >= 1.0
+            && marginal >= p.active_amount
             && !(buying && growing)
             && holds_or_unknown(pe_rank, |r| r >= p.pe_high)
         {
@@ -370,12 +390,12 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
         } else if in_zone
             && stalled
             && flow.is_some_and(|f| f < 0.0)
-            && marginal >= 1.0
+            && marginal >= p.active_amount
             && holds_or_unknown(pe_rank, |r| r >= p.pe_low && r <= p.pe_high)
         {
             Phase::Breakeven
         } else if (gain < p.bottom_gain || pe_rank.is_some_and(|r| r <= p.pe_low))
-            && momentum.is_some_and(|m| m > 0.0 && m <= 2.0 * p.stall)
+            && momentum.is_some_and(|m| m > 0.0 && m <= p.gentle_rise)
             && buying
             && holds_or_unknown(turnover_rank, |r| r <= p.turnover_low)
         {
