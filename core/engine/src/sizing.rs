@@ -15,8 +15,9 @@
 //! Realised volatility is the sample standard deviation of the last `window` daily simple
 //! returns of the close, times sqrt(252). The Kelly fraction is the continuous-time one,
 //! mean / variance of the last `window` daily returns (Thorp, "The Kelly criterion in
-//! blackjack, sports betting and the stock market", 2006, eq. 7.3); `fraction` scales it
-//! down (half Kelly is usual). With fewer than `window` returns both use 1, capped at `max`.
+//! blackjack, sports betting and the stock market", 2006, eq. 7.3), with no risk-free rate
+//! and no borrowing cost taken off the mean: the cap `max` and `fraction` (half Kelly is
+//! usual) are what keep it from over-levering. With fewer than `window` returns both use 1, capped at `max`.
 //! The rules whose size moves every day (`signal_scaled`, `vol_target`, `kelly`) trade only
 //! when it moves by more than `band` from the size last ordered.
 

@@ -393,7 +393,7 @@ fn window_charts(page: &mut String, w: &WindowCharts) {
         let step = w.dates.len().div_ceil(MAX_POINTS);
         let _ = write!(
             page,
-            "<p class=\"note\">Lines show every {step}th trading day.</p>"
+            "<p class=\"note\">Lines show every {step}th trading day; the drawdown line the deepest of each {step} days.</p>"
         );
     }
     // One colour per run on all three charts, and one legend for them, in HTML.
@@ -501,9 +501,23 @@ fn chart(w: &WindowCharts, title: &str, lines: &[Line<'_>], height: u32) -> Stri
         }
         for line in lines {
             let values = line.values;
+            // Each drawn point stands for the days up to the next one; a drawdown line takes
+            // their deepest value, so thinning never hides a trough.
+            let step = n.div_ceil(MAX_POINTS).max(1);
             let points = sampled(n)
-                .filter(|i| values[*i].is_finite())
-                .map(|i| (i, values[i]));
+                .map(|i| {
+                    let days = &values[i..(i + step).min(n)];
+                    let value = if title.starts_with("drawdown") {
+                        days.iter()
+                            .copied()
+                            .filter(|v| v.is_finite())
+                            .fold(f64::INFINITY, f64::min)
+                    } else {
+                        values[i]
+                    };
+                    (i, value)
+                })
+                .filter(|(_, v)| v.is_finite());
             let _ = chart.draw_series(LineSeries::new(points, line.colour.stroke_width(1)));
         }
         let _ = root.present();
