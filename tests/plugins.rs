@@ -413,6 +413,15 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
         "{text}"
     );
     assert!(text.contains("param band = 0.05"), "{text}");
+    // Every parameter of every plugin is described.
+    let undescribed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  param ") && l.ends_with("  "))
+        .collect();
+    assert!(
+        undescribed.is_empty(),
+        "parameters without a description: {undescribed:?}"
+    );
     assert!(
         text.contains("rejected: ") && text.contains("built for plugin ABI version 2"),
         "{text}"

@@ -71,10 +71,7 @@ impl Plugin for BreakevenZone {
     )];
 
     fn param_description(name: &str) -> &'static str {
-        Self::PARAMS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or_else(|| describe_param(name), |(_, d)| d)
+        describe_param(Self::PARAMS, name)
     }
 
     fn new(config: Config) -> Result<Self, String> {

@@ -218,15 +218,32 @@ pub const PHASE_PARAM_DOCS: &[(&str, &str)] = &[
         "how far back the gain must have been under the threshold for an entry",
     ),
     (
+        "min_rank_values",
+        "fewest values a PE or turnover percentile needs",
+    ),
+    (
+        "active_amount",
+        "marginal amount from which turnover counts as active (profit taking, breakeven)",
+    ),
+    (
+        "gentle_rise",
+        "largest momentum that still counts as rising gently (bottom building)",
+    ),
+    (
+        "pullback_days",
+        "days of the recent high that profit taking's pullback is measured from",
+    ),
+    (
         "zone",
         "the previous bear market's cost zone: trough_days, peak_days, min_drawdown, bins, zone_mass",
     ),
 ];
 
-/// The description of a [`PhaseParams`] key, or "".
-pub fn describe_param(name: &str) -> &'static str {
-    PHASE_PARAM_DOCS
-        .iter()
+/// The description of parameter `name`: from a plugin's own `own` list, else from
+/// [`PHASE_PARAM_DOCS`], else "".
+pub fn describe_param(own: &'static [(&'static str, &'static str)], name: &str) -> &'static str {
+    own.iter()
+        .chain(PHASE_PARAM_DOCS)
         .find(|(n, _)| *n == name)
         .map_or("", |(_, d)| d)
 }
