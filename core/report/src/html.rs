@@ -352,6 +352,27 @@ fn forced_table(page: &mut String, forced: &[ForcedSale]) {
 
 const WIDTH: u32 = 1100;
 
+/// Line colours, dark enough to read on white, distinct from the benchmark's black (the
+/// Tableau 10 palette and darker shades of it); runs past the list reuse it in order.
+const LINE_COLOURS: [RGBColor; 16] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(15, 60, 110),
+    RGBColor(170, 80, 0),
+    RGBColor(20, 95, 20),
+    RGBColor(120, 20, 20),
+    RGBColor(80, 50, 120),
+    RGBColor(0, 110, 120),
+];
+
 /// Points drawn per line at most: a chart 1,100 pixels wide shows no more, and the page of a
 /// full-history run stays small.
 const MAX_POINTS: usize = 1_200;
@@ -397,7 +418,7 @@ fn window_charts(page: &mut String, w: &WindowCharts) {
         );
     }
     // One colour per run on all three charts, and one legend for them, in HTML.
-    let colour = |k: usize| Palette99::pick(k).to_rgba();
+    let colour = |k: usize| LINE_COLOURS[k % LINE_COLOURS.len()].to_rgba();
     let mut growth: Vec<Line<'_>> = vec![Line {
         values: &w.benchmark,
         colour: BLACK.to_rgba(),
