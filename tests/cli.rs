@@ -26,10 +26,8 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
     let Some(root) = real_data("compare_writes_summary_and_equity_curves_reproducibly") else {
         return;
     };
-    let strategy = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../strategies/sma-trend.toml"
-    );
+    let strategy = crate::util::shipped_strategy("sma-trend");
+    let strategy = strategy.as_str();
     let runs: Vec<_> = (0..2)
         .map(|_| {
             let out = tempfile::tempdir().unwrap();

@@ -430,10 +430,8 @@ fn strategy_files_run_strategy_plugins_and_refuse_to_mix_them_with_rules() {
     let Some(root) = real_data("strategy_files_run_strategy_plugins") else {
         return;
     };
-    let strategy = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../strategies/trend-exposure.toml"
-    );
+    let strategy = crate::util::shipped_strategy("trend-exposure");
+    let strategy = strategy.as_str();
     let dirs = plugin_dir().to_str().unwrap();
     let args = [
         "compare",

@@ -331,10 +331,8 @@ fn margin_strategies_are_not_applicable_before_margin_trading() {
     let Some(root) = real_data("margin_strategies_are_not_applicable_before_margin_trading") else {
         return;
     };
-    let strategy = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../strategies/margin-timing.toml"
-    );
+    let strategy = crate::util::shipped_strategy("margin-timing");
+    let strategy = strategy.as_str();
     let dirs = plugin_dir().to_str().unwrap();
     let out = tempfile::tempdir().unwrap();
     let args = [

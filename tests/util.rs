@@ -34,6 +34,14 @@ pub fn project_datasets() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
 }
 
+/// The path of a strategy file shipped in `strategies/`.
+pub fn shipped_strategy(name: &str) -> String {
+    format!(
+        "{}/../../strategies/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
 /// The shipped Shanghai Composite manifest.
 pub fn shipped_manifest() -> Manifest {
     Manifest::read(&project_datasets().join("sh000001.toml")).expect("shipped manifest parses")
