@@ -12,4 +12,5 @@ mod metrics;
 mod plugins;
 mod real_data;
 mod seeds;
+mod series;
 mod util;

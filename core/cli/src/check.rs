@@ -19,9 +19,16 @@ pub fn check(datasets: &mut Datasets, dataset: &str, out: &mut dyn Write) -> Res
         market.len()
     )?;
     writeln!(out)?;
+    let width = market
+        .coverage
+        .iter()
+        .map(|c| c.series.len())
+        .chain([10])
+        .max()
+        .unwrap_or(10);
     writeln!(
         out,
-        "{:<10} {:<10} {:<10} {:>6} {:>8} {:>4}",
+        "{:<width$} {:<10} {:<10} {:>6} {:>8} {:>4}",
         "series", "first", "last", "rows", "missing", "lag"
     )?;
     for c in &market.coverage {
@@ -30,11 +37,15 @@ pub fn check(datasets: &mut Datasets, dataset: &str, out: &mut dyn Write) -> Res
         });
         writeln!(
             out,
-            "{:<10} {:<10} {:<10} {:>6} {:>8} {:>4}",
+            "{:<width$} {:<10} {:<10} {:>6} {:>8} {:>4}",
             c.series, first, last, c.rows, c.missing_days, c.lag_days
         )?;
+        let indent = " ".repeat(width + 1);
         for source in &c.sources {
-            writeln!(out, "           from {source}")?;
+            writeln!(out, "{indent}from {source}")?;
+        }
+        if let Some(info) = market.series_info().iter().find(|s| s.name == c.series) {
+            writeln!(out, "{indent}stored in {}: {}", info.unit, info.description)?;
         }
     }
     writeln!(out)?;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::csvfile::{CsvFile, Row};
 use crate::error::{DataError, Finding, Location};
-use crate::manifest::{BadBars, Source};
+use crate::manifest::{BadBars, NamedSeriesSpec, Source};
 use crate::market::Field;
 
 /// 1 亿元 in yuan.
@@ -439,6 +439,57 @@ fn read_legulegu_pe(
             ));
         }
         table.push(&row, day, vec![value]);
+    }
+    Ok(table)
+}
+
+/// One numeric column of any CSV, for a user-declared series: dates from `date_column`, values
+/// from `column` times the unit's scale. Empty cells are missing (NaN), listed in one finding;
+/// anything else that is not a finite number is an error at its line and column.
+pub(crate) fn read_named_column(
+    path: &Path,
+    spec: &NamedSeriesSpec,
+    findings: &mut Vec<Finding>,
+) -> Result<Table, DataError> {
+    let file = CsvFile::open(path)?;
+    let date = file.column(&spec.date_column)?;
+    let value = file.column(&spec.column)?;
+    let unit = spec.unit;
+    let conversion = if unit.scale() == 1.0 {
+        String::new()
+    } else {
+        format!(", multiplied by {} to {}", unit.scale(), unit.stored())
+    };
+    let mut table = Table::new(
+        path,
+        format!(
+            "column \"{}\" dated by \"{}\"; {}{conversion}",
+            spec.column,
+            spec.date_column,
+            unit.name()
+        ),
+        Vec::new(),
+    );
+    let mut empty = Vec::new();
+    for row in file.rows() {
+        let day = row.date(date)?;
+        let number = row.optional_number(value)?;
+        if number.is_nan() {
+            empty.push(row.line());
+        }
+        table.push(&row, day, vec![number * unit.scale()]);
+    }
+    if !empty.is_empty() {
+        findings.push(Finding {
+            location: Location::file(path),
+            message: format!(
+                "series {}: column \"{}\" is empty on {} rows (lines {}); left missing",
+                spec.name,
+                spec.column,
+                empty.len(),
+                line_list(&empty)
+            ),
+        });
     }
     Ok(table)
 }

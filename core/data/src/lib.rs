@@ -25,5 +25,8 @@ pub use cycles::{Window, WindowError, WindowSpan, check_name, parse_windows};
 pub use error::{DataError, Finding, Location};
 pub use formats::Format;
 pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load};
-pub use manifest::{BadBars, DEFAULT_MAX_AGE_DAYS, Join, Manifest, SeriesSpec, Source, Splice};
-pub use market::{Field, History, MarketData, SeriesCoverage};
+pub use manifest::{
+    BadBars, DEFAULT_MAX_AGE_DAYS, Join, MAX_SERIES_NAME_LEN, Manifest, NamedSeriesSpec,
+    SeriesSpec, Source, Splice, Unit,
+};
+pub use market::{Field, History, MarketData, SeriesCoverage, SeriesInfo};

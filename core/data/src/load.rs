@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use crate::error::{DataError, Finding, Location};
 use crate::formats::{self, Table};
 use crate::manifest::{DEFAULT_MAX_AGE_DAYS, Join, Manifest, SeriesSpec, Source};
-use crate::market::{Field, MarketData, SeriesCoverage};
+use crate::market::{Field, MarketData, SeriesCoverage, SeriesInfo};
 use crate::validate::check_table;
 
 /// Default publication lag of the margin series, in trading days: exchanges publish day T's
@@ -26,6 +26,9 @@ pub struct Dataset {
     pub market: MarketData,
     /// Rows dropped, units assumed, gaps left open.
     pub findings: Vec<Finding>,
+    /// Every file the dataset was read from, each once, in the order the manifest names them:
+    /// what a run record hashes to pin its inputs.
+    pub files: Vec<PathBuf>,
 }
 
 /// Loads every file a manifest names, relative to `data_root`.
@@ -87,6 +90,36 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
         }
     }
 
+    let mut named = Vec::new();
+    for spec in &manifest.series {
+        let path = data_root.join(&spec.file);
+        let table = checked(
+            formats::read_named_column(&path, spec, &mut findings)?,
+            &mut findings,
+        )?;
+        let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
+        let rows = align(&table, spec.join, max_age, &calendar, &mut findings);
+        let values: Vec<f64> = rows
+            .iter()
+            .map(|row| row.map_or(f64::NAN, |r| table.values[r][0]))
+            .collect();
+        let present = Presence::of(&values, &calendar);
+        coverage.push(SeriesCoverage {
+            series: spec.name.clone(),
+            sources: vec![describe(&table)],
+            span: present.span,
+            rows: present.rows,
+            missing_days: present.missing_days,
+            lag_days: spec.lag_days,
+        });
+        let info = SeriesInfo {
+            name: spec.name.clone(),
+            unit: spec.unit.stored().into(),
+            description: spec.description.clone(),
+        };
+        named.push((info, lagged(&values, spec.lag_days)));
+    }
+
     let (open_exact, close_exact) = index.exact.into_iter().unzip();
     let market = MarketData::from_columns(
         manifest.name.clone(),
@@ -96,7 +129,15 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
         close_exact,
         coverage,
     );
-    Ok(Dataset { market, findings })
+    let market = named.into_iter().fold(market, |market, (info, values)| {
+        market.with_series(info, values)
+    });
+    let files = manifest.files().map(|f| data_root.join(f)).collect();
+    Ok(Dataset {
+        market,
+        findings,
+        files,
+    })
 }
 
 fn describe(table: &Table) -> String {
@@ -109,15 +150,43 @@ fn read_source(
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
     let path: PathBuf = data_root.join(&source.file);
-    let mut table = formats::read(&path, source, findings)?;
+    checked(formats::read(&path, source, findings)?, findings)
+}
+
+/// `table` after the checks every file passes ([`check_table`]), with rows left.
+fn checked(mut table: Table, findings: &mut Vec<Finding>) -> Result<Table, DataError> {
     check_table(&mut table, findings)?;
     if table.dates.is_empty() {
         return Err(DataError::invalid(
-            Location::file(&path),
+            Location::file(&table.path),
             "no rows left after dropping quirk rows",
         ));
     }
     Ok(table)
+}
+
+/// Where a calendar-aligned column has values.
+struct Presence {
+    /// First and last day with a value.
+    span: Option<(NaiveDate, NaiveDate)>,
+    /// Days with a value.
+    rows: usize,
+    /// Days inside `span` without one.
+    missing_days: usize,
+}
+
+impl Presence {
+    fn of(column: &[f64], calendar: &[NaiveDate]) -> Presence {
+        let present: Vec<usize> = (0..calendar.len())
+            .filter(|&t| !column[t].is_nan())
+            .collect();
+        let ends = present.first().zip(present.last());
+        Presence {
+            span: ends.map(|(&a, &b)| (calendar[a], calendar[b])),
+            rows: present.len(),
+            missing_days: ends.map_or(0, |(&a, &b)| b - a + 1 - present.len()),
+        }
+    }
 }
 
 /// One series aligned to the calendar, before the lag.
@@ -171,23 +240,13 @@ fn join_series(
             column[from..].copy_from_slice(&replacement[from..]);
         }
     }
-    let present: Vec<usize> = (0..calendar.len())
-        .filter(|&t| !columns[0][t].is_nan())
-        .collect();
-    let span = present
-        .first()
-        .zip(present.last())
-        .map(|(&a, &b)| (calendar[a], calendar[b]));
-    let missing_days = present
-        .first()
-        .zip(present.last())
-        .map_or(0, |(&a, &b)| b - a + 1 - present.len());
+    let present = Presence::of(&columns[0], calendar);
     Ok(Joined {
         columns,
         sources,
-        span,
-        rows: present.len(),
-        missing_days,
+        span: present.span,
+        rows: present.rows,
+        missing_days: present.missing_days,
     })
 }
 
@@ -215,10 +274,7 @@ impl SourceJoin<'_> {
         for source in sources {
             let table = read_source(source, self.data_root, findings)?;
             described.push(describe(&table));
-            let rows = match self.join {
-                Join::Exact => align_exact(&table, calendar, findings),
-                Join::Asof => align_asof(&table, calendar, self.max_age_days),
-            };
+            let rows = align(&table, self.join, self.max_age_days, calendar, findings);
             for (field, total) in fields.iter().zip(sum.iter_mut()) {
                 let values = table.field(*field).ok_or_else(|| {
                     DataError::invalid(
@@ -236,6 +292,20 @@ impl SourceJoin<'_> {
             }
         }
         Ok(sum)
+    }
+}
+
+/// For each calendar day, the table row that gives its value under `join`.
+fn align(
+    table: &Table,
+    join: Join,
+    max_age_days: i64,
+    calendar: &[NaiveDate],
+    findings: &mut Vec<Finding>,
+) -> Vec<Option<usize>> {
+    match join {
+        Join::Exact => align_exact(table, calendar, findings),
+        Join::Asof => align_asof(table, calendar, max_age_days),
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::error::DataError;
 use crate::formats::Format;
+use crate::market::Field;
 
 /// A dataset manifest (`datasets/<name>.toml`). Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +28,107 @@ pub struct Manifest {
     pub pe: Option<SeriesSpec>,
     /// Market capitalisation, for leverage gauges.
     pub market_cap: Option<SeriesSpec>,
+    /// Further numeric series declared by name (`[[series]]`), read by signals and plugins by
+    /// that name.
+    #[serde(default)]
+    pub series: Vec<NamedSeriesSpec>,
+}
+
+/// A user-declared series: one numeric column of any CSV file, dated by another column, with
+/// its unit, publication lag and join policy. Unknown keys are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedSeriesSpec {
+    /// The name signals and plugins ask for (`requires = ["maintenance_ratio"]`): lower-case
+    /// ASCII letters, digits and `_`, starting with a letter, and not the name of a built-in
+    /// field.
+    pub name: String,
+    /// What the series is, for people and reports.
+    #[serde(default)]
+    pub description: String,
+    /// Path relative to the data root.
+    pub file: PathBuf,
+    /// Header of the date column (`YYYY-MM-DD`); `date` by default.
+    #[serde(default = "default_date_column")]
+    pub date_column: String,
+    /// Header of the value column. Empty cells are missing values, listed as a finding.
+    pub column: String,
+    /// Unit of the numbers in the file; money is converted to yuan and percents to fractions.
+    pub unit: Unit,
+    /// Trading days between a value's date and the first decision that may use it; 0 by
+    /// default (known at the close of its date).
+    #[serde(default)]
+    pub lag_days: usize,
+    /// Join policy; `exact` by default.
+    #[serde(default)]
+    pub join: Join,
+    /// Oldest value, in calendar days, that an `asof` join carries forward.
+    pub max_age_days: Option<i64>,
+}
+
+fn default_date_column() -> String {
+    "date".into()
+}
+
+/// Unit of a user-declared series as written in its file. The loader stores money in yuan and
+/// percents as fractions, like the built-in fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Yuan.
+    Yuan,
+    /// 万元 (1e4 yuan), stored in yuan.
+    WanYuan,
+    /// 亿元 (1e8 yuan), stored in yuan.
+    YiYuan,
+    /// Percent, stored as a fraction (275.8 becomes 2.758).
+    Percent,
+    /// A fraction (0.5 = 50%).
+    Fraction,
+    /// A ratio of two amounts.
+    Ratio,
+    /// Index points.
+    Points,
+    /// Shares.
+    Shares,
+    /// A plain number (a count, a score, an index without unit).
+    Number,
+}
+
+impl Unit {
+    /// The name used in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Yuan => "yuan",
+            Unit::WanYuan => "wan_yuan",
+            Unit::YiYuan => "yi_yuan",
+            Unit::Percent => "percent",
+            Unit::Fraction => "fraction",
+            Unit::Ratio => "ratio",
+            Unit::Points => "points",
+            Unit::Shares => "shares",
+            Unit::Number => "number",
+        }
+    }
+
+    /// Factor from the file's numbers to the stored values.
+    pub fn scale(self) -> f64 {
+        match self {
+            Unit::WanYuan => 1e4,
+            Unit::YiYuan => 1e8,
+            Unit::Percent => 0.01,
+            _ => 1.0,
+        }
+    }
+
+    /// The unit of the stored values.
+    pub fn stored(self) -> &'static str {
+        match self {
+            Unit::Yuan | Unit::WanYuan | Unit::YiYuan => "yuan",
+            Unit::Percent | Unit::Fraction => "fraction",
+            other => other.name(),
+        }
+    }
 }
 
 /// One input file.
@@ -130,24 +232,13 @@ impl Manifest {
             if sources.into_iter().any(|s| s.bad_bars.is_some()) {
                 return Err(fail(format!("[{name}] bad_bars applies only to [index]")));
             }
-            if spec.lag_days.is_some_and(|lag| lag > MAX_LAG_DAYS) {
-                return Err(fail(format!(
-                    "[{name}] lag_days is at most {MAX_LAG_DAYS} (a trading year)"
-                )));
-            }
-            if spec
-                .max_age_days
-                .is_some_and(|age| !(0..=MAX_AGE_LIMIT_DAYS).contains(&age))
-            {
-                return Err(fail(format!(
-                    "[{name}] max_age_days must be between 0 and {MAX_AGE_LIMIT_DAYS}"
-                )));
-            }
-            if spec.join == Join::Exact && spec.max_age_days.is_some() {
-                return Err(fail(format!(
-                    "[{name}] max_age_days applies only to join = \"asof\""
-                )));
-            }
+            check_join(
+                &format!("[{name}]"),
+                spec.lag_days,
+                spec.join,
+                spec.max_age_days,
+            )
+            .map_err(fail)?;
             let splice_sources = spec.splice.iter().map(|s| s.sources.len());
             if spec.sources.is_empty() || splice_sources.clone().any(|n| n == 0) {
                 return Err(fail(format!(
@@ -155,7 +246,41 @@ impl Manifest {
                 )));
             }
         }
+        for (i, named) in manifest.series.iter().enumerate() {
+            let name = &named.name;
+            let label = format!("[[series]] \"{name}\"");
+            check_series_name(name)
+                .map_err(|why| fail(format!("[[series]] name \"{name}\": {why}")))?;
+            if manifest.series[..i].iter().any(|s| s.name == *name) {
+                return Err(fail(format!("{label} is declared twice")));
+            }
+            check_join(&label, Some(named.lag_days), named.join, named.max_age_days)
+                .map_err(fail)?;
+        }
         Ok(manifest)
+    }
+
+    /// Every file the manifest names, each once, in the order named (index, margin, pe,
+    /// market cap, then the named series), relative to the data root.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        let spec_files = [&self.margin, &self.pe, &self.market_cap]
+            .into_iter()
+            .flatten()
+            .flat_map(|spec| {
+                let spliced = spec.splice.iter().flat_map(|s| &s.sources);
+                spec.sources.iter().chain(spliced).map(|s| s.file.as_path())
+            });
+        let all = std::iter::once(self.index.file.as_path())
+            .chain(spec_files)
+            .chain(self.series.iter().map(|s| s.file.as_path()));
+        let mut seen = Vec::new();
+        all.filter(move |f| {
+            let new = !seen.contains(f);
+            if new {
+                seen.push(*f);
+            }
+            new
+        })
     }
 
     /// Reads and parses a manifest file.
@@ -167,6 +292,52 @@ impl Manifest {
         Self::parse(path, &text)
     }
 }
+
+/// Checks the lag and join settings of one series; `label` names it in the message.
+fn check_join(
+    label: &str,
+    lag_days: Option<usize>,
+    join: Join,
+    max_age_days: Option<i64>,
+) -> Result<(), String> {
+    if lag_days.is_some_and(|lag| lag > MAX_LAG_DAYS) {
+        return Err(format!(
+            "{label} lag_days is at most {MAX_LAG_DAYS} (a trading year)"
+        ));
+    }
+    if max_age_days.is_some_and(|age| !(0..=MAX_AGE_LIMIT_DAYS).contains(&age)) {
+        return Err(format!(
+            "{label} max_age_days must be between 0 and {MAX_AGE_LIMIT_DAYS}"
+        ));
+    }
+    if join == Join::Exact && max_age_days.is_some() {
+        return Err(format!(
+            "{label} max_age_days applies only to join = \"asof\""
+        ));
+    }
+    Ok(())
+}
+
+/// A series name: what a plugin writes in `requires`, so plain and unambiguous.
+fn check_series_name(name: &str) -> Result<(), &'static str> {
+    let mut chars = name.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return Err("expected a name starting with a lower-case ASCII letter");
+    }
+    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err("expected only lower-case ASCII letters, digits and _");
+    }
+    if name.len() > MAX_SERIES_NAME_LEN {
+        return Err("expected at most 64 characters");
+    }
+    if Field::ALL.iter().any(|f| f.name() == name) {
+        return Err("that is the name of a built-in field; choose another");
+    }
+    Ok(())
+}
+
+/// Longest series name accepted.
+pub const MAX_SERIES_NAME_LEN: usize = 64;
 
 /// Parses any of the data layer's TOML files, turning the parser's error (which shows line,
 /// column and the offending text) into a [`DataError::Toml`].

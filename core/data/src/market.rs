@@ -94,6 +94,17 @@ pub struct SeriesCoverage {
     pub lag_days: usize,
 }
 
+/// A user-declared series held by a [`MarketData`] besides the built-in [`Field`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesInfo {
+    /// The name signals ask for.
+    pub name: String,
+    /// Unit of the stored values (`yuan`, `fraction`, `ratio`, ...).
+    pub unit: String,
+    /// What the series is.
+    pub description: String,
+}
+
 /// The market history of one dataset on the index's trading calendar.
 ///
 /// **Invariant:** every auxiliary column is already shifted by its publication lag, so row `t`
@@ -105,9 +116,12 @@ pub struct MarketData {
     pub name: String,
     /// Trading days, strictly increasing.
     pub dates: Vec<NaiveDate>,
-    /// All columns end to end, column-major: field `f`, row `t` is at `f * len + t`. One
+    /// All columns end to end, column-major: field `f`, row `t` is at `f * len + t`, then the
+    /// named series in declaration order (series `k` at `(Field::COUNT + k) * len + t`). One
     /// allocation, so a plugin gets every column from one pointer and a stride.
     values: Vec<f64>,
+    /// The named series, in column order after the fields.
+    named: Vec<SeriesInfo>,
     /// Opening levels exactly as written in the file, for fills.
     pub open_exact: Vec<Decimal>,
     /// Closing levels exactly as written in the file, for fills and valuation.
@@ -161,12 +175,55 @@ impl MarketData {
             name,
             dates,
             values,
+            named: Vec::new(),
             open_exact,
             close_exact,
             coverage,
             date_codes,
             missing,
         }
+    }
+
+    /// Adds a named series whose `values` are already aligned to the calendar and lagged.
+    ///
+    /// # Panics
+    /// When `values` is not as long as the calendar or the name is taken; the loader checks
+    /// both before it calls this.
+    pub fn with_series(mut self, info: SeriesInfo, values: Vec<f64>) -> Self {
+        assert_eq!(values.len(), self.len(), "series aligned to the calendar");
+        assert!(
+            self.series_index(&info.name).is_none(),
+            "series {} added twice",
+            info.name
+        );
+        self.values.extend(values);
+        self.named.push(info);
+        self
+    }
+
+    /// The named series, in column order.
+    pub fn series_info(&self) -> &[SeriesInfo] {
+        &self.named
+    }
+
+    /// Position of a named series among [`Self::series_info`].
+    pub fn series_index(&self, name: &str) -> Option<usize> {
+        self.named.iter().position(|s| s.name == name)
+    }
+
+    /// A whole named series, for reports and tests. Decision code reads through [`History`].
+    pub fn series(&self, name: &str) -> Option<&[f64]> {
+        let k = self.series_index(name)?;
+        Some(self.nth_column(Field::COUNT + k))
+    }
+
+    fn nth_column(&self, c: usize) -> &[f64] {
+        let n = self.len();
+        &self.values[c * n..(c + 1) * n]
+    }
+
+    fn column_count(&self) -> usize {
+        Field::COUNT + self.named.len()
     }
 
     /// Number of trading days.
@@ -182,8 +239,7 @@ impl MarketData {
 
     /// A whole column, for reports and tests. Decision code reads through [`History`].
     pub fn column(&self, field: Field) -> &[f64] {
-        let n = self.len();
-        &self.values[field as usize * n..(field as usize + 1) * n]
+        self.nth_column(field as usize)
     }
 
     /// What a decision at the close of day `t` may see: rows `0..=t`.
@@ -206,10 +262,10 @@ impl MarketData {
         MarketData {
             name: self.name.clone(),
             dates: self.dates[..keep].to_vec(),
-            values: Field::ALL
-                .iter()
-                .flat_map(|f| self.column(*f)[..keep].iter().copied())
+            values: (0..self.column_count())
+                .flat_map(|c| self.nth_column(c)[..keep].iter().copied())
                 .collect(),
+            named: self.named.clone(),
             open_exact: self.open_exact[..keep].to_vec(),
             close_exact: self.close_exact[..keep].to_vec(),
             coverage: self.coverage.clone(),
@@ -276,6 +332,15 @@ impl<'a> History<'a> {
     pub fn column(&self, field: Field) -> &'a [f64] {
         let start = field as usize * self.data.len();
         &self.data.values[start..start + self.len]
+    }
+
+    /// A named series up to and including the decision day; None when the dataset has no
+    /// series of that name.
+    #[inline]
+    pub fn series(&self, name: &str) -> Option<&'a [f64]> {
+        let k = self.data.series_index(name)?;
+        let start = (Field::COUNT + k) * self.data.len();
+        Some(&self.data.values[start..start + self.len])
     }
 
     /// Visible trading days.

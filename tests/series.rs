@@ -1,0 +1,247 @@
+//! User-declared named series (`[[series]]` in a manifest): any column of any CSV, converted by
+//! its unit, joined exactly or as of a date, shifted by its lag, readable by name, and every
+//! problem an error at file, line and column. Fixtures are written by the tests themselves.
+
+use std::path::Path;
+
+use cyclebt_data::{Dataset, Manifest};
+
+use crate::util::{date, real_data, shipped_manifest};
+
+/// Five trading days, 2020-01-02..2020-01-08 (the weekend and 2020-01-01 are not in it).
+const INDEX: &str = "date,open,close,high,low,volume,amount,turn,pctChg
+2020-01-02,10,11,12,9,100,1000,0.01,0
+2020-01-03,11,12,13,10,100,1000,0.01,0
+2020-01-06,12,13,14,11,100,1000,0.01,0
+2020-01-07,13,14,15,12,100,1000,0.01,0
+2020-01-08,14,15,16,13,100,1000,0.01,0
+";
+
+/// A user's file with a Chinese date header, a value in 亿元 with an empty cell, and a row on a
+/// day that is not a trading day (a Sunday).
+const FLOWS: &str = "\u{feff}交易日期,北向净流入,备注
+2020-01-02,1.5,a
+2020-01-03,,b
+2020-01-05,9,c
+2020-01-06,-2.25,d
+2020-01-07,0.5,e
+";
+
+fn write_fixture(dir: &Path, series: &str) -> Manifest {
+    std::fs::create_dir_all(dir.join("raw")).unwrap();
+    std::fs::write(dir.join("raw/index.csv"), INDEX).unwrap();
+    std::fs::write(dir.join("raw/flows.csv"), FLOWS).unwrap();
+    let text = format!(
+        "name = \"fixture\"\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n{series}"
+    );
+    Manifest::parse(Path::new("fixture.toml"), &text).unwrap()
+}
+
+fn load(series: &str) -> Dataset {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_fixture(dir.path(), series);
+    cyclebt_data::load(&manifest, dir.path()).unwrap()
+}
+
+const NORTHBOUND: &str = r#"
+[[series]]
+name = "northbound_net"
+description = "northbound net buying"
+file = "raw/flows.csv"
+date_column = "交易日期"
+column = "北向净流入"
+unit = "yi_yuan"
+lag_days = 1
+"#;
+
+/// NaN-aware equality of a column with the expected values.
+fn assert_column(actual: &[f64], expected: &[f64]) {
+    assert_eq!(actual.len(), expected.len(), "{actual:?}");
+    for (a, e) in actual.iter().zip(expected) {
+        assert!(
+            a == e || (a.is_nan() && e.is_nan()),
+            "{actual:?} != {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn a_named_series_is_converted_lagged_and_read_by_name() {
+    let dataset = load(NORTHBOUND);
+    let market = &dataset.market;
+    // By hand: 亿元 times 1e8 on the calendar 01-02, 01-03, 01-06, 01-07, 01-08 is
+    // [1.5e8, empty, -2.25e8, 0.5e8, no row] (the Sunday row 01-05 ignored); then everything
+    // one trading day later.
+    let nan = f64::NAN;
+    assert_column(
+        market.series("northbound_net").unwrap(),
+        &[nan, 1.5e8, nan, -2.25e8, 0.5e8],
+    );
+    assert!(market.series("close").is_none());
+    assert!(market.series("southbound").is_none());
+    let info = &market.series_info()[0];
+    assert_eq!(
+        (
+            info.name.as_str(),
+            info.unit.as_str(),
+            info.description.as_str()
+        ),
+        ("northbound_net", "yuan", "northbound net buying")
+    );
+    let coverage = market
+        .coverage
+        .iter()
+        .find(|c| c.series == "northbound_net");
+    let coverage = coverage.expect("the series has a coverage line");
+    assert_eq!(
+        (
+            coverage.span,
+            coverage.rows,
+            coverage.missing_days,
+            coverage.lag_days
+        ),
+        (Some((date("2020-01-02"), date("2020-01-07"))), 3, 1, 1)
+    );
+    let findings: Vec<String> = dataset.findings.iter().map(|f| f.to_string()).collect();
+    assert!(
+        findings.iter().any(|f| f.contains("flows.csv")
+            && f.contains("\"北向净流入\" is empty on 1 rows (lines 3)")),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("flows.csv:4") && f.contains("1 rows ignored")),
+        "{findings:?}"
+    );
+    assert!(dataset.files.iter().any(|f| f.ends_with("raw/flows.csv")));
+    assert!(dataset.files.iter().any(|f| f.ends_with("raw/index.csv")));
+}
+
+#[test]
+fn a_named_series_is_cut_with_the_history() {
+    let market = load(NORTHBOUND).market;
+    let full = market.series("northbound_net").unwrap().to_vec();
+    for t in 0..market.len() {
+        let seen = market.history(t).series("northbound_net").unwrap();
+        assert_column(seen, &full[..=t]);
+        let cut = market.truncated(t);
+        assert_column(cut.series("northbound_net").unwrap(), &full[..=t]);
+        assert_column(
+            cut.history(t).series("northbound_net").unwrap(),
+            &full[..=t],
+        );
+    }
+}
+
+#[test]
+fn an_asof_series_carries_values_forward_up_to_its_age_limit() {
+    let series = r#"
+[[series]]
+name = "flows_pct"
+file = "raw/flows.csv"
+date_column = "交易日期"
+column = "北向净流入"
+unit = "percent"
+join = "asof"
+max_age_days = 1
+"#;
+    let market = load(series).market;
+    // 01-02: 1.5%; 01-03: empty row, so missing (an empty value is not carried over it);
+    // 01-06: its own row; 01-07: its own; 01-08: 01-07's value, one day old.
+    let nan = f64::NAN;
+    assert_column(
+        market.series("flows_pct").unwrap(),
+        &[0.015, nan, -0.0225, 0.005, 0.005],
+    );
+}
+
+fn parse_error(series: &str) -> String {
+    let text = format!("name = \"x\"\n[index]\nfile = \"i.csv\"\nformat = \"baostock\"\n{series}");
+    Manifest::parse(Path::new("user.toml"), &text)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_series_declarations_are_errors() {
+    let cases = [
+        (
+            "[[series]]\nname = \"x1\"\nfile = \"f.csv\"\ncolumn = \"v\"\nunit = \"yuan\"\ncolour = 1\n",
+            "unknown field `colour`",
+        ),
+        (
+            "[[series]]\nname = \"x1\"\nfile = \"f.csv\"\ncolumn = \"v\"\nunit = \"furlongs\"\n",
+            "unknown variant `furlongs`",
+        ),
+        (
+            "[[series]]\nname = \"Net Flow\"\nfile = \"f.csv\"\ncolumn = \"v\"\nunit = \"yuan\"\n",
+            "name \"Net Flow\": expected a name starting with a lower-case ASCII letter",
+        ),
+        (
+            "[[series]]\nname = \"close\"\nfile = \"f.csv\"\ncolumn = \"v\"\nunit = \"yuan\"\n",
+            "the name of a built-in field",
+        ),
+        (
+            "[[series]]\nname = \"a\"\nfile = \"f.csv\"\ncolumn = \"v\"\nunit = \"yuan\"\n\
+             [[series]]\nname = \"a\"\nfile = \"g.csv\"\ncolumn = \"v\"\nunit = \"yuan\"\n",
+            "[[series]] \"a\" is declared twice",
+        ),
+        (
+            "[[series]]\nname = \"a\"\nfile = \"f.csv\"\ncolumn = \"v\"\nunit = \"yuan\"\nmax_age_days = 3\n",
+            "max_age_days applies only to join = \"asof\"",
+        ),
+    ];
+    for (series, expected) in cases {
+        let error = parse_error(series);
+        assert!(
+            error.starts_with("user.toml") && error.contains(expected),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn bad_series_files_are_errors_at_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_column = NORTHBOUND.replace("北向净流入", "南向");
+    let manifest = write_fixture(dir.path(), &missing_column);
+    let error = cyclebt_data::load(&manifest, dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("flows.csv:1") && error.contains("missing column \"南向\""),
+        "{error}"
+    );
+
+    let manifest = write_fixture(dir.path(), NORTHBOUND);
+    let text = FLOWS.replace("-2.25", "lots");
+    std::fs::write(dir.path().join("raw/flows.csv"), text).unwrap();
+    let error = cyclebt_data::load(&manifest, dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("flows.csv:5: column 2 (北向净流入)")
+            && error.contains("expected a finite number, found \"lots\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn shipped_maintenance_ratio_is_the_eastmoney_guarantee_column_a_day_later() {
+    let Some(root) =
+        real_data("shipped_maintenance_ratio_is_the_eastmoney_guarantee_column_a_day_later")
+    else {
+        return;
+    };
+    let market = cyclebt_data::load(&shipped_manifest(), &root)
+        .unwrap()
+        .market;
+    let ratio = market.series("maintenance_ratio").unwrap();
+    let at = |day: &str| ratio[market.dates.binary_search(&date(day)).unwrap()];
+    // margin_total.csv: 2012-09-27 guarantee 257.28, 2012-09-28 263.15; the next trading day
+    // after 09-28 is 10-08 (National Day).
+    assert!(at("2012-09-27").is_nan());
+    assert!((at("2012-09-28") - 2.5728).abs() < 1e-12);
+    assert!((at("2012-10-08") - 2.6315).abs() < 1e-12);
+}
