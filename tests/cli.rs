@@ -44,13 +44,24 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
         })
         .collect();
     let (out, table) = &runs[0];
-    assert!(table.contains("bull3   buy_and_hold"), "{table}");
+    let has_row = |window: &str, strategy: &str| {
+        table
+            .lines()
+            .any(|l| l.split_whitespace().take(2).eq([window, strategy]))
+    };
+    assert!(has_row("bull3", "buy_and_hold"), "{table}");
+    assert!(has_row("cycle3", "sma-trend"), "{table}");
+    assert!(
+        !has_row("bear3", "sma-trend"),
+        "bears run only when asked: {table}"
+    );
     assert!(table.contains("Conventions (empyrical)"));
     let summary = std::fs::read_to_string(out.path().join("summary.csv")).unwrap();
     let mut lines = summary.lines();
     assert_eq!(lines.next(), Some(cyclebt_report::SUMMARY_HEADER));
-    // 6 windows x (buy-and-hold + sma-trend full + sma-trend half).
-    assert_eq!(lines.count(), 18);
+    // 12 windows (5 bulls, 5 whole cycles, margin-era, full) x (buy-and-hold + sma-trend full
+    // + sma-trend half).
+    assert_eq!(lines.count(), 36);
     let curve =
         std::fs::read_to_string(out.path().join("equity/bull3__sma-trend__half.csv")).unwrap();
     let mut curve_lines = curve.lines();
@@ -66,7 +77,16 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
     // The page: self-contained, the summary table, three charts per window.
     let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(page.contains("<table class=\"sortable\" id=\"summary\">"));
-    assert_eq!(page.matches("<svg").count(), 3 * 6);
+    assert_eq!(page.matches("<svg").count(), 3 * 12);
+    // The across-cycles table aggregates bulls and whole cycles apart, five windows each.
+    assert!(
+        page.contains("<tr><td>bulls</td><td>sma-trend</td><td>full</td><td>5 of 5</td>"),
+        "bulls aggregated"
+    );
+    assert!(
+        page.contains("<tr><td>cycles</td><td>sma-trend</td><td>full</td><td>5 of 5</td>"),
+        "cycles aggregated"
+    );
     for outside in [
         "src=\"http",
         "href=\"http",

@@ -343,7 +343,7 @@ fn bad_command_line_values_are_input_errors() {
         ),
         (
             &["compare", "--data", data, "--window", "bull9"],
-            "unknown window \"bull9\"",
+            "unknown window or group \"bull9\"",
         ),
     ];
     for (args, expected) in cases {

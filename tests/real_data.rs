@@ -6,7 +6,7 @@ use std::path::Path;
 use cyclebt_data::{Dataset, Field, Manifest, MarketData};
 use cyclebt_engine::*;
 
-use crate::util::{date, real_data, shipped_manifest, shipped_stamp_duty};
+use crate::util::{date, real_data, shipped_cycles, shipped_manifest, shipped_stamp_duty};
 
 fn load(root: &Path, manifest: &str) -> Dataset {
     let manifest = Manifest::parse(Path::new("test.toml"), manifest).unwrap();
@@ -38,14 +38,8 @@ fn bull3_buy_and_hold_returns_about_158_percent() {
     let market = cyclebt_data::load(&shipped_manifest(), &root)
         .unwrap()
         .market;
-    let window = cyclebt_data::parse_windows(
-        Path::new("cycles.toml"),
-        &std::fs::read_to_string(crate::util::project_datasets().join("cycles.toml")).unwrap(),
-    )
-    .unwrap()
-    .into_iter()
-    .find(|w| w.id == "bull3")
-    .unwrap();
+    let cycles = shipped_cycles();
+    let window = cycles.window("bull3").unwrap();
     let span = window.span(&market).unwrap();
     assert_eq!(market.dates[span.first], date("2014-04-28"));
     assert_eq!(market.dates[span.last], date("2015-06-12"));

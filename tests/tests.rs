@@ -1,6 +1,6 @@
 //! The integration tests of cyclebt, one binary: metrics against hand-worked values, the
 //! accounting, look-ahead (prefix) checks, the real-data quirks, malformed input through the
-//! CLI, the CLI's outputs, the plugin ABI's layout and real plugin libraries.
+//! CLI, the CLI's outputs, the test windows and their groups, the plugin ABI's layout and real plugin libraries.
 
 mod abi_layout;
 mod accounting;
@@ -14,3 +14,4 @@ mod real_data;
 mod seeds;
 mod series;
 mod util;
+mod windows;

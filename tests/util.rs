@@ -47,6 +47,13 @@ pub fn shipped_manifest() -> Manifest {
     Manifest::read(&project_datasets().join("sh000001.toml")).expect("shipped manifest parses")
 }
 
+/// The shipped cycle list (`datasets/cycles.toml`).
+pub fn shipped_cycles() -> cyclebt_data::CycleList {
+    let path = project_datasets().join("cycles.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    cyclebt_data::parse_cycles(&path, &text).expect("shipped cycles parse")
+}
+
 /// The shipped stamp-duty schedule.
 pub fn shipped_stamp_duty() -> StampDutySchedule {
     let text = std::fs::read_to_string(project_datasets().join("stamp_duty.toml")).unwrap();

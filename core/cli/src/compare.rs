@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cyclebt_data::{Window, WindowSpan};
+use cyclebt_data::WindowSpan;
 use cyclebt_engine::{
     BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, evaluate_signals,
     missing_inputs, partial_inputs, run, run_on,
@@ -30,7 +30,7 @@ pub struct CompareArgs {
     pub out: Option<PathBuf>,
     /// Alternative cycle list.
     pub cycles: Option<PathBuf>,
-    /// Only these windows.
+    /// Only these windows or groups of windows; none: the cycle list's default.
     pub windows: Vec<String>,
     /// Metric conventions.
     pub conventions: Conventions,
@@ -100,30 +100,19 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         .collect();
     strategies.splice(0..0, benchmarks);
 
-    let all_windows = inputs::windows(args.cycles.as_deref())?;
-    for id in &args.windows {
-        if !all_windows.iter().any(|w| &w.id == id) {
-            return Err(input_error(format!(
-                "unknown window \"{id}\"; known: {}",
-                ids(&all_windows)
-            )));
-        }
-    }
+    let cycles = inputs::cycles(args.cycles.as_deref())?;
     for strategy in &strategies {
         for id in strategy.windows.iter().flatten() {
-            if !all_windows.iter().any(|w| &w.id == id) {
+            if !cycles.names().contains(&id.as_str()) {
                 return Err(input_error(format!(
-                    "strategy {}: unknown window \"{id}\"; known: {}",
+                    "strategy {}: unknown window or group \"{id}\"; known: {}",
                     strategy.name,
-                    ids(&all_windows)
+                    cycles.names().join(", ")
                 )));
             }
         }
     }
-    let windows: Vec<&Window> = all_windows
-        .iter()
-        .filter(|w| args.windows.is_empty() || args.windows.contains(&w.id))
-        .collect();
+    let windows = cycles.select(&args.windows).map_err(input_error)?;
 
     let mut datasets = Datasets::new(args.data.clone());
     let mut finished = Vec::new();
@@ -131,11 +120,11 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let progress = Progress::new(runs as u64);
     for window in &windows {
         for strategy in &strategies {
-            if strategy
-                .windows
-                .as_ref()
-                .is_some_and(|w| !w.contains(&window.id))
-            {
+            if strategy.windows.as_ref().is_some_and(|names| {
+                !names
+                    .iter()
+                    .any(|n| *n == window.id || window.group.as_ref() == Some(n))
+            }) {
                 continue;
             }
             let dataset_name = dataset_of(strategy);
@@ -220,7 +209,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     write_table(out, &rows, &args.conventions)?;
     if let Some(dir) = &args.out {
         write_files(dir, &mut datasets, &finished, &args.conventions)?;
-        let page = crate::report_page::write_report(dir, &mut datasets, &finished, args)?;
+        let page = crate::report_page::write_report(dir, &mut datasets, &finished, &cycles, args)?;
         writeln!(
             err,
             "wrote {}, {} equity curves and {}",
@@ -297,14 +286,6 @@ fn prepare_out(dir: &Path) -> Result<()> {
             dir.display()
         ))
     })
-}
-
-fn ids(windows: &[Window]) -> String {
-    windows
-        .iter()
-        .map(|w| w.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Runs one sizing rule of a strategy over one window, with fresh signal instances.

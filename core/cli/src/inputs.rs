@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use cyclebt_data::{Dataset, Manifest, Window};
+use cyclebt_data::{CycleList, Dataset, Manifest};
 use cyclebt_engine::{MarginSchedule, Regulation, SignalFactory, StampDutySchedule, Strategy};
 
 use crate::input_error;
@@ -96,8 +96,9 @@ fn manifest(name: &str) -> Result<Manifest> {
     .map_err(input_error)
 }
 
-/// The windows of `--cycles FILE`, or the built-in five bull cycles and the full history.
-pub fn windows(file: Option<&Path>) -> Result<Vec<Window>> {
+/// The cycle list of `--cycles FILE`, or the built-in one (bulls, whole cycles, bears, the
+/// margin era and the full history).
+pub fn cycles(file: Option<&Path>) -> Result<CycleList> {
     let (path, text) = match file {
         Some(path) => (
             path.to_path_buf(),
@@ -109,7 +110,7 @@ pub fn windows(file: Option<&Path>) -> Result<Vec<Window>> {
             CYCLES.to_string(),
         ),
     };
-    cyclebt_data::parse_windows(&path, &text).map_err(input_error)
+    cyclebt_data::parse_cycles(&path, &text).map_err(input_error)
 }
 
 /// A date-keyed rule file: `file` if given (bad content is input), else the built-in text.

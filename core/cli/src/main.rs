@@ -41,7 +41,9 @@ enum Command {
         /// Cycle list to use instead of the built-in datasets/cycles.toml.
         #[arg(long)]
         cycles: Option<PathBuf>,
-        /// Only this window (repeatable): bull1..bull5, full.
+        /// Only this window or group of windows (repeatable): a group (bulls, cycles, bears)
+        /// or a window id (bull1..bull5, cycle1..cycle5, bear1..bear5, margin-era, full).
+        /// Default: the cycle list's `default` (bulls, cycles, margin-era, full).
         #[arg(long = "window")]
         windows: Vec<String>,
         /// Annualisation factor (empyrical's default 252; A-share years average about 243 days).

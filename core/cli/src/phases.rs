@@ -38,9 +38,14 @@ pub struct PhasesArgs {
     pub factory: PluginFactory,
 }
 
-/// Classifies every day of each cycle (windows with a start and an end) and prints the tables.
+/// The group of windows the phase tables are about: the study's tables are per bull cycle.
+pub const PHASE_GROUP: &str = "bulls";
+
+/// Classifies every day of each bull cycle (the `bulls` group; in a cycle list without groups,
+/// every window with a start and an end) and prints the tables.
 pub fn phases(args: &PhasesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    let windows = inputs::windows(args.cycles.as_deref())?;
+    let cycles = inputs::cycles(args.cycles.as_deref())?;
+    let grouped = cycles.windows.iter().any(|w| w.group.is_some());
     let mut datasets = Datasets::new(args.data.clone());
     let market = &datasets.get(DEFAULT_DATASET)?.market;
     let mut plugin = args
@@ -52,10 +57,13 @@ pub fn phases(args: &PhasesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         )
         .map_err(input_error)?;
     let mut tables: Vec<PhaseTables> = Vec::new();
-    for window in windows
-        .iter()
-        .filter(|w| w.start.is_some() && w.end.is_some())
-    {
+    for window in cycles.windows.iter().filter(|w| {
+        if grouped {
+            w.group.as_deref() == Some(PHASE_GROUP)
+        } else {
+            w.start.is_some() && w.end.is_some()
+        }
+    }) {
         let span = match window.span(market) {
             Ok(span) => span,
             Err(why) => {

@@ -1,7 +1,10 @@
-//! Test windows: the five bull cycles and the full history (`datasets/cycles.toml`).
+//! Test windows (`datasets/cycles.toml`): the five bull cycles, each whole cycle (its bull and
+//! the bear that followed), each bear alone, the margin era and the full history.
 //!
 //! A window says which days are traded and measured. Indicators still read everything before
-//! it: the engine feeds all history up to each decision day.
+//! it: the engine feeds all history up to each decision day. Windows may belong to a group
+//! (`bulls`, `cycles`, `bears`): a user selects windows by id or by group, and reports
+//! aggregate each group on its own.
 
 use std::path::Path;
 
@@ -22,15 +25,73 @@ pub struct Window {
     pub start: Option<NaiveDate>,
     /// Last calendar day (the cycle's peak), inclusive. None: the data's last day.
     pub end: Option<NaiveDate>,
+    /// The group the window is aggregated with (`bulls`, `cycles`, `bears`), if any.
+    pub group: Option<String>,
+    /// Where its dates come from.
+    #[serde(default)]
+    pub source: String,
     /// What the window is.
     #[serde(default)]
     pub note: String,
 }
 
-#[derive(Deserialize)]
+/// A cycle list: its windows and which of them a comparison runs when none are named.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CycleFile {
-    window: Vec<Window>,
+pub struct CycleList {
+    /// Window ids or group names run by default; absent: every window.
+    #[serde(default, rename = "default")]
+    default_selection: Option<Vec<String>>,
+    /// The windows, in the file's order.
+    #[serde(rename = "window")]
+    pub windows: Vec<Window>,
+}
+
+impl CycleList {
+    /// The windows named by `selectors` (window ids or group names), in the file's order; with
+    /// no selectors, the file's default selection. An unknown name is an error listing the
+    /// known ones.
+    pub fn select(&self, selectors: &[String]) -> Result<Vec<&Window>, String> {
+        let selectors = match (selectors.is_empty(), &self.default_selection) {
+            (true, Some(default)) => default.as_slice(),
+            (true, None) => return Ok(self.windows.iter().collect()),
+            (false, _) => selectors,
+        };
+        for name in selectors {
+            if !self.names().contains(&name.as_str()) {
+                return Err(format!(
+                    "unknown window or group \"{name}\"; known: {}",
+                    self.names().join(", ")
+                ));
+            }
+        }
+        Ok(self
+            .windows
+            .iter()
+            .filter(|w| {
+                selectors
+                    .iter()
+                    .any(|s| *s == w.id || w.group.as_ref() == Some(s))
+            })
+            .collect())
+    }
+
+    /// The window of this id.
+    pub fn window(&self, id: &str) -> Option<&Window> {
+        self.windows.iter().find(|w| w.id == id)
+    }
+
+    /// Group names in order of first appearance, then window ids.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for group in self.windows.iter().filter_map(|w| w.group.as_deref()) {
+            if !names.contains(&group) {
+                names.push(group);
+            }
+        }
+        names.extend(self.windows.iter().map(|w| w.id.as_str()));
+        names
+    }
 }
 
 /// The trading days of a window in one dataset, as indices into its calendar.
@@ -60,17 +121,27 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a cycle list; ids must be unique names and start <= end.
-pub fn parse_windows(path: &Path, text: &str) -> Result<Vec<Window>, DataError> {
-    let file: CycleFile = parse_toml(path, text)?;
+/// Parses a cycle list; ids and group names must be unique names (a group may not share a
+/// window's id), start <= end, and the default selection must name known windows or groups.
+pub fn parse_cycles(path: &Path, text: &str) -> Result<CycleList, DataError> {
+    let file: CycleList = parse_toml(path, text)?;
     let fail = |message: String| DataError::Toml {
         path: path.into(),
         message,
     };
-    for (i, window) in file.window.iter().enumerate() {
+    for (i, window) in file.windows.iter().enumerate() {
         check_name("window id", &window.id).map_err(fail)?;
-        if file.window[..i].iter().any(|w| w.id == window.id) {
+        if file.windows[..i].iter().any(|w| w.id == window.id) {
             return Err(fail(format!("window id \"{}\" appears twice", window.id)));
+        }
+        if let Some(group) = &window.group {
+            check_name("window group", group).map_err(fail)?;
+            if file.windows.iter().any(|w| &w.id == group) {
+                return Err(fail(format!(
+                    "group \"{group}\" of window \"{}\" is also a window id; a name must say one thing",
+                    window.id
+                )));
+            }
         }
         if let (Some(start), Some(end)) = (window.start, window.end)
             && start > end
@@ -81,7 +152,11 @@ pub fn parse_windows(path: &Path, text: &str) -> Result<Vec<Window>, DataError> 
             )));
         }
     }
-    Ok(file.window)
+    if let Some(default) = &file.default_selection {
+        file.select(default)
+            .map_err(|e| fail(format!("default: {e}")))?;
+    }
+    Ok(file)
 }
 
 impl Window {

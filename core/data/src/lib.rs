@@ -21,7 +21,7 @@ mod manifest;
 mod market;
 mod validate;
 
-pub use cycles::{Window, WindowError, WindowSpan, check_name, parse_windows};
+pub use cycles::{CycleList, Window, WindowError, WindowSpan, check_name, parse_cycles};
 pub use error::{DataError, Finding, Location};
 pub use formats::Format;
 pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load};

@@ -501,7 +501,7 @@ pub struct Strategy {
     pub description: String,
     /// Dataset it asks for: a manifest name or a path to one. None: the default dataset.
     pub dataset: Option<String>,
-    /// Windows it asks for. None: all of them.
+    /// Window ids or groups (`bulls`, `cycles`) it runs in. None: every selected window.
     pub windows: Option<Vec<String>>,
     /// The signals it names; [`Strategy::signals`] builds fresh instances from them for each
     /// run, so that no state a signal keeps can carry from one run into another.

@@ -1,6 +1,6 @@
 //! `report.html`: one self-contained page (no network) with the comparison a researcher reads
-//! at a glance: the summary table (click a header to sort), the five cycles aggregated per
-//! strategy and sizing rule, the honest-comparison figures, per window the equity against
+//! at a glance: the summary table (click a header to sort), each group of windows (bulls, whole
+//! cycles, bears) aggregated per strategy and sizing rule, the honest-comparison figures, per window the equity against
 //! buy-and-hold, the drawdowns and the exposure as SVG charts drawn by plotters (FOMO days
 //! shaded where the fomo-phase plugin ran), and the broker's forced sales.
 
@@ -81,6 +81,9 @@ pub struct HtmlReport<'a> {
     pub sharpe_intervals: &'a [(f64, f64)],
     /// Charts per window.
     pub windows: &'a [WindowCharts],
+    /// The group of each grouped window, as (window id, group): the across-cycles table
+    /// aggregates each group on its own and leaves ungrouped windows (the full history) out.
+    pub window_groups: &'a [(String, String)],
     /// Forced sales.
     pub forced: &'a [ForcedSale],
     /// Deflated Sharpe ratios.
@@ -137,7 +140,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
         escape(&report.conventions.describe())
     );
     summary_table(&mut page, report);
-    aggregate_table(&mut page, report.rows);
+    aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
     for window in report.windows {
         window_charts(&mut page, window);
@@ -265,22 +268,33 @@ fn stats(mut values: Vec<f64>) -> (f64, f64, f64) {
     (values.iter().sum::<f64>() / n as f64, median, values[0])
 }
 
-fn aggregate_table(page: &mut String, rows: &[Summary]) {
+fn aggregate_table(page: &mut String, rows: &[Summary], window_groups: &[(String, String)]) {
     page.push_str(
-        "<h2>Across the bull cycles</h2><p class=\"note\">Each strategy and sizing rule over the windows other than the full history: mean, median and worst. Windows where the run is n/a are left out and counted.</p>\
-         <table class=\"sortable\" id=\"aggregate\"><thead><tr><th>strategy</th><th>sizing</th><th>cycles</th><th>return mean</th><th>return median</th><th>return worst</th>\
+        "<h2>Across the cycles</h2><p class=\"note\">Each strategy and sizing rule over each group of windows (bulls: trough to peak; cycles: trough to the next trough; bears: peak to the next trough), every group on its own: mean, median and worst. Windows outside a group (the margin era, the full history) are left out; windows where the run is n/a are left out and counted.</p>\
+         <table class=\"sortable\" id=\"aggregate\"><thead><tr><th>group</th><th>strategy</th><th>sizing</th><th>windows</th><th>return mean</th><th>return median</th><th>return worst</th>\
          <th>Sharpe mean</th><th>Sharpe median</th><th>Sharpe worst</th><th>max DD mean</th><th>max DD median</th><th>max DD worst</th></tr></thead><tbody>",
     );
-    let mut keys: Vec<(&str, &str)> = Vec::new();
-    for r in rows.iter().filter(|r| r.window != "full") {
-        if !keys.contains(&(r.strategy.as_str(), r.sizing.as_str())) {
-            keys.push((&r.strategy, &r.sizing));
+    let group_of = |window: &str| {
+        window_groups
+            .iter()
+            .find(|(id, _)| id == window)
+            .map(|(_, group)| group.as_str())
+    };
+    let mut keys: Vec<(&str, &str, &str)> = Vec::new();
+    for r in rows {
+        let Some(group) = group_of(&r.window) else {
+            continue;
+        };
+        if !keys.contains(&(group, r.strategy.as_str(), r.sizing.as_str())) {
+            keys.push((group, &r.strategy, &r.sizing));
         }
     }
-    for (strategy, sizing) in keys {
+    for (group, strategy, sizing) in keys {
         let runs: Vec<&Summary> = rows
             .iter()
-            .filter(|r| r.window != "full" && r.strategy == strategy && r.sizing == sizing)
+            .filter(|r| {
+                group_of(&r.window) == Some(group) && r.strategy == strategy && r.sizing == sizing
+            })
             .collect();
         let ran: Vec<_> = runs.iter().filter_map(|r| r.metrics()).collect();
         let (rm, rd, rw) = stats(ran.iter().map(|m| m.total_return).collect());
@@ -288,7 +302,8 @@ fn aggregate_table(page: &mut String, rows: &[Summary]) {
         let (dm, dd, dw) = stats(ran.iter().map(|m| m.max_drawdown).collect());
         let _ = write!(
             page,
-            "<tr><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(group),
             escape(strategy),
             escape(sizing),
             ran.len(),
