@@ -8,6 +8,7 @@ mod cli;
 mod leverage;
 mod lookahead;
 mod malformed;
+mod margin_states;
 mod metrics;
 mod plugins;
 mod real_data;

@@ -1,22 +1,46 @@
-//! Margin-balance divergence (seed 001): the growth of the financing balance against the growth
-//! of the index. See README.md for the definition, parameters and the passages it implements.
+//! Margin-balance divergence (seed 001): the financing balance read against the index, the
+//! securities-lending balance and turnover, as the seed's "signal system". See README.md for
+//! the definition, every parameter and the seed passage it comes from.
 //!
-//! `output = "signal"` (default), on day t with the balance B (already lagged by its
-//! publication delay) and the close P:
-//! - capitulation, +1 (label 3): B fell at least `drop` over `drop_days`, the index is down at
-//!   least `decline` over `window`, and today's amount is at least `spike` times the mean of
-//!   the previous `amount_days` (forced selling clearing out). The base is short (3 days) on
-//!   purpose: in the 2015 unwind turnover fell from the bubble's record levels, so against a
-//!   20-day base no day of the forced selling counts as a volume expansion;
-//! - leverage outrunning price, -1 (label 1): B's growth over `window` exceeds the index's by at
-//!   least `outrun`, with B growing;
-//! - stall near the high, -0.5 (label 2): P within `near_high` of its `high_days` high while B
-//!   grew no more than `stall_growth` over `stall_days`;
+//! `output = "signal"` (default). On day t, with the financing balance B and the lending
+//! balance L (both already lagged by their publication delay), the close P and the amount A,
+//! the first case that holds is the day's case:
+//! - capitulation, release, +1 (label 3): B fell at least `drop` over `drop_days`, P is down at
+//!   least `decline` over `window`, and A is at least `spike` times the mean of the previous
+//!   `amount_days` (forced selling clearing out). The base is short (3 days) on purpose: in the
+//!   2015 unwind turnover fell from the bubble's record levels, so against a 20-day base no day
+//!   of the forced selling counts as a volume expansion;
+//! - deeper correction, -1 (label 7): P is down at least `decline` over `window` but no more
+//!   than `early_drawdown` below its `high_days` high (early in the decline), B grew at least
+//!   `surge` over `drop_days` (buyers still borrowing into the fall), and B's growth less P's
+//!   over `window` is unusual by the outrun warning's test (while margin trading was young the
+//!   balance grew that fast in most weeks);
+//! - leverage outrunning price, -1 (label 1): B's growth over `window` exceeds the index's by
+//!   at least `outrun`, with B growing, that gap at least `outrun_z` standard deviations above
+//!   its mean over the previous `outrun_days` days, and (with `require_lending_up`) L turned up;
+//! - stall near the high, `stall_value` (label 2): P within `near_high` of its `high_days`
+//!   high while B grew no more than `stall_growth` over `stall_days`, and (with
+//!   `require_lending_up`) L turned up;
+//! - weak rally (缩量上涨), `weak_rally_value` (label 6): P up at least `rally` and B up over
+//!   `window`, while the mean amount of the last `window` days is more than `shrink` below that
+//!   of the `window` days before;
+//! - squeeze setup (轧空), `squeeze_value` (label 8): P up at least `rally` over `window` while
+//!   L's share of the margin balances, L / (B + L), is at or above the `squeeze_rank`
+//!   percentile of its last `high_days` days and L is not falling over `lending_days`;
+//! - healthy, `healthy_value` (label 5): B up over `window` by no more than `steady_growth` and
+//!   up over `stall_days` too (rising steadily), L up no more than `lending_flat` over `window`
+//!   (flat or falling), and P's change over `window` in [0, `moderate_gain`];
 //! - otherwise 0 (label 0), and 0 on days without a balance.
 //!
-//! A warning stays in force for `warning_days` days after the day it fires (the latest
-//! warning's value and label), unless a capitulation comes in between: a timing rule can stay
-//! out for a month after leverage ran ahead, instead of flipping back the next day.
+//! L "turned up" means L grew more than `lending_up` over `lending_days`; a day without L
+//! cannot confirm a warning that requires it.
+//!
+//! How long a warning (labels 1, 2, 6, 7) holds, `hold`:
+//! - `"days"`: for `warning_days` days after it fires (the latest warning's value and label),
+//!   unless a capitulation comes in between; a fresh warning or a capitulation shows itself;
+//! - `"until_clear"`: a state machine, the warning holds until a release (capitulation) or a
+//!   healthy day, however long that takes; a later warning replaces it. Squeeze days do not
+//!   end a warning: they say shorts may be forced to cover, not that leverage has cleared.
 //!
 //! Gauges, in [0, 1] (label 4 where defined, 0 where an input is missing):
 //! - `output = "buy_share"`: financing purchases over the index's turnover of the same day.
@@ -24,10 +48,13 @@
 //!   so it is divided by the amount `lag_days` rows earlier. Compare purchases with a
 //!   market-wide turnover (a broad index) for a market-wide share;
 //! - `output = "balance_to_cap"`: financing balance over market capitalisation.
+//!
+//! Every case of day t reads rows up to t only; the state machine runs forward from the first
+//! row, so a day's value is the same whatever follows it.
 
-use cyclebt_sdk::{Field, History, Plugin, declare_plugin};
+use cyclebt_sdk::{Field, History, Output, Plugin, declare_plugin};
 use cyclebt_seed_common::Columns;
-use cyclebt_seed_common::rolling::{before, change, max, mean, window};
+use cyclebt_seed_common::rolling::{before, change, max, mean, percentile_rank, window};
 use serde::{Deserialize, Serialize};
 
 /// Parameters, with their defaults.
@@ -51,6 +78,21 @@ pub struct Config {
     outrun_z: f64,
     outrun_days: usize,
     stall_value: f64,
+    hold: String,
+    require_lending_up: bool,
+    lending_days: usize,
+    lending_up: f64,
+    lending_flat: f64,
+    steady_growth: f64,
+    moderate_gain: f64,
+    healthy_value: f64,
+    rally: f64,
+    shrink: f64,
+    weak_rally_value: f64,
+    early_drawdown: f64,
+    surge: f64,
+    squeeze_rank: f64,
+    squeeze_value: f64,
 }
 
 impl Default for Config {
@@ -73,15 +115,40 @@ impl Default for Config {
             outrun_z: 2.0,
             outrun_days: 250,
             stall_value: -0.5,
+            hold: "days".into(),
+            require_lending_up: true,
+            lending_days: 5,
+            lending_up: 0.0,
+            lending_flat: 0.05,
+            steady_growth: 0.10,
+            moderate_gain: 0.08,
+            healthy_value: 0.5,
+            rally: 0.05,
+            shrink: 0.10,
+            weak_rally_value: -0.5,
+            early_drawdown: 0.15,
+            surge: 0.03,
+            squeeze_rank: 0.9,
+            squeeze_value: 0.5,
         }
     }
 }
 
 /// Labels of the signal's cases.
+const NONE: u32 = 0;
 const OUTRUN: u32 = 1;
 const STALL: u32 = 2;
 const CAPITULATION: u32 = 3;
 const GAUGE: u32 = 4;
+const HEALTHY: u32 = 5;
+const WEAK_RALLY: u32 = 6;
+const DEEPER_CORRECTION: u32 = 7;
+const SQUEEZE: u32 = 8;
+
+/// Whether a label is a warning (negative) case.
+fn is_warning(label: u32) -> bool {
+    matches!(label, OUTRUN | STALL | WEAK_RALLY | DEEPER_CORRECTION)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -90,29 +157,43 @@ enum Mode {
     BalanceToCap,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// A warning holds `warning_days` days.
+    Days,
+    /// A warning holds until a capitulation or a healthy day.
+    UntilClear,
+}
+
 /// The plugin.
 pub struct MarginDivergence {
     config: Config,
     mode: Mode,
+    hold: Hold,
     label: u32,
 }
 
 impl MarginDivergence {
-    /// Value and label on day `t`: today's case, or a warning still in force.
-    fn day(&self, c: &Columns<'_>, t: usize) -> (f64, u32) {
-        let today = self.case(c, t);
-        if self.mode != Mode::Signal || today.1 != 0 {
-            return today;
+    /// Outputs of days `first..history.len()`.
+    fn outputs(&self, history: &History<'_>, first: usize) -> Vec<Output> {
+        let c = Columns::of(history);
+        let today = history.today();
+        let output = |(value, label): (f64, u32)| Output { value, label };
+        if self.mode != Mode::Signal {
+            return (first..=today).map(|t| output(self.case(&c, t))).collect();
         }
-        for earlier in (t.saturating_sub(self.config.warning_days - 1)..t).rev() {
-            let case = self.case(c, earlier);
-            match case.1 {
-                CAPITULATION => return (0.0, 0),
-                OUTRUN | STALL => return case,
-                _ => {}
-            }
-        }
-        today
+        // The cases the held warnings depend on: from the first row for the state machine,
+        // from `warning_days` before the window for the timeout.
+        let start = match self.hold {
+            Hold::UntilClear => 0,
+            Hold::Days => first.saturating_sub(self.config.warning_days),
+        };
+        let cases: Vec<(f64, u32)> = (start..=today).map(|t| self.case(&c, t)).collect();
+        let held = match self.hold {
+            Hold::UntilClear => until_clear(&cases),
+            Hold::Days => timeout(&cases, self.config.warning_days),
+        };
+        held.into_iter().skip(first - start).map(output).collect()
     }
 
     /// Value and label of what happens on day `t` itself.
@@ -127,32 +208,84 @@ impl MarginDivergence {
             Mode::Signal => {}
         }
         if !c.financing[t].is_finite() {
-            return (0.0, 0);
+            return (0.0, NONE);
         }
         let balance = change(c.financing, t, k.window);
         let price = change(c.close, t, k.window);
+        let declining = price.is_some_and(|p| p <= -k.decline);
         let spike = before(c.amount, t, k.amount_days)
             .and_then(mean)
             .is_some_and(|base| base > 0.0 && c.amount[t] >= k.spike * base);
         let falling = change(c.financing, t, k.drop_days).is_some_and(|g| g <= -k.drop);
-        if falling && price.is_some_and(|p| p <= -k.decline) && spike {
+        if falling && declining && spike {
             return (1.0, CAPITULATION);
         }
+        let high = window(c.close, t, k.high_days.min(t + 1)).and_then(max);
+        let surging = change(c.financing, t, k.drop_days).is_some_and(|g| g >= k.surge);
+        let early = high.is_some_and(|h| c.close[t] >= h * (1.0 - k.early_drawdown));
+        if declining
+            && early
+            && surging
+            && let (Some(b), Some(p)) = (balance, price)
+            && self.unusual_divergence(c, t, b - p)
+        {
+            return (-1.0, DEEPER_CORRECTION);
+        }
+        let lending_confirms = !k.require_lending_up
+            || change(c.lending, t, k.lending_days).is_some_and(|g| g > k.lending_up);
         if let (Some(b), Some(p)) = (balance, price)
             && b > 0.0
             && b - p >= k.outrun
+            && lending_confirms
             && self.unusual_divergence(c, t, b - p)
         {
             return (-1.0, OUTRUN);
         }
-        let near_high = window(c.close, t, k.high_days.min(t + 1))
-            .and_then(max)
-            .is_some_and(|high| c.close[t] >= high * (1.0 - k.near_high));
+        let near_high = high.is_some_and(|h| c.close[t] >= h * (1.0 - k.near_high));
         let stalled = change(c.financing, t, k.stall_days).is_some_and(|g| g <= k.stall_growth);
-        if near_high && stalled {
+        if near_high && stalled && lending_confirms {
             return (k.stall_value, STALL);
         }
-        (0.0, 0)
+        let rallying = price.is_some_and(|p| p >= k.rally);
+        if rallying && balance.is_some_and(|b| b > 0.0) && self.amount_shrinking(c, t) {
+            return (k.weak_rally_value, WEAK_RALLY);
+        }
+        if rallying && self.lending_high(c, t) {
+            return (k.squeeze_value, SQUEEZE);
+        }
+        let steady = balance.is_some_and(|b| b > 0.0 && b <= k.steady_growth)
+            && change(c.financing, t, k.stall_days).is_some_and(|g| g > 0.0);
+        let lending_flat = change(c.lending, t, k.window).is_some_and(|g| g <= k.lending_flat);
+        let moderate = price.is_some_and(|p| (0.0..=k.moderate_gain).contains(&p));
+        if steady && lending_flat && moderate {
+            return (k.healthy_value, HEALTHY);
+        }
+        (0.0, NONE)
+    }
+
+    /// Whether the mean amount of the last `window` days is more than `shrink` below that of
+    /// the `window` days before them.
+    fn amount_shrinking(&self, c: &Columns<'_>, t: usize) -> bool {
+        let k = &self.config;
+        let recent = window(c.amount, t, k.window).and_then(mean);
+        let earlier = t
+            .checked_sub(k.window)
+            .and_then(|end| window(c.amount, end, k.window))
+            .and_then(mean);
+        matches!((recent, earlier), (Some(r), Some(e)) if e > 0.0 && r < e * (1.0 - k.shrink))
+    }
+
+    /// Whether the lending balance's share of the margin balances is at or above the
+    /// `squeeze_rank` percentile of its last `high_days` days, and L is not falling.
+    fn lending_high(&self, c: &Columns<'_>, t: usize) -> bool {
+        let k = &self.config;
+        let from = (t + 1).saturating_sub(k.high_days);
+        let share: Vec<f64> = (from..=t)
+            .map(|d| c.lending[d] / (c.financing[d] + c.lending[d]))
+            .collect();
+        let rank = percentile_rank(&share, share.len() - 1, k.high_days, MIN_HISTORY);
+        let not_falling = change(c.lending, t, k.lending_days).is_some_and(|g| g >= 0.0);
+        rank.is_some_and(|r| r >= k.squeeze_rank) && not_falling
     }
 
     /// Whether today's divergence (balance growth minus index growth) is at least `outrun_z`
@@ -174,7 +307,47 @@ impl MarginDivergence {
     }
 }
 
-/// Fewest past divergences the outrun warning needs before it can fire.
+/// The timeout: a warning shows for `days` days (its own and `days - 1` after), unless a
+/// capitulation or a later warning comes first; other days show their own case.
+fn timeout(cases: &[(f64, u32)], days: usize) -> Vec<(f64, u32)> {
+    let mut held: Option<((f64, u32), usize)> = None;
+    cases
+        .iter()
+        .enumerate()
+        .map(|(t, &case)| {
+            if is_warning(case.1) {
+                held = Some((case, t));
+            } else if case.1 == CAPITULATION {
+                held = None;
+            }
+            match held {
+                Some((warning, fired)) if t - fired < days && !matches!(case.1, CAPITULATION) => {
+                    warning
+                }
+                _ => case,
+            }
+        })
+        .collect()
+}
+
+/// The state machine: a warning holds until a capitulation or a healthy day; a later warning
+/// replaces it; days in between (none, squeeze) show the warning.
+fn until_clear(cases: &[(f64, u32)]) -> Vec<(f64, u32)> {
+    let mut held: Option<(f64, u32)> = None;
+    cases
+        .iter()
+        .map(|&case| {
+            if is_warning(case.1) {
+                held = Some(case);
+            } else if matches!(case.1, CAPITULATION | HEALTHY) {
+                held = None;
+            }
+            held.unwrap_or(case)
+        })
+        .collect()
+}
+
+/// Fewest past values the outrun warning and the squeeze's percentile need.
 const MIN_HISTORY: usize = 60;
 
 /// A ratio in [0, 1] with label [`GAUGE`], or 0 with label 0 when an input is missing.
@@ -182,7 +355,7 @@ fn gauge(ratio: f64) -> (f64, u32) {
     if ratio.is_finite() {
         (ratio.clamp(0.0, 1.0), GAUGE)
     } else {
-        (0.0, 0)
+        (0.0, NONE)
     }
 }
 
@@ -197,12 +370,12 @@ impl Plugin for MarginDivergence {
         ),
         (
             "window",
-            "days over which balance growth and index growth are compared",
+            "days over which balance, lending, index and amount changes are measured",
         ),
         ("outrun", "balance growth minus index growth that warns"),
         (
             "high_days",
-            "look-back of the index high for the stall warning",
+            "look-back of the index high and of the lending share's percentile",
         ),
         (
             "near_high",
@@ -210,7 +383,7 @@ impl Plugin for MarginDivergence {
         ),
         (
             "stall_days",
-            "days over which a stalled balance is measured",
+            "days over which a stalled (or still rising) balance is measured",
         ),
         (
             "stall_growth",
@@ -218,7 +391,7 @@ impl Plugin for MarginDivergence {
         ),
         (
             "drop_days",
-            "days over which a fast fall of the balance is measured",
+            "days over which a fast fall or a surge of the balance is measured",
         ),
         ("drop", "fall of the balance that counts as fast"),
         (
@@ -236,7 +409,7 @@ impl Plugin for MarginDivergence {
         ),
         (
             "warning_days",
-            "days a warning stays in force unless a capitulation comes first",
+            "with hold = \"days\": days a warning stays in force unless a capitulation comes first",
         ),
         (
             "outrun_z",
@@ -247,6 +420,60 @@ impl Plugin for MarginDivergence {
             "days of past divergences that mean and deviation are taken over",
         ),
         ("stall_value", "the value of the stall warning, in [-1, 0)"),
+        (
+            "hold",
+            "\"days\": a warning holds warning_days; \"until_clear\": until a capitulation or a healthy day",
+        ),
+        (
+            "require_lending_up",
+            "the outrun and stall warnings need the lending balance turning up (the seed's reading)",
+        ),
+        (
+            "lending_days",
+            "days over which the lending balance turning up (or not falling) is measured",
+        ),
+        (
+            "lending_up",
+            "lending growth over lending_days above which it has turned up",
+        ),
+        (
+            "lending_flat",
+            "lending growth over window at or under which it is flat or falling (healthy)",
+        ),
+        (
+            "steady_growth",
+            "balance growth over window at or under which a rise is steady, not steep (healthy)",
+        ),
+        (
+            "moderate_gain",
+            "index gain over window at or under which it is moderate (healthy)",
+        ),
+        ("healthy_value", "the value of a healthy day, in (0, 1]"),
+        (
+            "rally",
+            "index gain over window that counts as a rally (weak rally, squeeze)",
+        ),
+        (
+            "shrink",
+            "fall of the mean amount against the window before that counts as shrinking",
+        ),
+        (
+            "weak_rally_value",
+            "the value of the weak-rally warning, in [-1, 0)",
+        ),
+        (
+            "early_drawdown",
+            "fall from the high within which a decline is early (deeper correction)",
+        ),
+        (
+            "surge",
+            "balance growth over drop_days that counts as surging (deeper correction)",
+        ),
+        (
+            "squeeze_rank",
+            "percentile of the lending share at or above which it is high (squeeze)",
+        ),
+        ("squeeze_value", "the value of a squeeze setup, in (0, 1]"),
     ];
 
     fn new(config: Config) -> Result<Self, String> {
@@ -260,6 +487,15 @@ impl Plugin for MarginDivergence {
                 ));
             }
         };
+        let hold = match config.hold.as_str() {
+            "days" => Hold::Days,
+            "until_clear" => Hold::UntilClear,
+            other => {
+                return Err(format!(
+                    "hold \"{other}\": expected \"days\" or \"until_clear\""
+                ));
+            }
+        };
         let days = [
             config.window,
             config.high_days,
@@ -268,12 +504,21 @@ impl Plugin for MarginDivergence {
             config.amount_days,
             config.warning_days,
             config.outrun_days,
+            config.lending_days,
         ];
         if days.contains(&0) {
             return Err("window and every *_days parameter must be positive".into());
         }
-        if !(config.outrun_z.is_finite() && (-1.0..0.0).contains(&config.stall_value)) {
-            return Err("outrun_z must be finite and stall_value in [-1, 0)".into());
+        let negative = [config.stall_value, config.weak_rally_value];
+        let positive = [config.healthy_value, config.squeeze_value];
+        if !(config.outrun_z.is_finite()
+            && negative.iter().all(|v| (-1.0..0.0).contains(v))
+            && positive.iter().all(|v| *v > 0.0 && *v <= 1.0))
+        {
+            return Err(
+                "outrun_z must be finite, stall_value and weak_rally_value in [-1, 0), healthy_value and squeeze_value in (0, 1]"
+                    .into(),
+            );
         }
         let levels = [
             config.outrun,
@@ -281,26 +526,33 @@ impl Plugin for MarginDivergence {
             config.drop,
             config.decline,
             config.spike,
+            config.steady_growth,
+            config.moderate_gain,
+            config.rally,
+            config.shrink,
+            config.early_drawdown,
+            config.surge,
         ];
-        if levels.iter().any(|v| !v.is_finite() || *v < 0.0) || !config.stall_growth.is_finite() {
-            return Err("thresholds must be finite, and all but stall_growth not negative".into());
+        let free = [config.stall_growth, config.lending_up, config.lending_flat];
+        if levels.iter().any(|v| !v.is_finite() || *v < 0.0) || free.iter().any(|v| !v.is_finite())
+        {
+            return Err(
+                "thresholds must be finite, and all but stall_growth, lending_up and lending_flat not negative"
+                    .into(),
+            );
+        }
+        if !(0.0..=1.0).contains(&config.squeeze_rank) || config.shrink >= 1.0 {
+            return Err("squeeze_rank must be in [0, 1] and shrink below 1".into());
         }
         Ok(MarginDivergence {
             config,
             mode,
+            hold,
             label: 0,
         })
     }
 
-    fn evaluate(&mut self, history: &History<'_>) -> Result<f64, String> {
-        let (value, label) = self.day(&Columns::of(history), history.today());
-        self.label = label;
-        Ok(value)
-    }
-
-    fn label(&self) -> u32 {
-        self.label
-    }
+    cyclebt_seed_common::whole_series_evaluation!();
 }
 
 declare_plugin!(MarginDivergence);

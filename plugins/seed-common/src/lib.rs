@@ -57,6 +57,8 @@ pub struct Columns<'a> {
     pub financing: &'a [f64],
     /// Financing purchases, publication lag applied.
     pub financing_buy: &'a [f64],
+    /// Securities-lending balance (融券余额), publication lag applied.
+    pub lending: &'a [f64],
     /// Market capitalisation (NaN where missing).
     pub market_cap: &'a [f64],
 }
@@ -71,6 +73,7 @@ impl<'a> Columns<'a> {
             pe: history.column(Field::Pe),
             financing: history.column(Field::FinancingBalance),
             financing_buy: history.column(Field::FinancingBuy),
+            lending: history.column(Field::LendingBalance),
             market_cap: history.column(Field::MarketCap),
         }
     }
