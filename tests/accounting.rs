@@ -67,14 +67,24 @@ fn entry_and_exit_fill_at_the_next_open_to_the_cent() {
         vec![dec!(10000), dec!(10980.10), dec!(10782.10), dec!(10464.30)]
     );
     assert_eq!(result.fills.len(), 2);
-    assert_eq!(result.fills[0].fees, dec!(9.90));
-    assert_eq!(result.fills[1].fees, dec!(20.80));
+    assert_eq!(result.fills[0].fees(), dec!(9.90));
+    assert_eq!(
+        (result.fills[1].commission, result.fills[1].stamp_duty),
+        (dec!(10.40), dec!(10.40))
+    );
     assert_eq!(result.fees(), dec!(30.70));
-    // Net of fees: 10,395.00 - 20.80 - (9,900.00 + 9.90).
-    assert_eq!(result.closed_trades.len(), 1);
-    assert_eq!(result.closed_trades[0].pnl, dec!(464.30));
-    assert_eq!(result.closed_trades[0].entry, date("2020-01-02"));
-    assert_eq!(result.closed_trades[0].exit, date("2020-01-06"));
+    // Net of fees: 10,395.00 - 20.80 - (9,900.00 + 9.90); gross 10,395.00 - 9,900.00.
+    assert_eq!(result.trades.len(), 1);
+    let trade = &result.trades[0];
+    assert_eq!(trade.gross_pnl(dec!(0)), dec!(495.00));
+    assert_eq!(trade.net_pnl(dec!(0)), dec!(464.30));
+    assert_eq!(trade.entry, date("2020-01-02"));
+    assert_eq!(trade.exit, Some(date("2020-01-06")));
+    assert_eq!(
+        (trade.entry_price(), trade.exit_price()),
+        (dec!(100), dec!(105))
+    );
+    assert!(!trade.forced_exit);
 }
 
 #[test]
@@ -97,6 +107,10 @@ fn slippage_moves_the_fill_price_against_the_trader() {
     // Sell at 105 x 0.999 = 104.895: 99 units for 10,384.605 -> 10,384.61.
     assert_eq!(result.fills[1].price, dec!(104.895));
     assert_eq!(result.fills[1].value, dec!(10384.61));
+    // What slippage cost: 9,909.90 - 99 x 100 on the buy, 99 x 105 - 10,384.61 on the sale.
+    assert_eq!(result.fills[0].slippage, dec!(9.90));
+    assert_eq!(result.fills[1].slippage, dec!(10.39));
+    assert_eq!(result.slippage(), dec!(20.29));
 }
 
 #[test]
@@ -142,11 +156,11 @@ fn cash_plus_holdings_is_equity_every_day() {
         while let Some(fill) = fills.next_if(|f| f.date == *day) {
             match fill.side {
                 Side::Buy => {
-                    cash -= fill.value + fill.fees;
+                    cash -= fill.value + fill.fees();
                     units += fill.units;
                 }
                 Side::Sell => {
-                    cash += fill.value - fill.fees;
+                    cash += fill.value - fill.fees();
                     units -= fill.units;
                 }
             }
@@ -178,7 +192,7 @@ fn an_exit_goes_through_even_when_fees_exceed_the_proceeds() {
     let result = four_day_run(&setup);
     assert_eq!(result.units, vec![dec!(0), dec!(3), dec!(3), dec!(0)]);
     assert_eq!(result.cash[3], dec!(0));
-    assert_eq!(result.closed_trades.len(), 1);
+    assert_eq!(result.closed_trades().count(), 1);
 }
 
 #[test]
@@ -199,7 +213,7 @@ fn an_entry_the_cash_cannot_pay_for_is_asked_again_not_forgotten() {
     let plan = Rules::follow_sign(0).into();
     let result = run(&market, span, &mut signals, &plan, &Sizing::full(), &setup).unwrap();
     assert!(result.fills.is_empty());
-    assert_eq!(result.trades_opened, 0);
+    assert!(result.trades.is_empty());
     // With 105 of capital the retried entry fills on day 1.
     setup.capital = dec!(105);
     let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(vec![1.0; 5]))];

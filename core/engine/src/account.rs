@@ -110,25 +110,113 @@ pub struct Fill {
     pub units: Decimal,
     /// Price obtained, slippage included.
     pub price: Decimal,
-    /// Traded value in yuan, to the cent.
+    /// Traded value in yuan, to the cent: units x price, slippage included.
     pub value: Decimal,
-    /// Commission plus stamp duty, in yuan.
-    pub fees: Decimal,
+    /// Broker commission, in yuan.
+    pub commission: Decimal,
+    /// Stamp duty, in yuan.
+    pub stamp_duty: Decimal,
+    /// What slippage cost in this trade, in yuan: the value traded at the fill price against
+    /// the value at the quoted price, each to the cent.
+    pub slippage: Decimal,
     /// Borrowed (buy) or repaid (sell) in this trade, in yuan.
     pub debt_change: Decimal,
     /// A broker's forced sale after the maintenance ratio was breached.
     pub forced: bool,
 }
 
-/// A position from entry (units 0 -> positive) to exit (back to 0).
+impl Fill {
+    /// Commission plus stamp duty, in yuan.
+    pub fn fees(&self) -> Decimal {
+        self.commission + self.stamp_duty
+    }
+}
+
+/// A position from entry (units 0 -> positive) to exit (back to 0), over all the fills in
+/// between (a sizing rule may add to it or trim it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClosedTrade {
+pub struct Trade {
     /// First fill.
     pub entry: NaiveDate,
-    /// Last fill.
-    pub exit: NaiveDate,
-    /// Net gain over the trade, fees and interest included.
-    pub pnl: Decimal,
+    /// The fill that brought units back to 0; None while the position is open.
+    pub exit: Option<NaiveDate>,
+    /// Units bought over the trade.
+    pub units_bought: Decimal,
+    /// Units sold over the trade.
+    pub units_sold: Decimal,
+    /// Value of the buys at their fill prices, in yuan (each fill's value to the cent).
+    pub bought: Decimal,
+    /// Value of the sales at their fill prices, in yuan.
+    pub sold: Decimal,
+    /// Units x fill price summed over the buys, unrounded (for the average entry price).
+    pub bought_at: Decimal,
+    /// Units x fill price summed over the sales, unrounded.
+    pub sold_at: Decimal,
+    /// Commission and stamp duty over the trade, in yuan.
+    pub fees: Decimal,
+    /// Slippage over the trade, in yuan (already inside `bought` and `sold`).
+    pub slippage: Decimal,
+    /// Interest charged on the debt while the position was open, in yuan.
+    pub interest: Decimal,
+    /// The closing fill was the broker's forced sale.
+    pub forced_exit: bool,
+}
+
+impl Trade {
+    fn open(entry: NaiveDate) -> Self {
+        Trade {
+            entry,
+            exit: None,
+            units_bought: Decimal::ZERO,
+            units_sold: Decimal::ZERO,
+            bought: Decimal::ZERO,
+            sold: Decimal::ZERO,
+            bought_at: Decimal::ZERO,
+            sold_at: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            slippage: Decimal::ZERO,
+            interest: Decimal::ZERO,
+            forced_exit: false,
+        }
+    }
+
+    /// Sales minus buys, before fees and interest: `sold - bought`, with the units still held
+    /// valued at `price` (pass the last close for an open trade).
+    pub fn gross_pnl(&self, price: Decimal) -> Decimal {
+        self.sold + (self.units_bought - self.units_sold) * price - self.bought
+    }
+
+    /// Net gain: gross less fees and interest.
+    pub fn net_pnl(&self, price: Decimal) -> Decimal {
+        self.gross_pnl(price) - self.fees - self.interest
+    }
+
+    /// Net gain over the value bought.
+    pub fn net_return(&self, price: Decimal) -> Decimal {
+        if self.bought.is_zero() {
+            Decimal::ZERO
+        } else {
+            self.net_pnl(price) / self.bought
+        }
+    }
+
+    /// Average fill price of the buys, weighted by units.
+    pub fn entry_price(&self) -> Decimal {
+        average(self.bought_at, self.units_bought)
+    }
+
+    /// Average fill price of the sales, weighted by units (zero before any sale).
+    pub fn exit_price(&self) -> Decimal {
+        average(self.sold_at, self.units_sold)
+    }
+}
+
+fn average(value: Decimal, units: Decimal) -> Decimal {
+    if units.is_zero() {
+        Decimal::ZERO
+    } else {
+        value / units
+    }
 }
 
 pub(crate) struct Account<'a> {
@@ -140,10 +228,8 @@ pub(crate) struct Account<'a> {
     margin: &'a MarginTerms,
     lot: Decimal,
     pub fills: Vec<Fill>,
-    pub closed: Vec<ClosedTrade>,
-    pub opened: usize,
-    /// Entry date and net gain so far of the open position.
-    open_trade: Option<(NaiveDate, Decimal)>,
+    /// Positions opened so far, the last one possibly still open.
+    pub trades: Vec<Trade>,
 }
 
 impl<'a> Account<'a> {
@@ -162,9 +248,7 @@ impl<'a> Account<'a> {
             margin,
             lot,
             fills: Vec::new(),
-            closed: Vec::new(),
-            opened: 0,
-            open_trade: None,
+            trades: Vec::new(),
         }
     }
 
@@ -178,10 +262,10 @@ impl<'a> Account<'a> {
             .normalize()
     }
 
-    /// Interest on the debt for `days` calendar days.
-    pub fn accrue_interest(&mut self, days: i64) {
+    /// Charges interest on the debt for `days` calendar days; returns the charge.
+    pub fn accrue_interest(&mut self, days: i64) -> Decimal {
         if self.debt <= Decimal::ZERO || days <= 0 {
-            return;
+            return Decimal::ZERO;
         }
         let charge = to_cents(
             self.debt * self.margin.interest_rate * Decimal::from(days)
@@ -189,9 +273,14 @@ impl<'a> Account<'a> {
         );
         self.debt += charge;
         self.interest += charge;
-        if let Some((_, gain)) = &mut self.open_trade {
-            *gain -= charge;
+        if let Some(trade) = self.open_trade() {
+            trade.interest += charge;
         }
+        charge
+    }
+
+    fn open_trade(&mut self) -> Option<&mut Trade> {
+        self.trades.last_mut().filter(|t| t.exit.is_none())
     }
 
     /// Whether collateral at `price` is under the maintenance ratio.
@@ -259,6 +348,7 @@ impl<'a> Account<'a> {
     /// units if cash and credit do not cover value and fees.
     fn buy(&mut self, date: NaiveDate, price: Decimal, mut units: Decimal) {
         let credit = self.credit_left(date, self.equity(price));
+        let quoted = price;
         let price = self.costs.fill_price(price, Side::Buy);
         let available = self.cash + credit;
         loop {
@@ -266,7 +356,8 @@ impl<'a> Account<'a> {
                 return;
             }
             let value = to_cents(units * price);
-            let fees = self.costs.fees(value, Side::Buy, date).total();
+            let charged = self.costs.fees(value, Side::Buy, date);
+            let fees = charged.total();
             if value + fees <= available {
                 let borrowed = (value + fees - self.cash).max(Decimal::ZERO);
                 self.cash -= value + fees - borrowed;
@@ -278,11 +369,13 @@ impl<'a> Account<'a> {
                     units,
                     price,
                     value,
-                    fees,
+                    commission: charged.commission,
+                    stamp_duty: charged.stamp_duty,
+                    slippage: value - to_cents(units * quoted),
                     debt_change: borrowed,
                     forced: false,
                 };
-                self.record(fill, -(value + fees));
+                self.record(fill);
                 return;
             }
             // Shrink to what cash and credit pay for after these fees; fees only fall with the
@@ -302,13 +395,15 @@ impl<'a> Account<'a> {
         if units <= Decimal::ZERO {
             return;
         }
+        let quoted = price;
         let price = self.costs.fill_price(price, Side::Sell);
         let value = to_cents(units * price);
-        let fees = self
-            .costs
-            .fees(value, Side::Sell, date)
-            .total()
-            .min(self.cash + value);
+        // Fees beyond cash plus proceeds are cut to what there is, commission paid first.
+        let charged = self.costs.fees(value, Side::Sell, date);
+        let payable = self.cash + value;
+        let commission = charged.commission.min(payable);
+        let stamp_duty = charged.stamp_duty.min(payable - commission);
+        let fees = commission + stamp_duty;
         let net = value - fees;
         let repaid = net.min(self.debt).max(Decimal::ZERO);
         self.debt -= repaid;
@@ -320,28 +415,40 @@ impl<'a> Account<'a> {
             units,
             price,
             value,
-            fees,
-            debt_change: -repaid,
+            commission,
+            stamp_duty,
+            slippage: to_cents(units * quoted) - value,
+            // Zero repaid is written 0, not -0.
+            debt_change: Decimal::ZERO - repaid,
             forced,
         };
-        self.record(fill, net);
+        self.record(fill);
     }
 
-    fn record(&mut self, fill: Fill, cash_flow: Decimal) {
-        let date = fill.date;
-        self.fills.push(fill);
-        let (entry, gain) = self.open_trade.get_or_insert_with(|| {
-            self.opened += 1;
-            (date, Decimal::ZERO)
-        });
-        *gain += cash_flow;
-        if self.units.is_zero() {
-            self.closed.push(ClosedTrade {
-                entry: *entry,
-                exit: date,
-                pnl: *gain,
-            });
-            self.open_trade = None;
+    fn record(&mut self, fill: Fill) {
+        if self.open_trade().is_none() {
+            self.trades.push(Trade::open(fill.date));
         }
+        let closes = self.units.is_zero();
+        let trade = self.open_trade().expect("a trade is open");
+        match fill.side {
+            Side::Buy => {
+                trade.units_bought += fill.units;
+                trade.bought += fill.value;
+                trade.bought_at += fill.units * fill.price;
+            }
+            Side::Sell => {
+                trade.units_sold += fill.units;
+                trade.sold += fill.value;
+                trade.sold_at += fill.units * fill.price;
+            }
+        }
+        trade.fees += fill.fees();
+        trade.slippage += fill.slippage;
+        if closes {
+            trade.exit = Some(fill.date);
+            trade.forced_exit = fill.forced;
+        }
+        self.fills.push(fill);
     }
 }

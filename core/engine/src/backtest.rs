@@ -27,7 +27,7 @@ use cyclebt_data::{Field, MarketData, WindowSpan};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::account::{Account, ClosedTrade, Fill};
+use crate::account::{Account, Fill, Trade};
 use crate::signal::Signal;
 use crate::sizing::Sizing;
 use crate::strategy::{FillTiming, Plan, Setup};
@@ -72,12 +72,18 @@ pub struct RunResult {
     pub units: Vec<Decimal>,
     /// Equity at each close: cash + units x close - debt.
     pub equity: Vec<Decimal>,
+    /// Interest charged on the debt on each day (for the calendar days since the day before).
+    pub interest_charged: Vec<Decimal>,
+    /// The exposure ordered at each close, to fill on the next day; None when no new order
+    /// went out (and always on the last day).
+    pub orders: Vec<Option<f64>>,
+    /// The signal values each decision read: one column per signal, one value per decision
+    /// day (every day of the window but the last), in the strategy's order.
+    pub signal_values: Vec<Vec<f64>>,
     /// Every fill.
     pub fills: Vec<Fill>,
-    /// Positions opened and closed inside the window.
-    pub closed_trades: Vec<ClosedTrade>,
-    /// Positions opened inside the window, closed or not.
-    pub trades_opened: usize,
+    /// Positions opened inside the window, in order; the last may still be open.
+    pub trades: Vec<Trade>,
     /// Interest charged on the debt over the run.
     pub interest: Decimal,
     /// The first close at which equity was zero or less (debt above assets): the account is
@@ -102,7 +108,22 @@ impl RunResult {
 
     /// Fees paid over the run.
     pub fn fees(&self) -> Decimal {
-        self.fills.iter().map(|f| f.fees).sum()
+        self.fills.iter().map(Fill::fees).sum()
+    }
+
+    /// What slippage cost over the run, in yuan.
+    pub fn slippage(&self) -> Decimal {
+        self.fills.iter().map(|f| f.slippage).sum()
+    }
+
+    /// Value traded over the run (buys and sales), in yuan.
+    pub fn traded_value(&self) -> Decimal {
+        self.fills.iter().map(|f| f.value).sum()
+    }
+
+    /// Positions opened and closed inside the window.
+    pub fn closed_trades(&self) -> impl Iterator<Item = &Trade> {
+        self.trades.iter().filter(|t| t.exit.is_some())
     }
 
     /// The broker's forced sales.
@@ -124,8 +145,8 @@ pub fn missing_inputs(
         .find(|gap| gap.present == 0)
         .map(|gap| {
             format!(
-                "no {} data from {} to {}; signal {} needs it",
-                gap.what, market.dates[span.first], market.dates[span.last], gap.signal
+                "no {} data in the window; signal {} needs it",
+                gap.what, gap.signal
             )
         })
 }
@@ -264,9 +285,11 @@ pub fn run_on(
         debt: Vec::with_capacity(days),
         units: Vec::with_capacity(days),
         equity: Vec::with_capacity(days),
+        interest_charged: Vec::with_capacity(days),
+        orders: Vec::with_capacity(days),
+        signal_values: by_signal.clone(),
         fills: Vec::new(),
-        closed_trades: Vec::new(),
-        trades_opened: 0,
+        trades: Vec::new(),
         interest: Decimal::ZERO,
         ruined: None,
     };
@@ -278,9 +301,11 @@ pub fn run_on(
     let mut forced_sale_due = false;
     for t in span.first..=span.last {
         let date = market.dates[t];
-        if t > span.first {
-            account.accrue_interest((date - market.dates[t - 1]).num_days());
-        }
+        let interest = if t > span.first {
+            account.accrue_interest((date - market.dates[t - 1]).num_days())
+        } else {
+            Decimal::ZERO
+        };
         if forced_sale_due {
             account.force_sale(date, market.open_exact[t]);
             pending = None;
@@ -302,6 +327,8 @@ pub fn run_on(
         result.debt.push(account.debt);
         result.units.push(account.units);
         result.equity.push(equity);
+        result.interest_charged.push(interest);
+        result.orders.push(None);
         if result.ruined.is_none() && equity <= Decimal::ZERO {
             result.ruined = Some(date);
         }
@@ -343,12 +370,12 @@ pub fn run_on(
         if wanted != ordered || unfilled_entry {
             pending = Some(wanted);
             ordered = wanted;
+            *result.orders.last_mut().expect("pushed above") = Some(wanted);
         }
     }
     result.interest = account.interest;
     result.fills = account.fills;
-    result.closed_trades = account.closed;
-    result.trades_opened = account.opened;
+    result.trades = account.trades;
     Ok(result)
 }
 

@@ -15,7 +15,7 @@ mod signal;
 mod sizing;
 mod strategy;
 
-pub use account::{ClosedTrade, Fill, InitialRatio, MarginSchedule, MarginTerms};
+pub use account::{Fill, InitialRatio, MarginSchedule, MarginTerms, Trade};
 pub use backtest::{
     EngineError, RunResult, SignalValues, evaluate_signals, missing_inputs, partial_inputs, run,
     run_on,
@@ -26,6 +26,6 @@ pub use signal::{DayError, Signal, SignalError};
 pub use sizing::{Sizing, SizingRule, VOLATILITY_PERIODS_PER_YEAR};
 pub use strategy::{
     BUY_AND_HOLD, BuiltinSignals, Condition, CostsConfig, DEFAULT_CAPITAL, Execution, FillTiming,
-    LeverageConfig, MAX_EXPOSURE, Plan, Regulation, Rules, Setup, SignalFactory, SignalRole,
-    SignalSource, SignalSpec, Strategy, StrategyError, Threshold,
+    LeverageConfig, MAX_EXPOSURE, Plan, Regulation, Rules, STRATEGY_PLUGIN_ID, Setup,
+    SignalFactory, SignalRole, SignalSource, SignalSpec, Strategy, StrategyError, Threshold,
 };

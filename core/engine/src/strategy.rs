@@ -469,13 +469,14 @@ pub struct Regulation {
 }
 
 impl Regulation {
-    /// The setup of a strategy file without `[costs]`, `[execution]` or `[leverage]`.
+    /// The setup of a strategy file without `[costs]`, `[execution]` or `[leverage]`: no
+    /// borrowing at all.
     pub fn default_setup(&self) -> Setup {
         Setup {
             capital: DEFAULT_CAPITAL,
             costs: CostsConfig::default().model(&self.stamp_duty),
             execution: Execution::default(),
-            margin: LeverageConfig::default().terms(&self.margin),
+            margin: MarginTerms::none(),
         }
     }
 }
@@ -506,6 +507,9 @@ pub struct Strategy {
     /// The signals it names; [`Strategy::signals`] builds fresh instances from them for each
     /// run, so that no state a signal keeps can carry from one run into another.
     pub specs: Vec<SignalSpec>,
+    /// The signals' ids, in the order of `specs` (a strategy plugin's is
+    /// [`STRATEGY_PLUGIN_ID`]).
+    pub signal_ids: Vec<String>,
     /// How signal values become an exposure.
     pub plan: Plan,
     /// Sizing rules, one run each.
@@ -528,6 +532,7 @@ impl Strategy {
             dataset: None,
             windows: None,
             specs: Vec::new(),
+            signal_ids: Vec::new(),
             plan: Plan::Rules(Rules::default()),
             sizings: vec![Sizing::full()],
             setup,
@@ -608,6 +613,7 @@ impl Strategy {
             let config = plugin.get_ref();
             let source = signal_source(None, config.plugin.as_ref(), config.path.as_ref(), folder);
             let role = SignalRole::Strategy;
+            ids.push(STRATEGY_PLUGIN_ID);
             specs.push(build(
                 source,
                 &config.params,
@@ -751,7 +757,18 @@ impl Strategy {
                 .map_err(fail)?;
                 l.terms(&regulation.margin)
             }
-            None => LeverageConfig::default().terms(&regulation.margin),
+            // Without a [leverage] section nothing is borrowed, not even a buy's fees: a buy
+            // is cut to what the cash pays for.
+            None => {
+                if let Some(sizing) = sizings.iter().find(|s| s.max_exposure() > 1.0) {
+                    return Err(whole_file(format!(
+                        "sizing \"{}\" asks for an exposure up to {}, which needs borrowing; add a [leverage] section with the broker's terms",
+                        sizing.name,
+                        sizing.max_exposure()
+                    )));
+                }
+                MarginTerms::none()
+            }
         };
         Ok(Strategy {
             name: file.name,
@@ -759,6 +776,7 @@ impl Strategy {
             dataset: file.dataset,
             windows: file.windows,
             specs,
+            signal_ids: ids.iter().map(|id| id.to_string()).collect(),
             plan,
             sizings,
             setup: Setup {
@@ -770,6 +788,9 @@ impl Strategy {
         })
     }
 }
+
+/// The id under which a strategy plugin's value (its target exposure) is reported.
+pub const STRATEGY_PLUGIN_ID: &str = "strategy_plugin";
 
 /// Name of the built-in buy-and-hold strategy, which no strategy file may take.
 pub const BUY_AND_HOLD: &str = "buy_and_hold";
