@@ -113,13 +113,20 @@ impl WindowSpan {
 /// Names become file names and CSV fields: letters, digits, `_`, `-` and `.` only.
 pub fn check_name(what: &str, name: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-    if name.is_empty() || !name.chars().all(allowed) || name.starts_with('.') {
+    if name.is_empty()
+        || name.len() > MAX_NAME_LENGTH
+        || !name.chars().all(allowed)
+        || name.starts_with('.')
+    {
         return Err(format!(
-            "{what} \"{name}\" must be letters, digits, '_', '-' or '.' (it names output files)"
+            "{what} \"{name}\" must be letters, digits, '_', '-' or '.', at most {MAX_NAME_LENGTH} of them and not starting with '.' (it names output folders)"
         ));
     }
     Ok(())
 }
+
+/// Longest window id, strategy or sizing name: each names one folder level of a run's files.
+pub const MAX_NAME_LENGTH: usize = 64;
 
 /// Parses a cycle list; ids and group names must be unique names (a group may not share a
 /// window's id), start <= end, and the default selection must name known windows or groups.

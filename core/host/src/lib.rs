@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use cyclebt_abi as abi;
+pub use cyclebt_abi::ABI_VERSION;
 use cyclebt_data::{Field, History};
 use cyclebt_engine::{
     BuiltinSignals, DayError, Signal, SignalError, SignalFactory, SignalRole, SignalSource,
@@ -626,6 +627,25 @@ impl PluginFactory {
         params: &toml::Table,
         role: SignalRole,
     ) -> Result<PluginSignal, PluginError> {
+        let plugin = self.library(source)?;
+        let path = plugin.info.path.clone();
+        let expected = match role {
+            SignalRole::Signal => "signal",
+            SignalRole::Strategy => "strategy",
+        };
+        if plugin.info.kind != expected {
+            return Err(PluginError::WrongKind {
+                name: plugin.info.name.clone(),
+                path,
+                found: plugin.info.kind,
+                expected,
+            });
+        }
+        plugin.instantiate(params)
+    }
+
+    /// The library a plugin source names, loaded and checked (name included).
+    pub fn library(&self, source: &SignalSource) -> Result<&'static Plugin, PluginError> {
         let path = match source {
             SignalSource::Plugin(name) => self.dirs.find(name)?,
             SignalSource::PluginPath(path) => path.clone(),
@@ -647,19 +667,7 @@ impl PluginFactory {
                 found: plugin.info.name.clone(),
             });
         }
-        let expected = match role {
-            SignalRole::Signal => "signal",
-            SignalRole::Strategy => "strategy",
-        };
-        if plugin.info.kind != expected {
-            return Err(PluginError::WrongKind {
-                name: plugin.info.name.clone(),
-                path,
-                found: plugin.info.kind,
-                expected,
-            });
-        }
-        plugin.instantiate(params)
+        Ok(plugin)
     }
 }
 

@@ -92,6 +92,8 @@ pub struct HtmlReport<'a> {
     pub conventions: &'a Conventions,
     /// How the intervals were drawn, for the page.
     pub bootstrap_note: String,
+    /// The comparison's run id (`run.json`).
+    pub run_id: &'a str,
 }
 
 fn escape(text: &str) -> String {
@@ -136,7 +138,8 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
     let _ = write!(
         page,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cyclebt comparison</title><style>{STYLE}</style></head><body>\
-         <h1>cyclebt: strategies and sizing rules over the bull cycles</h1><p class=\"note\">{}</p>",
+         <h1>cyclebt: strategies and sizing rules over the bull cycles</h1><p class=\"note\">Run id {} (run.json). {}</p>",
+        escape(report.run_id),
         escape(&report.conventions.describe())
     );
     summary_table(&mut page, report);
@@ -212,8 +215,12 @@ fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
                 );
             }
             None => {
+                let what = match row.outcome {
+                    crate::Outcome::Failed(_) => "failed",
+                    _ => "n/a",
+                };
                 for _ in 0..13 {
-                    page.push_str("<td class=\"na\">n/a</td>");
+                    let _ = write!(page, "<td class=\"na\">{what}</td>");
                 }
             }
         }
@@ -228,15 +235,10 @@ fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
     let notes: Vec<String> = report
         .rows
         .iter()
-        .filter_map(|r| match &r.outcome {
-            crate::Outcome::NotApplicable(why) => Some(format!(
-                "{} {} {}: n/a: {}",
-                r.window, r.strategy, r.sizing, why
-            )),
-            crate::Outcome::Ran(_) => r
-                .note
-                .as_ref()
-                .map(|n| format!("{} {} {}: {}", r.window, r.strategy, r.sizing, n)),
+        .filter_map(|r| {
+            r.no_metrics_note()
+                .or_else(|| r.note.clone())
+                .map(|n| format!("{} {} {}: {}", r.window, r.strategy, r.sizing, n))
         })
         .collect();
     if !notes.is_empty() {

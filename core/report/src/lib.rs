@@ -8,13 +8,17 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod html;
+pub mod identity;
 pub mod phases;
+mod table;
+
+pub use table::{TableLayout, write_table};
 
 use std::io::{self, Write};
 
 use chrono::NaiveDate;
-use cyclebt_data::{MarketData, WindowSpan};
 use cyclebt_engine::{RunResult, to_cents};
 use cyclebt_metrics as metrics;
 use rust_decimal::Decimal;
@@ -47,7 +51,8 @@ impl Conventions {
              volatility = sample std (ddof=1) x sqrt({ppy}); Sharpe = mean(r - rf)/std(r - rf) x sqrt({ppy}) with rf = (1 + {rf})^(1/{ppy}) - 1 per day; \
              Sortino = mean(r) x {ppy} / downside deviation over all returns; max drawdown a negative fraction from the running peak; \
              Calmar = CAGR/|max drawdown|; longest drawdown in trading days below a previous high; exposure = share of days holding the index at the close; \
-             win rate over closed trades; benchmark = buy-and-hold through the same engine, costs and fills. \
+             win rate over closed trades; turnover = value bought and sold / mean equity at the closes; slippage cost = value at the fill price against the quoted price; \
+             fees (commission, stamp duty) are paid in cash and borrowed only under a [leverage] section; benchmark = buy-and-hold through the same engine, costs and fills. \
              Decisions at the close of day t, fills at day t+1; margin data lagged by its publication delay.",
             ppy = self.periods_per_year,
             rf = self.risk_free_annual,
@@ -88,6 +93,8 @@ pub enum Outcome {
     /// It does not apply: an input it needs has no data in the window. Reported as "n/a",
     /// never as zeros.
     NotApplicable(String),
+    /// It could not run: a signal or plugin failed; the message says which and why.
+    Failed(String),
 }
 
 /// The metrics of one run.
@@ -115,8 +122,18 @@ pub struct RunMetrics {
     pub trades: usize,
     /// Share of closed positions with a gain; NaN with none closed.
     pub win_rate: f64,
-    /// Fees paid, yuan.
+    /// Fees paid (commission and stamp duty), yuan.
     pub fees: Decimal,
+    /// What slippage cost, yuan (inside the fill prices, not in `fees`).
+    pub slippage: Decimal,
+    /// Interest paid on the broker's loan, yuan.
+    pub interest: Decimal,
+    /// Value bought and sold over mean equity at the closes.
+    pub turnover: f64,
+    /// The broker's forced sales.
+    pub forced_sales: usize,
+    /// The account was wiped out.
+    pub ruined: bool,
     /// Equity at the last close, yuan.
     pub final_equity: Decimal,
 }
@@ -126,8 +143,22 @@ impl Summary {
     pub fn metrics(&self) -> Option<&RunMetrics> {
         match &self.outcome {
             Outcome::Ran(metrics) => Some(metrics),
-            Outcome::NotApplicable(_) => None,
+            Outcome::NotApplicable(_) | Outcome::Failed(_) => None,
         }
+    }
+
+    /// Why there are no metrics, as the table's notes say it ("n/a: ..." or "failed: ...").
+    pub fn no_metrics_note(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Ran(_) => None,
+            Outcome::NotApplicable(reason) => Some(format!("n/a: {reason}")),
+            Outcome::Failed(error) => Some(format!("failed: {error}")),
+        }
+    }
+
+    /// `(window, strategy, sizing)`.
+    pub fn labels(&self) -> [&str; 3] {
+        [&self.window, &self.strategy, &self.sizing]
     }
 }
 
@@ -140,6 +171,16 @@ fn to_f64(values: &[Decimal]) -> Vec<f64> {
 
 /// The row of a run that does not apply to its window: no metrics, the reason instead.
 pub fn not_applicable(labels: [&str; 3], benchmark: &RunResult, reason: String) -> Summary {
+    without_metrics(labels, benchmark, Outcome::NotApplicable(reason))
+}
+
+/// The row of a run whose strategy failed (a plugin's error or panic): no metrics, the error
+/// instead.
+pub fn failed(labels: [&str; 3], benchmark: &RunResult, error: String) -> Summary {
+    without_metrics(labels, benchmark, Outcome::Failed(error))
+}
+
+fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -> Summary {
     let [window, strategy, sizing] = labels;
     let bench = to_f64(&benchmark.equity);
     Summary {
@@ -149,7 +190,7 @@ pub fn not_applicable(labels: [&str; 3], benchmark: &RunResult, reason: String) 
         start: benchmark.dates[0],
         end: benchmark.dates[benchmark.dates.len() - 1],
         days: benchmark.dates.len(),
-        outcome: Outcome::NotApplicable(reason),
+        outcome,
         note: None,
         bench_total_return: metrics::total_return(&metrics::simple_returns(&bench)),
         bench_max_drawdown: metrics::max_drawdown(&bench),
@@ -178,8 +219,12 @@ pub fn summarize(
     }
     let returns = metrics::simple_returns(&equity);
     let rf = metrics::per_period_rate(conventions.risk_free_annual, ppy);
-    let closed = &run.closed_trades;
-    let wins = closed.iter().filter(|t| t.pnl > Decimal::ZERO).count();
+    let closed: Vec<_> = run.closed_trades().collect();
+    let wins = closed
+        .iter()
+        .filter(|t| t.net_pnl(Decimal::ZERO) > Decimal::ZERO)
+        .count();
+    let mean_equity = equity.iter().sum::<f64>() / equity.len() as f64;
     let invested = run.units.iter().filter(|u| **u > Decimal::ZERO).count();
     let metrics = RunMetrics {
         total_return: metrics::total_return(&returns),
@@ -191,13 +236,18 @@ pub fn summarize(
         max_drawdown: metrics::max_drawdown(&equity),
         max_dd_days: metrics::longest_drawdown_days(&equity),
         exposure: invested as f64 / run.dates.len() as f64,
-        trades: run.trades_opened,
+        trades: run.trades.len(),
         win_rate: if closed.is_empty() {
             f64::NAN
         } else {
             wins as f64 / closed.len() as f64
         },
         fees: run.fees(),
+        slippage: run.slippage(),
+        interest: run.interest,
+        turnover: run.traded_value().to_f64().unwrap_or(f64::NAN) / mean_equity,
+        forced_sales: run.forced_sales().count(),
+        ruined: run.ruined.is_some(),
         final_equity: to_cents(run.equity[run.equity.len() - 1]),
     };
     Summary {
@@ -218,8 +268,20 @@ pub fn number(value: f64) -> String {
     }
 }
 
+/// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn quoted(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Metric columns of `summary.csv`, empty for a run without metrics.
+const SUMMARY_METRICS: usize = 18;
+
 /// Header of `summary.csv`.
-pub const SUMMARY_HEADER: &str = "window,strategy,sizing,start,end,days,total_return,cagr,ann_vol,sharpe,sortino,calmar,max_drawdown,max_dd_days,exposure,trades,win_rate,fees,final_equity,bench_total_return,bench_max_drawdown";
+pub const SUMMARY_HEADER: &str = "window,strategy,sizing,start,end,days,total_return,cagr,ann_vol,sharpe,sortino,calmar,max_drawdown,max_dd_days,exposure,trades,win_rate,fees,slippage,interest,turnover,forced_sales,ruined,final_equity,bench_total_return,bench_max_drawdown,status,note";
 
 /// Writes `summary.csv`.
 pub fn write_summary_csv(out: &mut dyn Write, rows: &[Summary]) -> io::Result<()> {
@@ -239,13 +301,28 @@ pub fn write_summary_csv(out: &mut dyn Write, rows: &[Summary]) -> io::Result<()
                 m.trades.to_string(),
                 number(m.win_rate),
                 format!("{:.2}", m.fees),
+                format!("{:.2}", m.slippage),
+                format!("{:.2}", m.interest),
+                number(m.turnover),
+                m.forced_sales.to_string(),
+                m.ruined.to_string(),
                 format!("{:.2}", m.final_equity),
             ],
-            None => vec![String::new(); 13],
+            None => vec![String::new(); SUMMARY_METRICS],
         };
+        let status = match r.outcome {
+            Outcome::Ran(_) => "ran",
+            Outcome::NotApplicable(_) => "n/a",
+            Outcome::Failed(_) => "failed",
+        };
+        let note: Vec<String> = r
+            .no_metrics_note()
+            .into_iter()
+            .chain(r.note.clone())
+            .collect();
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{status},{}",
             r.window,
             r.strategy,
             r.sizing,
@@ -255,183 +332,8 @@ pub fn write_summary_csv(out: &mut dyn Write, rows: &[Summary]) -> io::Result<()
             metrics.join(","),
             number(r.bench_total_return),
             number(r.bench_max_drawdown),
+            quoted(&note.join("; ")),
         )?;
     }
     Ok(())
-}
-
-/// File name of a run's equity curve: `<window>__<strategy>__<sizing>.csv`.
-pub fn equity_file_name(summary: &Summary) -> String {
-    format!(
-        "{}__{}__{}.csv",
-        summary.window, summary.strategy, summary.sizing
-    )
-}
-
-/// Writes one run's daily curve: `date,equity,exposure,drawdown,benchmark`, money to the cent.
-pub fn write_equity_csv(
-    out: &mut dyn Write,
-    market: &MarketData,
-    span: WindowSpan,
-    run: &RunResult,
-    benchmark: &RunResult,
-) -> io::Result<()> {
-    writeln!(out, "date,equity,exposure,drawdown,benchmark")?;
-    let exposure = run.exposure(market, span);
-    let drawdown = metrics::drawdowns(&to_f64(&run.equity));
-    for i in 0..run.dates.len() {
-        writeln!(
-            out,
-            "{},{:.2},{},{},{:.2}",
-            run.dates[i],
-            to_cents(run.equity[i]),
-            number(exposure[i]),
-            number(drawdown[i]),
-            to_cents(benchmark.equity[i]),
-        )?;
-    }
-    Ok(())
-}
-
-fn percent(value: f64) -> String {
-    if value.is_nan() {
-        "n/a".into()
-    } else {
-        format!("{:.1}%", value * 100.0)
-    }
-}
-
-fn ratio(value: f64) -> String {
-    if value.is_nan() {
-        "n/a".into()
-    } else {
-        format!("{value:.2}")
-    }
-}
-
-/// Writes the comparison as an aligned text table with a conventions footer.
-pub fn write_table(
-    out: &mut dyn Write,
-    rows: &[Summary],
-    conventions: &Conventions,
-) -> io::Result<()> {
-    let header = [
-        "window",
-        "strategy",
-        "sizing",
-        "start",
-        "end",
-        "days",
-        "return",
-        "CAGR",
-        "vol",
-        "Sharpe",
-        "Sortino",
-        "Calmar",
-        "maxDD",
-        "DDdays",
-        "exposure",
-        "trades",
-        "win",
-        "fees",
-        "final equity",
-        "bench ret",
-        "bench DD",
-    ];
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut row = vec![
-                r.window.clone(),
-                r.strategy.clone(),
-                r.sizing.clone(),
-                r.start.to_string(),
-                r.end.to_string(),
-                r.days.to_string(),
-            ];
-            match r.metrics() {
-                Some(m) => row.extend([
-                    percent(m.total_return),
-                    percent(m.cagr),
-                    percent(m.ann_vol),
-                    ratio(m.sharpe),
-                    ratio(m.sortino),
-                    ratio(m.calmar),
-                    percent(m.max_drawdown),
-                    m.max_dd_days.to_string(),
-                    percent(m.exposure),
-                    m.trades.to_string(),
-                    percent(m.win_rate),
-                    format!("{:.2}", m.fees),
-                    format!("{:.2}", m.final_equity),
-                ]),
-                None => row.extend(std::iter::repeat_n("n/a".to_string(), 13)),
-            }
-            row.extend([percent(r.bench_total_return), percent(r.bench_max_drawdown)]);
-            row
-        })
-        .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].len())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |out: &mut dyn Write, row: &[&str]| -> io::Result<()> {
-        let padded: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (text, w))| {
-                if c < 3 {
-                    format!("{text:<w$}")
-                } else {
-                    format!("{text:>w$}")
-                }
-            })
-            .collect();
-        writeln!(out, "{}", padded.join("  ").trim_end())
-    };
-    line(out, &header)?;
-    for row in &cells {
-        line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
-    }
-    let notes: Vec<String> = rows
-        .iter()
-        .filter_map(|r| match &r.outcome {
-            Outcome::NotApplicable(reason) => Some(format!(
-                "  {} {} {}: n/a: {reason}",
-                r.window, r.strategy, r.sizing
-            )),
-            Outcome::Ran(_) => None,
-        })
-        .collect();
-    if !notes.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "Not applicable:")?;
-        for note in notes {
-            writeln!(out, "{note}")?;
-        }
-    }
-    let caveats: Vec<String> = rows
-        .iter()
-        .filter_map(|r| {
-            r.note
-                .as_ref()
-                .map(|n| format!("  {} {} {}: {n}", r.window, r.strategy, r.sizing))
-        })
-        .collect();
-    if !caveats.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "Notes:")?;
-        for caveat in caveats {
-            writeln!(out, "{caveat}")?;
-        }
-    }
-    writeln!(out)?;
-    writeln!(out, "{}", conventions.describe())
 }

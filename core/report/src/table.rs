@@ -1,0 +1,432 @@
+//! The printed comparison: a compact table for the terminal (one line per window and strategy,
+//! fitting [`TERMINAL_WIDTH`] columns) or the full one (every sizing rule, every metric), then
+//! the notes with identical ones collapsed, and the conventions.
+
+use std::io::{self, Write};
+
+use crate::{Conventions, Outcome, Summary};
+
+/// Columns the compact table and the notes fit in.
+pub const TERMINAL_WIDTH: usize = 120;
+
+/// Which table to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableLayout {
+    /// One line per window and strategy (its first sizing rule), the headline metrics.
+    Compact,
+    /// Every row and every metric.
+    Full,
+}
+
+fn percent(value: f64) -> String {
+    if value.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{:.1}%", value * 100.0)
+    }
+}
+
+fn ratio(value: f64) -> String {
+    if value.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// Cuts `text` to `width` characters, marking the cut with `~`.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+        format!("{kept}~")
+    }
+}
+
+/// Wraps `text` at spaces so that no line is longer than `width`, indenting continuation
+/// lines by `indent` spaces.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+            line = " ".repeat(indent);
+        }
+        if !line.trim().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.trim().is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Writes the comparison as an aligned text table, the collapsed notes and the conventions.
+pub fn write_table(
+    out: &mut dyn Write,
+    rows: &[Summary],
+    conventions: &Conventions,
+    layout: TableLayout,
+) -> io::Result<()> {
+    let notes = Notes::collect(rows);
+    let (header, cells, left) = match layout {
+        TableLayout::Compact => compact_cells(rows, &notes),
+        TableLayout::Full => full_cells(rows, &notes),
+    };
+    let mut widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    if layout == TableLayout::Compact {
+        // Long window or strategy names are cut, longest first, until the line fits.
+        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * (w.len() - 1);
+        while total(&widths) > TERMINAL_WIDTH {
+            let widest = (0..left).max_by_key(|&c| widths[c]).expect("label columns");
+            if widths[widest] <= 6 {
+                break;
+            }
+            widths[widest] -= 1;
+        }
+    }
+    let line = |out: &mut dyn Write, row: &[String]| -> io::Result<()> {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (text, &w))| {
+                let text = fit(text, w);
+                if c < left {
+                    format!("{text:<w$}")
+                } else {
+                    format!("{text:>w$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", padded.join("  ").trim_end())
+    };
+    line(
+        out,
+        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    )?;
+    for row in &cells {
+        line(out, row)?;
+    }
+    if layout == TableLayout::Compact && cells.len() < rows.len() {
+        writeln!(
+            out,
+            "(each strategy's first sizing rule; {} rows in all with --all-rows, and in summary.csv with --out)",
+            rows.len()
+        )?;
+    }
+    let tally = Tally::of(rows);
+    if let Some(tally) = tally.describe() {
+        writeln!(out)?;
+        writeln!(out, "{tally}")?;
+    }
+    notes.write(out)?;
+    writeln!(out)?;
+    for line in wrap(&conventions.describe(), TERMINAL_WIDTH, 0) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+type Cells = (Vec<&'static str>, Vec<Vec<String>>, usize);
+
+fn compact_cells(rows: &[Summary], notes: &Notes) -> Cells {
+    let header = vec![
+        "window",
+        "strategy",
+        "sizing",
+        "return",
+        "CAGR",
+        "Sharpe",
+        "maxDD",
+        "expo",
+        "trades",
+        "forced",
+        "bench ret",
+        "bench DD",
+        "notes",
+    ];
+    let mut cells = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let r = &rows[i];
+        let same = rows[i..]
+            .iter()
+            .take_while(|o| o.window == r.window && o.strategy == r.strategy)
+            .count();
+        let sizing = if same > 1 {
+            format!("{} +{}", r.sizing, same - 1)
+        } else {
+            r.sizing.clone()
+        };
+        let mut row = vec![r.window.clone(), r.strategy.clone(), sizing];
+        match (&r.outcome, r.metrics()) {
+            (_, Some(m)) => row.extend([
+                percent(m.total_return),
+                percent(m.cagr),
+                ratio(m.sharpe),
+                percent(m.max_drawdown),
+                percent(m.exposure),
+                m.trades.to_string(),
+                m.forced_sales.to_string(),
+            ]),
+            (Outcome::Failed(_), None) => row.extend(std::iter::repeat_n("failed".to_string(), 7)),
+            (_, None) => row.extend(std::iter::repeat_n("n/a".to_string(), 7)),
+        }
+        row.extend([
+            percent(r.bench_total_return),
+            percent(r.bench_max_drawdown),
+            notes.marks(&rows[i..i + same]),
+        ]);
+        cells.push(row);
+        i += same;
+    }
+    (header, cells, 3)
+}
+
+fn full_cells(rows: &[Summary], notes: &Notes) -> Cells {
+    let header = vec![
+        "window",
+        "strategy",
+        "sizing",
+        "start",
+        "end",
+        "days",
+        "return",
+        "CAGR",
+        "vol",
+        "Sharpe",
+        "Sortino",
+        "Calmar",
+        "maxDD",
+        "DDdays",
+        "exposure",
+        "trades",
+        "win",
+        "forced",
+        "turnover",
+        "fees",
+        "slippage",
+        "interest",
+        "final equity",
+        "bench ret",
+        "bench DD",
+        "notes",
+    ];
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.window.clone(),
+                r.strategy.clone(),
+                r.sizing.clone(),
+                r.start.to_string(),
+                r.end.to_string(),
+                r.days.to_string(),
+            ];
+            match r.metrics() {
+                Some(m) => row.extend([
+                    percent(m.total_return),
+                    percent(m.cagr),
+                    percent(m.ann_vol),
+                    ratio(m.sharpe),
+                    ratio(m.sortino),
+                    ratio(m.calmar),
+                    percent(m.max_drawdown),
+                    m.max_dd_days.to_string(),
+                    percent(m.exposure),
+                    m.trades.to_string(),
+                    percent(m.win_rate),
+                    m.forced_sales.to_string(),
+                    ratio(m.turnover),
+                    format!("{:.2}", m.fees),
+                    format!("{:.2}", m.slippage),
+                    format!("{:.2}", m.interest),
+                    format!("{:.2}", m.final_equity),
+                ]),
+                None => {
+                    let what = match r.outcome {
+                        Outcome::Failed(_) => "failed",
+                        _ => "n/a",
+                    };
+                    row.extend(std::iter::repeat_n(what.to_string(), 17))
+                }
+            }
+            row.extend([
+                percent(r.bench_total_return),
+                percent(r.bench_max_drawdown),
+                notes.marks(std::slice::from_ref(r)),
+            ]);
+            row
+        })
+        .collect();
+    (header, cells, 3)
+}
+
+/// Counts people look for first: forced sales, ruined and failed runs.
+struct Tally {
+    forced_sales: usize,
+    forced_runs: usize,
+    ruined: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn of(rows: &[Summary]) -> Self {
+        let ran: Vec<_> = rows.iter().filter_map(Summary::metrics).collect();
+        Tally {
+            forced_sales: ran.iter().map(|m| m.forced_sales).sum(),
+            forced_runs: ran.iter().filter(|m| m.forced_sales > 0).count(),
+            ruined: ran.iter().filter(|m| m.ruined).count(),
+            failed: rows
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+                .count(),
+        }
+    }
+
+    fn describe(&self) -> Option<String> {
+        let runs = |n: usize| {
+            if n == 1 {
+                "1 run".into()
+            } else {
+                format!("{n} runs")
+            }
+        };
+        let mut parts = Vec::new();
+        if self.forced_sales > 0 {
+            parts.push(format!(
+                "{} forced sales (margin calls) in {}",
+                self.forced_sales,
+                runs(self.forced_runs)
+            ));
+        }
+        if self.ruined > 0 {
+            parts.push(format!("{} ruined", runs(self.ruined)));
+        }
+        if self.failed > 0 {
+            parts.push(format!("{} failed", runs(self.failed)));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// The rows' notes, each distinct text once, numbered in order of first appearance, with the
+/// runs it covers.
+struct Notes {
+    /// (text, runs as (window, strategy, sizing)).
+    list: Vec<(String, Vec<[String; 3]>)>,
+}
+
+impl Notes {
+    fn collect(rows: &[Summary]) -> Self {
+        let mut list: Vec<(String, Vec<[String; 3]>)> = Vec::new();
+        for r in rows {
+            for text in r.no_metrics_note().into_iter().chain(r.note.clone()) {
+                let labels = r.labels().map(str::to_string);
+                match list.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, runs)) => runs.push(labels),
+                    None => list.push((text, vec![labels])),
+                }
+            }
+        }
+        Notes { list }
+    }
+
+    /// The numbers of the notes covering any of `rows`, "1,3".
+    fn marks(&self, rows: &[Summary]) -> String {
+        self.list
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, runs))| {
+                runs.iter().any(|run| {
+                    rows.iter()
+                        .any(|r| r.labels() == run.each_ref().map(String::as_str))
+                })
+            })
+            .map(|(i, _)| (i + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.list.is_empty() {
+            return Ok(());
+        }
+        writeln!(out)?;
+        writeln!(out, "Notes:")?;
+        for (i, (text, runs)) in self.list.iter().enumerate() {
+            let line = format!("[{}] {text} ({})", i + 1, covered(runs));
+            for wrapped in wrap(&line, TERMINAL_WIDTH, 4) {
+                writeln!(out, "{wrapped}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sizing rules and windows of a block of runs.
+type Block<'a> = (Vec<&'a str>, Vec<&'a str>);
+
+/// The runs a note covers: strategies with the same sizing rules in the same windows
+/// together, "leverage-fomo, margin-timing (full, half) in bull1, bull2"; runs that do not
+/// fill such a block are listed one by one.
+fn covered(runs: &[[String; 3]]) -> String {
+    let mut by_strategy: Vec<(&str, Vec<&[String; 3]>)> = Vec::new();
+    for run in runs {
+        match by_strategy.iter_mut().find(|(s, _)| *s == run[1]) {
+            Some((_, list)) => list.push(run),
+            None => by_strategy.push((&run[1], vec![run])),
+        }
+    }
+    // (sizings, windows) -> strategies covering exactly that block.
+    let mut blocks: Vec<(Block, Vec<&str>)> = Vec::new();
+    let mut loose: Vec<String> = Vec::new();
+    for (strategy, runs) in by_strategy {
+        let mut windows: Vec<&str> = Vec::new();
+        let mut sizings: Vec<&str> = Vec::new();
+        for run in &runs {
+            if !windows.contains(&run[0].as_str()) {
+                windows.push(&run[0]);
+            }
+            if !sizings.contains(&run[2].as_str()) {
+                sizings.push(&run[2]);
+            }
+        }
+        if windows.len() * sizings.len() != runs.len() {
+            loose.extend(runs.iter().map(|r| r.join(" ")));
+            continue;
+        }
+        let key = (sizings, windows);
+        match blocks.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, strategies)) => strategies.push(strategy),
+            None => blocks.push((key, vec![strategy])),
+        }
+    }
+    blocks
+        .into_iter()
+        .map(|((sizings, windows), strategies)| {
+            format!(
+                "{} ({}) in {}",
+                strategies.join(", "),
+                sizings.join(", "),
+                windows.join(", ")
+            )
+        })
+        .chain(loose)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
