@@ -38,6 +38,7 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
                 root.to_str().unwrap(),
                 "--out",
                 out.path().to_str().unwrap(),
+                "--all-rows",
             ]);
             assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
             (out, stdout(&output))
@@ -62,18 +63,20 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
     // 12 windows (5 bulls, 5 whole cycles, margin-era, full) x (buy-and-hold + sma-trend full
     // + sma-trend half).
     assert_eq!(lines.count(), 36);
-    let curve =
-        std::fs::read_to_string(out.path().join("equity/bull3__sma-trend__half.csv")).unwrap();
-    let mut curve_lines = curve.lines();
+    let ledger =
+        std::fs::read_to_string(out.path().join("runs/bull3/sma-trend/half/ledger.csv")).unwrap();
+    let mut ledger_lines = ledger.lines();
     assert_eq!(
-        curve_lines.next(),
-        Some("date,equity,exposure,drawdown,benchmark")
+        ledger_lines.next(),
+        Some(format!("{},signal:trend", cyclebt_report::audit::LEDGER_HEADER).as_str())
     );
     assert_eq!(
-        curve_lines.next(),
-        Some("2014-04-28,1000000.00,0.000000,0.000000,1000000.00")
+        ledger_lines.next(),
+        Some(
+            "2014-04-28,2003.4870,1000000,0,0,0,0,1000000,0.000000,0.000000,1000000,0.500000,1.000000"
+        )
     );
-    assert_eq!(curve_lines.count(), 276);
+    assert_eq!(ledger_lines.count(), 276);
     // The page: self-contained, the summary table, three charts per window.
     let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(page.contains("<table class=\"sortable\" id=\"summary\">"));
@@ -105,8 +108,11 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
         "sharpe_ci.csv",
         "deflated.csv",
         "summary.csv",
-        "equity/full__sma-trend__full.csv",
-        "equity/bull1__buy_and_hold__full.csv",
+        "run.json",
+        "runs/full/sma-trend/full/ledger.csv",
+        "runs/full/sma-trend/full/fills.csv",
+        "runs/full/sma-trend/full/trades.csv",
+        "runs/bull1/buy_and_hold/full/ledger.csv",
     ] {
         let a = std::fs::read(runs[0].0.path().join(name)).unwrap();
         let b = std::fs::read(runs[1].0.path().join(name)).unwrap();
@@ -133,6 +139,7 @@ fn a_strategy_on_its_own_dataset_skips_windows_outside_it_with_a_note() {
         strategy.to_str().unwrap(),
         "--data",
         root.to_str().unwrap(),
+        "--all-rows",
     ]);
     let (table, notes) = (stdout(&output), stderr(&output));
     assert_eq!(output.status.code(), Some(0), "{notes}");

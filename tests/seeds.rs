@@ -325,7 +325,9 @@ fn margin_strategies_are_not_applicable_before_margin_trading() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let table = stdout(&output);
     assert!(
-        table.contains("bull2 margin-timing full: n/a: no margin (financing_balance) data"),
+        table
+            .replace("\n    ", " ")
+            .contains("n/a: no margin (financing_balance) data in the window; signal margin-divergence needs it (margin-timing (full, half, vol15, kelly, pyramid) in bull2)"),
         "{table}"
     );
     let summary = std::fs::read_to_string(out.path().join("summary.csv")).unwrap();
@@ -334,15 +336,12 @@ fn margin_strategies_are_not_applicable_before_margin_trading() {
         .find(|l| l.starts_with("bull2,margin-timing,full,"))
         .unwrap();
     // Metrics empty (n/a), never zeros; the benchmark is still reported.
-    assert!(row.contains(",258,,,,,,,,,,,,,,"), "{row}");
-    assert!(
-        !out.path()
-            .join("equity/bull2__margin-timing__full.csv")
-            .exists()
-    );
+    assert!(row.contains(",258,,,,,,,,,,,,,,,,,,,"), "{row}");
+    assert!(row.contains(",n/a,n/a: no margin"), "{row}");
+    assert!(!out.path().join("runs/bull2/margin-timing").exists());
     assert!(
         out.path()
-            .join("equity/bull3__margin-timing__full.csv")
+            .join("runs/bull3/margin-timing/full/ledger.csv")
             .exists()
     );
 }

@@ -1,9 +1,11 @@
 //! The integration tests of cyclebt, one binary: metrics against hand-worked values, the
-//! accounting, look-ahead (prefix) checks, the real-data quirks, malformed input through the
-//! CLI, the CLI's outputs, the test windows and their groups, the plugin ABI's layout and real plugin libraries.
+//! accounting, the audit files, look-ahead (prefix) checks, the real-data quirks, malformed
+//! input through the CLI, the CLI's outputs, the test windows and their groups, the plugin
+//! ABI's layout and real plugin libraries.
 
 mod abi_layout;
 mod accounting;
+mod audit;
 mod cli;
 mod leverage;
 mod lookahead;

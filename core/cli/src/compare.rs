@@ -12,9 +12,10 @@ use cyclebt_engine::{
     missing_inputs, partial_inputs, run, run_on,
 };
 use cyclebt_host::PluginFactory;
+use cyclebt_report::audit::{run_dir, write_fills_csv, write_ledger_csv, write_trades_csv};
 use cyclebt_report::{
-    Conventions, Summary, equity_file_name, not_applicable, summarize, write_equity_csv,
-    write_summary_csv, write_table,
+    Conventions, Summary, TableLayout, failed, not_applicable, summarize, write_summary_csv,
+    write_table,
 };
 
 use crate::input_error;
@@ -42,6 +43,8 @@ pub struct CompareArgs {
     pub factory: PluginFactory,
     /// How the Sharpe ratios' confidence intervals are drawn.
     pub bootstrap: cyclebt_metrics::Bootstrap,
+    /// The printed table: compact (default) or every row.
+    pub layout: TableLayout,
 }
 
 /// One finished run, kept for the files.
@@ -49,9 +52,11 @@ pub(crate) struct Finished {
     pub summary: Summary,
     pub dataset: String,
     pub span: WindowSpan,
-    /// None when the strategy does not apply to the window.
+    /// None when the strategy does not apply to the window or failed.
     pub run: Option<RunResult>,
     pub benchmark: RunResult,
+    /// The strategy's signal ids, naming the ledger's signal columns.
+    pub signal_ids: Vec<String>,
     /// The strategy's fomo-phase parameters, when it uses that plugin (for the report's
     /// shading).
     pub fomo_params: Option<toml::Table>,
@@ -98,6 +103,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             benchmark
         })
         .collect();
+    let benchmark_count = benchmarks.len();
     strategies.splice(0..0, benchmarks);
 
     let cycles = inputs::cycles(args.cycles.as_deref())?;
@@ -116,6 +122,9 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
 
     let mut datasets = Datasets::new(args.data.clone());
     let mut finished = Vec::new();
+    // Names of the strategies that failed somewhere, and the messages already printed.
+    let mut failures: Vec<String> = Vec::new();
+    let mut messages: Vec<String> = Vec::new();
     let runs: usize = strategies.iter().map(|s| s.sizings.len()).sum::<usize>() * windows.len();
     let progress = Progress::new(runs as u64);
     for window in &windows {
@@ -147,13 +156,19 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 0,
                 &args.factory,
             )?;
-            let mut signals = strategy.signals(&args.factory).map_err(input_error)?;
-            // Not applicable, or the signals' values, evaluated once for every sizing rule.
-            let caveat = partial_inputs(market, span, &signals);
-            let values = match missing_inputs(market, span, &signals) {
-                Some(reason) => Err(reason),
-                None => Ok(evaluate_signals(market, span, &mut signals)
-                    .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))?),
+            // Not applicable, failed, or the signals' values, evaluated once for every sizing
+            // rule. A failing plugin fails its strategy's runs only: the others go on.
+            let mut caveat = None;
+            let values = match strategy.signals(&args.factory) {
+                Err(error) => Err(Skipped::Failed(error)),
+                Ok(mut signals) => {
+                    caveat = partial_inputs(market, span, &signals);
+                    match missing_inputs(market, span, &signals) {
+                        Some(reason) => Err(Skipped::NotApplicable(reason)),
+                        None => evaluate_signals(market, span, &mut signals)
+                            .map_err(|e| Skipped::Failed(e.to_string())),
+                    }
+                }
             };
             for sizing in &strategy.sizings {
                 let labels = [
@@ -161,18 +176,36 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     strategy.name.as_str(),
                     sizing.name.as_str(),
                 ];
-                let (summary, run) = match &values {
-                    Err(reason) => (not_applicable(labels, &benchmark, reason.clone()), None),
-                    Ok(values) => {
-                        let result = run_on(
-                            market,
-                            span,
-                            values,
-                            &strategy.plan,
-                            sizing,
-                            &strategy.setup,
-                        )
-                        .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))?;
+                let outcome = values.as_ref().map_err(Clone::clone).and_then(|values| {
+                    run_on(
+                        market,
+                        span,
+                        values,
+                        &strategy.plan,
+                        sizing,
+                        &strategy.setup,
+                    )
+                    .map_err(|e| Skipped::Failed(e.to_string()))
+                });
+                let (summary, run) = match outcome {
+                    Err(Skipped::NotApplicable(reason)) => {
+                        (not_applicable(labels, &benchmark, reason), None)
+                    }
+                    Err(Skipped::Failed(error)) => {
+                        let message = format!(
+                            "strategy {} failed in window {}: {error}",
+                            strategy.name, window.id
+                        );
+                        if !messages.contains(&message) {
+                            writeln!(err, "error: {message}")?;
+                            messages.push(message);
+                        }
+                        if !failures.contains(&strategy.name) {
+                            failures.push(strategy.name.clone());
+                        }
+                        (failed(labels, &benchmark, error), None)
+                    }
+                    Ok(result) => {
                         let mut summary = summarize(labels, &result, &benchmark, &args.conventions);
                         if let Some(caveat) = &caveat {
                             summary.note = Some(match summary.note.take() {
@@ -189,6 +222,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     span,
                     run,
                     benchmark: benchmark.clone(),
+                    signal_ids: strategy.signal_ids.clone(),
                     fomo_params: fomo_params(strategy),
                 });
                 progress.inc(1);
@@ -205,20 +239,64 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             datasets.root().display()
         )?;
     }
+    let record = crate::record::gather(
+        args,
+        &strategies[benchmark_count..],
+        &mut datasets,
+        &finished,
+        DEFAULT_DATASET,
+    )?;
     let rows: Vec<Summary> = finished.iter().map(|f| f.summary.clone()).collect();
-    write_table(out, &rows, &args.conventions)?;
+    let window_groups: Vec<(String, String)> = cycles
+        .windows
+        .iter()
+        .filter_map(|w| Some((w.id.clone(), w.group.clone()?)))
+        .collect();
+    write_table(out, &rows, &window_groups, &args.conventions, args.layout)?;
+    writeln!(out, "run id: {}", record.run_id)?;
     if let Some(dir) = &args.out {
         write_files(dir, &mut datasets, &finished, &args.conventions)?;
-        let page = crate::report_page::write_report(dir, &mut datasets, &finished, &cycles, args)?;
+        let mut json = Vec::new();
+        record.write(&mut json)?;
+        write_file(&dir.join("run.json"), &json)?;
+        let page = crate::report_page::write_report(
+            dir,
+            &mut datasets,
+            &finished,
+            &window_groups,
+            args,
+            &record.run_id,
+        )?;
         writeln!(
             err,
-            "wrote {}, {} equity curves and {}",
+            "wrote {}, the ledger, fills and trades of {} runs under {} and {}",
             dir.join("summary.csv").display(),
             finished.iter().filter(|f| f.run.is_some()).count(),
+            dir.join("runs").display(),
             page.display()
         )?;
     }
+    if !failures.is_empty() {
+        return Err(input_error(format!(
+            "failed: {} (see above); the other strategies' results were computed{}",
+            failures.join(", "),
+            if args.out.is_some() {
+                " and written"
+            } else {
+                ""
+            }
+        )));
+    }
     Ok(())
+}
+
+/// Why a run has no result.
+#[derive(Clone)]
+enum Skipped {
+    /// An input it needs has no data in the window.
+    NotApplicable(String),
+    /// A signal or plugin failed.
+    Failed(String),
 }
 
 /// The parameters of the strategy's fomo-phase signal, if it has one.
@@ -272,20 +350,54 @@ fn dataset_of(strategy: &Strategy) -> String {
         .unwrap_or_else(|| DEFAULT_DATASET.into())
 }
 
-/// Creates the output folders before any work, so a bad `--out` fails fast as bad input.
+/// What `compare` writes at the top of `--out`, besides the `runs/` folder. `run.json` also
+/// marks a folder as holding a comparison's outputs, so that a rerun may clear them.
+const OUTPUT_FILES: [&str; 6] = [
+    "run.json",
+    "summary.csv",
+    "conventions.txt",
+    "report.html",
+    "sharpe_ci.csv",
+    "deflated.csv",
+];
+/// Folders of run files: `runs/` now, `equity/` from versions before the audit files.
+const OUTPUT_FOLDERS: [&str; 2] = ["runs", "equity"];
+
+/// Readies `--out` before any work, so a bad folder fails fast as bad input: a new folder is
+/// created; one holding an earlier comparison's outputs (it has `run.json`) has them removed,
+/// so no stale run sits beside the new ones; one holding files of that name without
+/// `run.json` is refused rather than mixed. Other files in the folder are left alone.
 fn prepare_out(dir: &Path) -> Result<()> {
+    let refuse = |why: String| input_error(format!("--out {}: {why}", dir.display()));
     if dir.exists() && !dir.is_dir() {
-        return Err(input_error(format!(
-            "--out {}: exists and is not a folder",
-            dir.display()
+        return Err(refuse("exists and is not a folder".into()));
+    }
+    let ours: Vec<PathBuf> = OUTPUT_FILES
+        .iter()
+        .chain(&OUTPUT_FOLDERS)
+        .map(|name| dir.join(name))
+        .filter(|path| path.exists())
+        .collect();
+    if !ours.is_empty() && !dir.join("run.json").is_file() {
+        return Err(refuse(format!(
+            "holds {} but no run.json, so they may not be a comparison's outputs; remove them or choose another folder",
+            ours.iter()
+                .map(|p| p.file_name().unwrap_or_default().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
-    fs::create_dir_all(dir.join("equity")).map_err(|e| {
-        input_error(format!(
-            "--out {}: cannot create the folder: {e}",
-            dir.display()
-        ))
-    })
+    for path in &ours {
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(path)
+        } else {
+            fs::remove_file(path)
+        };
+        removed
+            .map_err(|e| refuse(format!("cannot remove the earlier {}: {e}", path.display())))?;
+    }
+    fs::create_dir_all(dir.join("runs"))
+        .map_err(|e| refuse(format!("cannot create the folder: {e}")))
 }
 
 /// Runs one sizing rule of a strategy over one window, with fresh signal instances.
@@ -325,7 +437,6 @@ fn write_files(
     finished: &[Finished],
     conventions: &Conventions,
 ) -> Result<()> {
-    let equity_dir = dir.join("equity");
     let rows: Vec<Summary> = finished.iter().map(|f| f.summary.clone()).collect();
     let mut summary = Vec::new();
     write_summary_csv(&mut summary, &rows)?;
@@ -337,9 +448,18 @@ fn write_files(
     for f in finished {
         let Some(run) = &f.run else { continue };
         let market = &datasets.get(&f.dataset)?.market;
-        let mut curve = Vec::new();
-        write_equity_csv(&mut curve, market, f.span, run, &f.benchmark)?;
-        write_file(&equity_dir.join(equity_file_name(&f.summary)), &curve)?;
+        let folder = dir.join(run_dir(&f.summary));
+        fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        let mut bytes = Vec::new();
+        write_ledger_csv(&mut bytes, market, f.span, run, &f.benchmark, &f.signal_ids)?;
+        write_file(&folder.join("ledger.csv"), &bytes)?;
+        bytes.clear();
+        write_fills_csv(&mut bytes, run)?;
+        write_file(&folder.join("fills.csv"), &bytes)?;
+        bytes.clear();
+        write_trades_csv(&mut bytes, market, f.span, run)?;
+        write_file(&folder.join("trades.csv"), &bytes)?;
     }
     Ok(())
 }

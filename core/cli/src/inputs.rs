@@ -21,9 +21,9 @@ pub const DEFAULT_DATASET: &str = "sh000001";
 
 const BUILTIN_DATASETS: [(&str, &str); 1] =
     [("sh000001", include_str!("../../../datasets/sh000001.toml"))];
-const CYCLES: &str = include_str!("../../../datasets/cycles.toml");
-const STAMP_DUTY: &str = include_str!("../../../datasets/stamp_duty.toml");
-const MARGIN_RULES: &str = include_str!("../../../datasets/margin_rules.toml");
+pub(crate) const CYCLES: &str = include_str!("../../../datasets/cycles.toml");
+pub(crate) const STAMP_DUTY: &str = include_str!("../../../datasets/stamp_duty.toml");
+pub(crate) const MARGIN_RULES: &str = include_str!("../../../datasets/margin_rules.toml");
 
 /// The data root: `--data`, else `CYCLEBT_DATA`, else `./data`.
 pub fn data_root(flag: Option<PathBuf>) -> PathBuf {

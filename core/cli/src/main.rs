@@ -9,13 +9,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use cyclebt_host::{PluginDirs, PluginFactory};
-use cyclebt_report::Conventions;
+use cyclebt_report::{Conventions, TableLayout};
 
 mod check;
 mod compare;
 mod inputs;
 mod phases;
 mod plugins;
+mod record;
 mod report_page;
 
 /// Backtests leverage- and crowd-driven signals over the five A-share bull cycles.
@@ -35,9 +36,15 @@ enum Command {
         /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
         #[arg(long)]
         data: Option<PathBuf>,
-        /// Folder for summary.csv and equity/<window>__<strategy>__<sizing>.csv.
+        /// Folder for summary.csv, run.json, report.html and each run's ledger, fills and
+        /// trades under runs/<window>/<strategy>/<sizing>/. An earlier comparison's outputs in
+        /// it are removed first.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print every row (each sizing rule) and every metric, not one line per window and
+        /// strategy.
+        #[arg(long)]
+        all_rows: bool,
         /// Cycle list to use instead of the built-in datasets/cycles.toml.
         #[arg(long)]
         cycles: Option<PathBuf>,
@@ -167,6 +174,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             strategies,
             data,
             out: out_dir,
+            all_rows,
             cycles,
             windows,
             periods_per_year,
@@ -204,6 +212,11 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     resamples: bootstrap,
                     seed,
                     ..Default::default()
+                },
+                layout: if all_rows {
+                    TableLayout::Full
+                } else {
+                    TableLayout::Compact
                 },
             };
             compare::compare(&args, &mut out, &mut err)

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cyclebt_data::{CycleList, MarketData};
+use cyclebt_data::MarketData;
 use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalRole, SignalSource};
 use cyclebt_metrics as metrics;
 use cyclebt_report::html::{ChartRun, Deflated, ForcedSale, HtmlReport, WindowCharts, write_html};
@@ -72,8 +72,9 @@ pub fn write_report(
     dir: &Path,
     datasets: &mut Datasets,
     finished: &[Finished],
-    cycles: &CycleList,
+    window_groups: &[(String, String)],
     args: &CompareArgs,
+    run_id: &str,
 ) -> Result<PathBuf> {
     let rf = metrics::per_period_rate(
         args.conventions.risk_free_annual,
@@ -160,21 +161,17 @@ pub fn write_report(
         "Sharpe 95% CI: circular block bootstrap, {} resamples, blocks of round(n^(1/3)) returns (at least 5), seed {}.",
         spec.resamples, spec.seed
     );
-    let window_groups: Vec<(String, String)> = cycles
-        .windows
-        .iter()
-        .filter_map(|w| Some((w.id.clone(), w.group.clone()?)))
-        .collect();
     let mut page = Vec::new();
     let report = HtmlReport {
         rows: &rows,
         sharpe_intervals: &intervals,
         windows: &charts,
-        window_groups: &window_groups,
+        window_groups,
         forced: &forced,
         deflated: &deflated,
         conventions: &args.conventions,
         bootstrap_note,
+        run_id,
     };
     write_html(&mut page, &report)?;
     let path = dir.join("report.html");

@@ -255,21 +255,6 @@ fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
 }
 
 /// Mean, median and worst of the values (worst = smallest).
-fn stats(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.retain(|v| v.is_finite());
-    if values.is_empty() {
-        return (f64::NAN, f64::NAN, f64::NAN);
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let median = if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    };
-    (values.iter().sum::<f64>() / n as f64, median, values[0])
-}
-
 fn aggregate_table(page: &mut String, rows: &[Summary], window_groups: &[(String, String)]) {
     page.push_str(
         "<h2>Across the cycles</h2><p class=\"note\">Each strategy and sizing rule over each group of windows (bulls: trough to peak; cycles: trough to the next trough; bears: peak to the next trough), every group on its own: mean, median and worst. Windows outside a group (the margin era, the full history) are left out; windows where the run is n/a are left out and counted.</p>\
@@ -299,9 +284,9 @@ fn aggregate_table(page: &mut String, rows: &[Summary], window_groups: &[(String
             })
             .collect();
         let ran: Vec<_> = runs.iter().filter_map(|r| r.metrics()).collect();
-        let (rm, rd, rw) = stats(ran.iter().map(|m| m.total_return).collect());
-        let (sm, sd, sw) = stats(ran.iter().map(|m| m.sharpe).collect());
-        let (dm, dd, dw) = stats(ran.iter().map(|m| m.max_drawdown).collect());
+        let (rm, rd, rw) = crate::mean_median_worst(ran.iter().map(|m| m.total_return).collect());
+        let (sm, sd, sw) = crate::mean_median_worst(ran.iter().map(|m| m.sharpe).collect());
+        let (dm, dd, dw) = crate::mean_median_worst(ran.iter().map(|m| m.max_drawdown).collect());
         let _ = write!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

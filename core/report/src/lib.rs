@@ -259,6 +259,23 @@ pub fn summarize(
     }
 }
 
+/// Mean, median and lowest of the finite `values` (NaN each with none), for aggregates over
+/// a group of windows.
+pub(crate) fn mean_median_worst(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    (values.iter().sum::<f64>() / n as f64, median, values[0])
+}
+
 /// A fraction or ratio in a file: six decimals, empty for NaN (pandas reads it back as NaN).
 pub fn number(value: f64) -> String {
     if value.is_nan() {

@@ -1,10 +1,10 @@
-//! The printed comparison: a compact table for the terminal (one line per window and strategy,
-//! fitting [`TERMINAL_WIDTH`] columns) or the full one (every sizing rule, every metric), then
-//! the notes with identical ones collapsed, and the conventions.
+//! The printed comparison: a compact table for the terminal (one line per window group and
+//! strategy, fitting [`TERMINAL_WIDTH`] columns) or the full one (every window, sizing rule
+//! and metric), then the notes with identical ones collapsed, and the conventions.
 
 use std::io::{self, Write};
 
-use crate::{Conventions, Outcome, Summary};
+use crate::{Conventions, Outcome, Summary, mean_median_worst};
 
 /// Columns the compact table and the notes fit in.
 pub const TERMINAL_WIDTH: usize = 120;
@@ -12,7 +12,8 @@ pub const TERMINAL_WIDTH: usize = 120;
 /// Which table to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableLayout {
-    /// One line per window and strategy (its first sizing rule), the headline metrics.
+    /// One line per window group (or ungrouped window) and strategy, its first sizing rule:
+    /// the headline metrics over the group's windows.
     Compact,
     /// Every row and every metric.
     Full,
@@ -66,15 +67,18 @@ fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
 }
 
 /// Writes the comparison as an aligned text table, the collapsed notes and the conventions.
+/// `window_groups` maps window ids to their group (bulls, cycles, ...); the compact table
+/// aggregates each group's windows into one line.
 pub fn write_table(
     out: &mut dyn Write,
     rows: &[Summary],
+    window_groups: &[(String, String)],
     conventions: &Conventions,
     layout: TableLayout,
 ) -> io::Result<()> {
     let notes = Notes::collect(rows);
     let (header, cells, left) = match layout {
-        TableLayout::Compact => compact_cells(rows, &notes),
+        TableLayout::Compact => compact_cells(rows, window_groups, &notes),
         TableLayout::Full => full_cells(rows, &notes),
     };
     let mut widths: Vec<usize> = (0..header.len())
@@ -122,11 +126,15 @@ pub fn write_table(
         line(out, row)?;
     }
     if layout == TableLayout::Compact && cells.len() < rows.len() {
-        writeln!(
-            out,
-            "(each strategy's first sizing rule; {} rows in all with --all-rows, and in summary.csv with --out)",
+        let legend = format!(
+            "Each strategy's first sizing rule (+N: more rules); over a group's windows: runs that ran of all, mean \
+             return, worst return, mean Sharpe, worst drawdown, trades and forced sales summed, mean benchmark \
+             return. --all-rows prints all {} rows, as summary.csv has them.",
             rows.len()
-        )?;
+        );
+        for line in wrap(&legend, TERMINAL_WIDTH, 0) {
+            writeln!(out, "{line}")?;
+        }
     }
     let tally = Tally::of(rows);
     if let Some(tally) = tally.describe() {
@@ -143,56 +151,107 @@ pub fn write_table(
 
 type Cells = (Vec<&'static str>, Vec<Vec<String>>, usize);
 
-fn compact_cells(rows: &[Summary], notes: &Notes) -> Cells {
+fn compact_cells(rows: &[Summary], window_groups: &[(String, String)], notes: &Notes) -> Cells {
     let header = vec![
         "window",
         "strategy",
         "sizing",
+        "runs",
         "return",
-        "CAGR",
+        "worst",
         "Sharpe",
         "maxDD",
-        "expo",
         "trades",
         "forced",
         "bench ret",
-        "bench DD",
         "notes",
     ];
-    let mut cells = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let r = &rows[i];
-        let same = rows[i..]
+    // A window's line is its group's when the rows hold more than one window of the group.
+    let group_of = |window: &str| {
+        window_groups
             .iter()
-            .take_while(|o| o.window == r.window && o.strategy == r.strategy)
-            .count();
-        let sizing = if same > 1 {
-            format!("{} +{}", r.sizing, same - 1)
-        } else {
-            r.sizing.clone()
-        };
-        let mut row = vec![r.window.clone(), r.strategy.clone(), sizing];
-        match (&r.outcome, r.metrics()) {
-            (_, Some(m)) => row.extend([
-                percent(m.total_return),
-                percent(m.cagr),
-                ratio(m.sharpe),
-                percent(m.max_drawdown),
-                percent(m.exposure),
-                m.trades.to_string(),
-                m.forced_sales.to_string(),
-            ]),
-            (Outcome::Failed(_), None) => row.extend(std::iter::repeat_n("failed".to_string(), 7)),
-            (_, None) => row.extend(std::iter::repeat_n("n/a".to_string(), 7)),
+            .find(|(id, _)| id == window)
+            .map(|(_, group)| group.as_str())
+    };
+    let mut windows: Vec<&str> = rows.iter().map(|r| r.window.as_str()).collect();
+    windows.dedup();
+    let unit_of = |window: &str| -> String {
+        match group_of(window) {
+            Some(group)
+                if windows
+                    .iter()
+                    .filter(|w| group_of(w) == Some(group))
+                    .count()
+                    > 1 =>
+            {
+                group.to_string()
+            }
+            _ => window.to_string(),
         }
-        row.extend([
-            percent(r.bench_total_return),
-            percent(r.bench_max_drawdown),
-            notes.marks(&rows[i..i + same]),
-        ]);
+    };
+    // (group or window, strategy), in order of first appearance.
+    let mut keys: Vec<(String, &str)> = Vec::new();
+    for r in rows {
+        let key = (unit_of(&r.window), r.strategy.as_str());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let mut cells = Vec::new();
+    for (unit, strategy) in keys {
+        let members: Vec<&Summary> = rows
+            .iter()
+            .filter(|r| r.strategy == strategy && unit_of(&r.window) == unit)
+            .collect();
+        let sizing = &members[0].sizing;
+        let mut sizings: Vec<&str> = members.iter().map(|r| r.sizing.as_str()).collect();
+        sizings.dedup();
+        sizings.sort_unstable();
+        sizings.dedup();
+        let first: Vec<&Summary> = members
+            .iter()
+            .copied()
+            .filter(|r| &r.sizing == sizing)
+            .collect();
+        let ran: Vec<_> = first.iter().filter_map(|r| r.metrics()).collect();
+        let label = if sizings.len() > 1 {
+            format!("{sizing} +{}", sizings.len() - 1)
+        } else {
+            sizing.clone()
+        };
+        let mut row = vec![
+            unit,
+            strategy.to_string(),
+            label,
+            format!("{}/{}", ran.len(), first.len()),
+        ];
+        if ran.is_empty() {
+            let failed = first
+                .iter()
+                .any(|r| matches!(r.outcome, Outcome::Failed(_)));
+            let what = if failed { "failed" } else { "n/a" };
+            row.extend(std::iter::repeat_n(what.to_string(), 6));
+        } else {
+            let (mean_return, _, worst_return) =
+                mean_median_worst(ran.iter().map(|m| m.total_return).collect());
+            let (mean_sharpe, _, _) = mean_median_worst(ran.iter().map(|m| m.sharpe).collect());
+            let (_, _, worst_drawdown) =
+                mean_median_worst(ran.iter().map(|m| m.max_drawdown).collect());
+            row.extend([
+                percent(mean_return),
+                percent(worst_return),
+                ratio(mean_sharpe),
+                percent(worst_drawdown),
+                ran.iter().map(|m| m.trades).sum::<usize>().to_string(),
+                ran.iter()
+                    .map(|m| m.forced_sales)
+                    .sum::<usize>()
+                    .to_string(),
+            ]);
+        }
+        let (bench, _, _) = mean_median_worst(first.iter().map(|r| r.bench_total_return).collect());
+        row.extend([percent(bench), notes.marks(&members)]);
         cells.push(row);
-        i += same;
     }
     (header, cells, 3)
 }
@@ -268,7 +327,7 @@ fn full_cells(rows: &[Summary], notes: &Notes) -> Cells {
             row.extend([
                 percent(r.bench_total_return),
                 percent(r.bench_max_drawdown),
-                notes.marks(std::slice::from_ref(r)),
+                notes.marks(&[r]),
             ]);
             row
         })
@@ -347,7 +406,7 @@ impl Notes {
     }
 
     /// The numbers of the notes covering any of `rows`, "1,3".
-    fn marks(&self, rows: &[Summary]) -> String {
+    fn marks(&self, rows: &[&Summary]) -> String {
         self.list
             .iter()
             .enumerate()
