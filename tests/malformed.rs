@@ -247,7 +247,39 @@ fn every_malformed_input_is_a_clear_error_with_exit_code_2() {
 #[test]
 fn unknown_strategy_keys_and_bad_rules_are_errors_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[&str]); 11] = [
+    let signal = "name = \"s\"\n[[signal]]\nid = \"t\"\nbuiltin = \"sma_cross\"\n";
+    let with_signal = |rest: &str| format!("{signal}{rest}");
+    let conditions = [
+        (
+            with_signal("[[entry]]\nsignal = \"t\"\nabove = 2\n"),
+            "above = 2 can never hold: signal values lie in [-1, 1]",
+        ),
+        (
+            with_signal("[[entry]]\nsignal = \"t\"\nbelow = -1\n"),
+            "below = -1 can never hold",
+        ),
+        (
+            with_signal("[[entry]]\nsignal = \"t\"\ncross_above = 1\n"),
+            "cross_above = 1 can never hold",
+        ),
+        (
+            with_signal("[[entry]]\nsignal = \"t\"\nabove = 0\ncross_above = 0\n"),
+            "expected exactly one of `above`, `below`, `cross_above` or `cross_below`",
+        ),
+    ];
+    for (text, expected) in &conditions {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).unwrap();
+        let output = cyclebt(&["compare", path.to_str().unwrap()]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}: {message}");
+        assert!(message.contains("s.toml:5:1"), "{message}");
+        assert!(
+            message.contains(expected),
+            "expected {expected:?} in: {message}"
+        );
+    }
+    let cases: [(&str, &[&str]); 13] = [
         (
             "name = \"a,b\"\n",
             &["s.toml", "name \"a,b\" must be letters, digits"],
@@ -300,6 +332,17 @@ fn unknown_strategy_keys_and_bad_rules_are_errors_with_line_and_column() {
         (
             "name = \"s\"\n[[sizing]]\nname = \"x\"\nrule = \"fixed_fraction\"\nfraction = 7\n",
             &["s.toml:2:1", "sizing \"x\": fraction = 7 must be in (0, 5]"],
+        ),
+        (
+            "name = \"s\"\n[[sizing]]\nname = \"x\"\nrule = \"full\"\nfraction = 0.5\n",
+            &["s.toml:2:1", "sizing \"x\": unknown field `fraction`"],
+        ),
+        (
+            "name = \"s\"\n[[sizing]]\nname = \"x\"\nrule = \"fixed_fraction\"\nfraction = 2\n",
+            &[
+                "s.toml",
+                "sizing \"x\" asks for an exposure up to 2, which needs borrowing; add a [leverage] section",
+            ],
         ),
     ];
     for (text, expected) in cases {

@@ -1,5 +1,5 @@
 //! The integration tests of cyclebt, one binary: metrics against hand-worked values, the
-//! accounting, the audit files, look-ahead (prefix) checks, the real-data quirks, malformed
+//! accounting, the audit files, entry and exit conditions, look-ahead (prefix) checks, the real-data quirks, malformed
 //! input through the CLI, the CLI's outputs, the test windows and their groups, the plugin
 //! ABI's layout and real plugin libraries.
 
@@ -7,6 +7,7 @@ mod abi_layout;
 mod accounting;
 mod audit;
 mod cli;
+mod conditions;
 mod leverage;
 mod lookahead;
 mod malformed;

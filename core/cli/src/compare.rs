@@ -376,7 +376,8 @@ fn prepare_out(dir: &Path) -> Result<()> {
         .iter()
         .chain(&OUTPUT_FOLDERS)
         .map(|name| dir.join(name))
-        .filter(|path| path.exists())
+        // An empty folder (a run stopped before writing anything) holds nothing stale.
+        .filter(|path| path.exists() && fs::remove_dir(path).is_err())
         .collect();
     if !ours.is_empty() && !dir.join("run.json").is_file() {
         return Err(refuse(format!(

@@ -295,6 +295,8 @@ pub fn run_on(
     };
     let close = market.column(Field::Close);
     let mut values = vec![0.0; by_signal.len()];
+    // The values of the decision day before, for conditions that look for a cross.
+    let mut values_before = vec![0.0; by_signal.len()];
     // The exposure last ordered: a new order goes out only when the wanted one differs.
     let mut ordered = 0.0;
     let mut pending: Option<f64> = None;
@@ -339,17 +341,24 @@ pub fn run_on(
         if result.ruined.is_some() {
             continue;
         }
-        for (value, column) in values.iter_mut().zip(by_signal) {
+        for ((value, before), column) in values.iter_mut().zip(&mut values_before).zip(by_signal) {
             *value = column[t - span.first];
+            *before = if t > span.first {
+                column[t - span.first - 1]
+            } else {
+                f64::NAN
+            };
         }
+        // The first decision day of the window has no day before it: no cross there.
+        let previous = (t > span.first).then_some(values_before.as_slice());
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
         let in_market = account.units > Decimal::ZERO;
         let size = sizing.size(&close[..=t], &values);
         let wanted = match plan {
             Plan::Rules(rules) => {
-                let entry = rules.entry.iter().all(|c| c.holds(&values));
-                let exit = rules.exit.iter().any(|c| c.holds(&values));
+                let entry = rules.entry.iter().all(|c| c.holds(&values, previous));
+                let exit = rules.exit.iter().any(|c| c.holds(&values, previous));
                 sizing.wanted(size, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {

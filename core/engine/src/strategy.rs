@@ -13,7 +13,7 @@
 //! above = 0.0
 //! [[exit]]                       # any exit condition leaves
 //! signal = "trend"
-//! below = 0.0
+//! below = 0.0                    # or cross_below = 0.0: only on the day it falls through
 //! [[sizing]]                     # each sizing rule is its own run
 //! name = "full"
 //! rule = "full"
@@ -243,13 +243,16 @@ struct ConditionConfig {
     signal: String,
     above: Option<f64>,
     below: Option<f64>,
+    cross_above: Option<f64>,
+    cross_below: Option<f64>,
 }
 
 /// A `[[sizing]]` table: `name` and `rule` plus the rule's parameters.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
 enum SizingConfig {
-    Full,
+    // A struct variant, not a unit one: serde rejects unknown keys only in struct variants.
+    Full {},
     FixedFraction {
         fraction: f64,
     },
@@ -393,6 +396,13 @@ pub enum Threshold {
     Above(f64),
     /// Holds when the value is strictly below.
     Below(f64),
+    /// Holds on the day the value crosses: strictly above today, strictly below the decision
+    /// day before (backtesting.py's `crossover`). Never on a window's first decision day, which
+    /// has no day before in the run.
+    CrossAbove(f64),
+    /// Holds on the day the value falls through: strictly below today, strictly above the day
+    /// before.
+    CrossBelow(f64),
 }
 
 /// A rule on one signal.
@@ -405,12 +415,16 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Whether the condition holds for `values` (one per signal).
-    pub fn holds(&self, values: &[f64]) -> bool {
+    /// Whether the condition holds for `values` (one per signal) after `previous` (the values
+    /// of the decision day before, None on the first).
+    pub fn holds(&self, values: &[f64], previous: Option<&[f64]>) -> bool {
         let value = values[self.signal];
+        let before = previous.map(|p| p[self.signal]);
         match self.threshold {
             Threshold::Above(t) => value > t,
             Threshold::Below(t) => value < t,
+            Threshold::CrossAbove(t) => value > t && before.is_some_and(|b| b < t),
+            Threshold::CrossBelow(t) => value < t && before.is_some_and(|b| b > t),
         }
     }
 }
@@ -556,7 +570,12 @@ impl Strategy {
         let file: StrategyFile =
             toml::from_str(text).map_err(|e| error(e.span(), e.message().to_string()))?;
 
-        let folder = path.parent().unwrap_or(Path::new(""));
+        // A strategy file named without a folder ("s.toml") lies in the current one: "./" keeps
+        // a plugin `path` beside it from being looked up in the system's library path instead.
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
         let build = |source: Result<SignalSource, String>,
                      params: &Option<Spanned<toml::Table>>,
                      role: SignalRole,
@@ -642,17 +661,7 @@ impl Strategy {
                                         ),
                                     )
                                 })?;
-                        let threshold = match (config.above, config.below) {
-                            (Some(a), None) if a.is_finite() => Threshold::Above(a),
-                            (None, Some(b)) if b.is_finite() => Threshold::Below(b),
-                            _ => {
-                                return Err(error(
-                                    Some(c.span()),
-                                    "expected exactly one finite `above` or `below` threshold"
-                                        .into(),
-                                ));
-                            }
-                        };
+                        let threshold = threshold(config).map_err(|m| error(Some(c.span()), m))?;
                         Ok(Condition { signal, threshold })
                     })
                     .collect()
@@ -792,6 +801,35 @@ impl Strategy {
 /// The id under which a strategy plugin's value (its target exposure) is reported.
 pub const STRATEGY_PLUGIN_ID: &str = "strategy_plugin";
 
+/// The one threshold of a condition, checked to be reachable by a signal in [-1, 1]: `above`
+/// needs t < 1, `below` t > -1, and a cross both.
+fn threshold(config: &ConditionConfig) -> Result<Threshold, String> {
+    let given = [
+        config.above.map(Threshold::Above),
+        config.below.map(Threshold::Below),
+        config.cross_above.map(Threshold::CrossAbove),
+        config.cross_below.map(Threshold::CrossBelow),
+    ];
+    let mut given = given.into_iter().flatten();
+    let (Some(threshold), None) = (given.next(), given.next()) else {
+        return Err(
+            "expected exactly one of `above`, `below`, `cross_above` or `cross_below`".into(),
+        );
+    };
+    let (key, t, reachable) = match threshold {
+        Threshold::Above(t) => ("above", t, t < 1.0),
+        Threshold::Below(t) => ("below", t, t > -1.0),
+        Threshold::CrossAbove(t) => ("cross_above", t, t > -1.0 && t < 1.0),
+        Threshold::CrossBelow(t) => ("cross_below", t, t > -1.0 && t < 1.0),
+    };
+    if !t.is_finite() || !reachable {
+        return Err(format!(
+            "{key} = {t} can never hold: signal values lie in [-1, 1] (`above` needs a threshold under 1, `below` one over -1, a cross one strictly between)"
+        ));
+    }
+    Ok(threshold)
+}
+
 /// Name of the built-in buy-and-hold strategy, which no strategy file may take.
 pub const BUY_AND_HOLD: &str = "buy_and_hold";
 
@@ -844,7 +882,7 @@ fn sizing_rule(
         }
     };
     Ok(match config {
-        SizingConfig::Full => SizingRule::Full,
+        SizingConfig::Full {} => SizingRule::Full,
         SizingConfig::FixedFraction { fraction } => SizingRule::FixedFraction {
             fraction: exposure("fraction", fraction)?,
         },
