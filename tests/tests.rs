@@ -1,6 +1,6 @@
 //! The integration tests of cyclebt, one binary: metrics against hand-worked values, the
 //! accounting, the audit files, entry and exit conditions, look-ahead (prefix) checks, the real-data quirks, malformed
-//! input through the CLI, the CLI's outputs, the test windows and their groups, the plugin
+//! input through the CLI, the CLI's outputs, the events study, the test windows and their groups, the plugin
 //! ABI's layout and real plugin libraries.
 
 mod abi_layout;
@@ -8,6 +8,7 @@ mod accounting;
 mod audit;
 mod cli;
 mod conditions;
+mod events;
 mod leverage;
 mod lookahead;
 mod malformed;

@@ -13,6 +13,7 @@ use cyclebt_report::{Conventions, TableLayout};
 
 mod check;
 mod compare;
+mod events;
 mod inputs;
 mod phases;
 mod plugins;
@@ -98,6 +99,44 @@ enum Command {
         #[arg(long = "plugin-dir")]
         plugin_dirs: Vec<PathBuf>,
     },
+    /// An event study of dated changes to leverage and costs (the index, the financing balance
+    /// and the average maintenance ratio around each), and whether the margin warnings came
+    /// before the drawdowns of the margin era.
+    Events {
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Folder for events.csv and warnings.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Event list ([[event]] with id, announced, effective, note; repeatable) instead of
+        /// the built-in datasets/margin_rules.toml and datasets/stamp_duty.toml changes.
+        #[arg(long = "events")]
+        events: Vec<PathBuf>,
+        /// Horizons in trading days from the last close before each announcement.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            allow_hyphen_values = true,
+            default_value = "-20,-5,5,20,60"
+        )]
+        horizons: Vec<i64>,
+        /// Parameters for the margin-divergence plugin whose warnings are studied, as TOML.
+        #[arg(long, default_value = "")]
+        params: String,
+        /// Falls of the index from a peak at least this deep are the drawdowns studied.
+        #[arg(long, default_value_t = 0.15)]
+        min_drawdown: f64,
+        /// The fall a warning day may be followed by...
+        #[arg(long, default_value_t = 0.10)]
+        fall: f64,
+        /// ...within this many trading days.
+        #[arg(long, default_value_t = 60)]
+        fall_days: usize,
+        /// Directory searched first for the margin-divergence plugin (repeatable).
+        #[arg(long = "plugin-dir")]
+        plugin_dirs: Vec<PathBuf>,
+    },
     /// Inspects signal and strategy plugins.
     Plugins {
         #[command(subcommand)]
@@ -165,6 +204,12 @@ fn search_path(flags: &[PathBuf]) -> anyhow::Result<PluginDirs> {
     Ok(PluginDirs::new(flags))
 }
 
+/// A plugin's `--params`, a TOML table.
+fn plugin_params(text: &str) -> anyhow::Result<toml::Table> {
+    text.parse()
+        .map_err(|e| input_error(format!("--params: {e}")))
+}
+
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -229,9 +274,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             stretch_gap,
             plugin_dirs,
         } => {
-            let params: toml::Table = params
-                .parse()
-                .map_err(|e| input_error(format!("--params: {e}")))?;
+            let params = plugin_params(&params)?;
             let args = phases::PhasesArgs {
                 data: inputs::data_root(data),
                 out: out_dir,
@@ -241,6 +284,31 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 factory: PluginFactory::new(search_path(&plugin_dirs)?),
             };
             phases::phases(&args, &mut out, &mut err)
+        }
+        Command::Events {
+            data,
+            out: out_dir,
+            events,
+            horizons,
+            params,
+            min_drawdown,
+            fall,
+            fall_days,
+            plugin_dirs,
+        } => {
+            let params = plugin_params(&params)?;
+            let args = events::EventsArgs {
+                data: inputs::data_root(data),
+                out: out_dir,
+                events,
+                horizons,
+                params,
+                min_drawdown,
+                fall,
+                fall_days,
+                factory: PluginFactory::new(search_path(&plugin_dirs)?),
+            };
+            events::events(&args, &mut out, &mut err)
         }
         Command::Plugins {
             command: PluginsCommand::List { plugin_dirs },

@@ -26,8 +26,11 @@ use crate::costs::{CostModel, Side, to_cents};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitialRatio {
-    /// First day it applies (YYYY-MM-DD).
+    /// First trading day it applies to new financing (YYYY-MM-DD).
     pub from: NaiveDate,
+    /// Day it was announced, when known (on or before `from`); `cyclebt events` measures from
+    /// the last close before it.
+    pub announced: Option<NaiveDate>,
     /// Own funds required per yuan borrowed (0.5 = 50%).
     pub ratio: Decimal,
     /// Where the rule is documented.
@@ -44,10 +47,12 @@ pub struct MarginSchedule {
 }
 
 impl MarginSchedule {
-    /// Parses the schedule; ratios must be in (0, 10] and dates strictly increasing.
+    /// Parses the schedule; ratios must be in (0, 10], dates strictly increasing, and an
+    /// announcement not after its rule's first day.
     pub fn parse(text: &str) -> Result<Self, String> {
         let schedule: MarginSchedule = toml::from_str(text).map_err(|e| e.to_string())?;
         for (i, entry) in schedule.initial_ratio.iter().enumerate() {
+            crate::costs::check_announced(entry.announced, entry.from)?;
             if i > 0 && entry.from <= schedule.initial_ratio[i - 1].from {
                 return Err(format!(
                     "ratio from {} is not after the one before it",

@@ -21,6 +21,9 @@ const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 pub struct StampDutyRate {
     /// First day the rates apply (YYYY-MM-DD).
     pub from: NaiveDate,
+    /// Day the change was announced, when known (on or before `from`); `cyclebt events`
+    /// measures from the last close before it.
+    pub announced: Option<NaiveDate>,
     /// Rate on the buyer, as a fraction of the traded value.
     pub buy: Decimal,
     /// Rate on the seller.
@@ -39,11 +42,13 @@ pub struct StampDutySchedule {
 }
 
 impl StampDutySchedule {
-    /// Parses `stamp_duty.toml`; rates must be in [0, 1) and dates strictly increasing. The
-    /// error text carries line and column from the TOML parser where it has them.
+    /// Parses `stamp_duty.toml`; rates must be in [0, 1), dates strictly increasing, and an
+    /// announcement not after its change's first day. The error text carries line and column
+    /// from the TOML parser where it has them.
     pub fn parse(text: &str) -> Result<Self, String> {
         let schedule: StampDutySchedule = toml::from_str(text).map_err(|e| e.to_string())?;
         for (i, entry) in schedule.rate.iter().enumerate() {
+            check_announced(entry.announced, entry.from)?;
             if i > 0 && entry.from <= schedule.rate[i - 1].from {
                 return Err(format!(
                     "rate from {} is not after the one before it",
@@ -66,6 +71,16 @@ impl StampDutySchedule {
             .map_or((Decimal::ZERO, Decimal::ZERO), |i| {
                 (self.rate[i].buy, self.rate[i].sell)
             })
+    }
+}
+
+/// A dated rule's announcement must come on or before the day it applies from.
+pub(crate) fn check_announced(announced: Option<NaiveDate>, from: NaiveDate) -> Result<(), String> {
+    match announced {
+        Some(day) if day > from => Err(format!(
+            "the rule from {from} is announced on {day}, after it applies"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -149,6 +164,21 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_rule_announced_after_it_applies_is_refused() {
+        let late = "[[rate]]\nfrom = \"2023-08-28\"\nannounced = \"2023-08-29\"\nbuy = \"0\"\nsell = \"0.0005\"\n";
+        let error = StampDutySchedule::parse(late).unwrap_err();
+        assert!(
+            error.contains("announced on 2023-08-29, after it applies"),
+            "{error}"
+        );
+        let margin = "[[initial_ratio]]\nfrom = \"2026-01-19\"\nannounced = \"2026-01-20\"\nratio = \"1.0\"\n";
+        assert!(crate::MarginSchedule::parse(margin).is_err());
+        let on_time = late.replace("2023-08-29", "2023-08-27");
+        let schedule = StampDutySchedule::parse(&on_time).unwrap();
+        assert_eq!(schedule.rate[0].announced, Some(day("2023-08-27")));
     }
 
     #[test]

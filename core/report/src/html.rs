@@ -111,13 +111,7 @@ fn num(value: f64, decimals: usize) -> String {
     }
 }
 
-fn pct(value: f64) -> String {
-    if value.is_finite() {
-        format!("{:.1}%", value * 100.0)
-    } else {
-        "n/a".into()
-    }
-}
+use crate::percent as pct;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px;margin:8px 0 24px}\
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#eee;cursor:pointer;position:sticky;top:0}\

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod events;
 pub mod html;
 pub mod identity;
 pub mod phases;
@@ -296,6 +297,16 @@ fn quoted(text: &str) -> String {
 
 /// Metric columns of `summary.csv`, empty for a run without metrics.
 const SUMMARY_METRICS: usize = 18;
+
+/// A fraction as a percent with one decimal for people (0.253 is "25.3%"), "n/a" when not a
+/// finite number.
+pub(crate) fn percent(value: f64) -> String {
+    if value.is_finite() {
+        format!("{:.1}%", value * 100.0)
+    } else {
+        "n/a".into()
+    }
+}
 
 /// Header of `summary.csv`.
 pub const SUMMARY_HEADER: &str = "window,strategy,sizing,start,end,days,total_return,cagr,ann_vol,sharpe,sortino,calmar,max_drawdown,max_dd_days,exposure,trades,win_rate,fees,slippage,interest,turnover,forced_sales,ruined,final_equity,bench_total_return,bench_max_drawdown,status,note";

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use crate::percent;
 use crate::{Conventions, Outcome, Summary, mean_median_worst};
 
 /// Columns the compact table and the notes fit in.
@@ -17,14 +18,6 @@ pub enum TableLayout {
     Compact,
     /// Every row and every metric.
     Full,
-}
-
-fn percent(value: f64) -> String {
-    if value.is_nan() {
-        "n/a".into()
-    } else {
-        format!("{:.1}%", value * 100.0)
-    }
 }
 
 fn ratio(value: f64) -> String {
