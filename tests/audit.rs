@@ -10,7 +10,7 @@ use cyclebt_engine::to_cents;
 use rust_decimal::Decimal;
 
 use crate::plugins::plugin_dir;
-use crate::util::{cyclebt, real_data, shipped_strategy, stderr, stdout};
+use crate::util::{cyclebt, shipped_strategy, stderr, stdout};
 
 /// A CSV file as header -> column index and rows of fields (the files hold no quoted fields).
 struct Csv {
@@ -199,9 +199,6 @@ fn replay(folder: &Path, capital: Decimal, rate: Decimal) -> (usize, usize) {
 
 #[test]
 fn every_shipped_run_replays_from_its_fills_to_the_ledger_to_the_cent() {
-    let Some(root) = real_data("every_shipped_run_replays_from_its_fills_to_the_ledger") else {
-        return;
-    };
     let shipped: Vec<PathBuf> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../strategies"))
             .unwrap()
@@ -212,8 +209,6 @@ fn every_shipped_run_replays_from_its_fills_to_the_ledger_to_the_cent() {
     let mut args = vec!["compare".to_string()];
     args.extend(shipped.iter().map(|p| p.display().to_string()));
     for flag in [
-        "--data",
-        root.to_str().unwrap(),
         "--plugin-dir",
         plugin_dir().to_str().unwrap(),
         "--out",
@@ -270,9 +265,6 @@ fn misbehaving_strategy(dir: &Path, name: &str, mode: &str) -> PathBuf {
 
 #[test]
 fn a_panicking_plugin_fails_its_strategy_and_the_others_are_written() {
-    let Some(root) = real_data("a_panicking_plugin_fails_its_strategy") else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let broken = misbehaving_strategy(dir.path(), "broken", "panic");
     let fine = misbehaving_strategy(dir.path(), "fine", "fine");
@@ -281,8 +273,6 @@ fn a_panicking_plugin_fails_its_strategy_and_the_others_are_written() {
         "compare",
         broken.to_str().unwrap(),
         fine.to_str().unwrap(),
-        "--data",
-        root.to_str().unwrap(),
         "--plugin-dir",
         plugin_dir().to_str().unwrap(),
         "--window",
@@ -320,18 +310,9 @@ fn a_panicking_plugin_fails_its_strategy_and_the_others_are_written() {
 
 #[test]
 fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
-    let Some(root) = real_data("a_rerun_into_the_same_folder_leaves_no_stale_runs") else {
-        return;
-    };
     let out = tempfile::tempdir().unwrap();
     let compare = |windows: &[&str]| {
-        let mut args = vec![
-            "compare",
-            "--data",
-            root.to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-        ];
+        let mut args = vec!["compare", "--out", out.path().to_str().unwrap()];
         for w in windows {
             args.extend(["--window", w]);
         }
@@ -355,8 +336,6 @@ fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
     std::fs::remove_file(out.path().join("run.json")).unwrap();
     let output = cyclebt(&[
         "compare",
-        "--data",
-        root.to_str().unwrap(),
         "--out",
         out.path().to_str().unwrap(),
         "--window",
@@ -372,9 +351,6 @@ fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
 
 #[test]
 fn the_table_of_the_shipped_strategies_fits_120_columns() {
-    let Some(root) = real_data("the_table_of_the_shipped_strategies_fits_120_columns") else {
-        return;
-    };
     let strategies: Vec<String> = [
         "sma-trend",
         "fomo-breakeven",
@@ -386,12 +362,7 @@ fn the_table_of_the_shipped_strategies_fits_120_columns() {
     .collect();
     let mut args: Vec<&str> = vec!["compare"];
     args.extend(strategies.iter().map(String::as_str));
-    args.extend([
-        "--data",
-        root.to_str().unwrap(),
-        "--plugin-dir",
-        plugin_dir().to_str().unwrap(),
-    ]);
+    args.extend(["--plugin-dir", plugin_dir().to_str().unwrap()]);
     let output = cyclebt(&args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let table = stdout(&output);

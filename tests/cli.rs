@@ -1,7 +1,7 @@
 //! The command line end to end: the no-data message, the files `compare --out` writes, and
 //! byte-for-byte reproducibility.
 
-use crate::util::{cyclebt, real_data, stderr, stdout};
+use crate::util::{cyclebt, stderr, stdout};
 
 #[test]
 fn without_data_compare_says_how_to_get_it() {
@@ -23,9 +23,6 @@ fn without_data_compare_says_how_to_get_it() {
 
 #[test]
 fn compare_writes_summary_and_equity_curves_reproducibly() {
-    let Some(root) = real_data("compare_writes_summary_and_equity_curves_reproducibly") else {
-        return;
-    };
     let strategy = crate::util::shipped_strategy("sma-trend");
     let strategy = strategy.as_str();
     let runs: Vec<_> = (0..2)
@@ -34,8 +31,6 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
             let output = cyclebt(&[
                 "compare",
                 strategy,
-                "--data",
-                root.to_str().unwrap(),
                 "--out",
                 out.path().to_str().unwrap(),
                 "--all-rows",
@@ -123,9 +118,6 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
 
 #[test]
 fn a_strategy_on_its_own_dataset_skips_windows_outside_it_with_a_note() {
-    let Some(root) = real_data("a_strategy_on_its_own_dataset_skips_windows_outside_it") else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("csi.toml"),
@@ -134,13 +126,7 @@ fn a_strategy_on_its_own_dataset_skips_windows_outside_it_with_a_note() {
     .unwrap();
     let strategy = dir.path().join("s.toml");
     std::fs::write(&strategy, "name = \"hold\"\ndataset = \"csi.toml\"\n").unwrap();
-    let output = cyclebt(&[
-        "compare",
-        strategy.to_str().unwrap(),
-        "--data",
-        root.to_str().unwrap(),
-        "--all-rows",
-    ]);
+    let output = cyclebt(&["compare", strategy.to_str().unwrap(), "--all-rows"]);
     let (table, notes) = (stdout(&output), stderr(&output));
     assert_eq!(output.status.code(), Some(0), "{notes}");
     // CSI All Share starts in 2015: bull1 to bull3 are outside it, said so; bull4, bull5 and

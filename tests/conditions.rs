@@ -2,11 +2,11 @@
 //! any day, the classic SMA(10, 30) crossover against backtesting.py's trades, and a plugin
 //! `path` resolved against the strategy file's folder.
 
-use cyclebt_data::WindowSpan;
+use cyclebt_data::{Field, MarketData, WindowSpan};
 use cyclebt_engine::*;
 
 use crate::plugins::plugin_dir;
-use crate::util::{Scripted, date, free_setup, real_data, shipped_manifest, synthetic_market};
+use crate::util::{Scripted, date, free_setup, shipped_manifest, shipped_market, synthetic_market};
 
 /// Runs all in, without costs.
 fn run_free(
@@ -104,7 +104,8 @@ fn cross_decisions_do_not_change_when_the_history_is_cut() {
 }
 
 /// backtesting.py 0.6.6 (`pip install backtesting`), on the baostock Shanghai Composite bars
-/// cyclebt reads (the 8,676 rows left after the manifest drops 18 bad bars), with
+/// cyclebt read when the manifest dropped its 18 bad bars (8,676 rows; it repairs them now, so
+/// the test drops those days again), with
 /// `crossover(sma10, sma30)` to buy (when flat), `crossover(sma30, sma10)` to close, no
 /// commission: 144 trades, every entry and exit on the same days as cyclebt's; its first two
 /// and last two trades are these (entry, exit). The same rule with level conditions (above /
@@ -115,14 +116,26 @@ const BACKTESTING_PY_FIRST: [(&str, &str); 2] =
 const BACKTESTING_PY_LAST: [(&str, &str); 2] =
     [("2026-04-21", "2026-06-01"), ("2026-06-26", "2026-07-08")];
 
+/// `market` without the rows of `days`.
+fn without_days(market: &MarketData, days: &[chrono::NaiveDate]) -> MarketData {
+    let keep: Vec<usize> = (0..market.len())
+        .filter(|&t| !days.contains(&market.dates[t]))
+        .collect();
+    let pick = |column: &[f64]| keep.iter().map(|&t| column[t]).collect::<Vec<f64>>();
+    MarketData::from_columns(
+        market.name.clone(),
+        keep.iter().map(|&t| market.dates[t]).collect(),
+        Field::ALL.iter().map(|f| pick(market.column(*f))).collect(),
+        keep.iter().map(|&t| market.open_exact[t]).collect(),
+        keep.iter().map(|&t| market.close_exact[t]).collect(),
+        Vec::new(),
+    )
+}
+
 #[test]
 fn the_classic_crossover_makes_backtesting_py_s_trades_on_the_shanghai_bars() {
-    let Some(root) = real_data("the_classic_crossover_makes_backtesting_py_s_trades") else {
-        return;
-    };
-    let market = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
+    let market = without_days(&shipped_market(), &shipped_manifest().index.bad_bar_dates);
+    assert_eq!(market.len(), 8676);
     let span = WindowSpan {
         first: 0,
         last: market.dates.len() - 1,
@@ -147,9 +160,6 @@ fn the_classic_crossover_makes_backtesting_py_s_trades_on_the_shanghai_bars() {
 
 #[test]
 fn a_plugin_path_resolves_against_the_strategy_file_s_folder() {
-    let Some(root) = real_data("a_plugin_path_resolves_against_the_strategy_file_s_folder") else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("mine");
     std::fs::create_dir(&folder).unwrap();
@@ -168,8 +178,7 @@ fn a_plugin_path_resolves_against_the_strategy_file_s_folder() {
         (&dir.path().to_path_buf(), "mine/s.toml"),
     ] {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_cyclebt"))
-            .args(["compare", strategy, "--window", "bull3", "--data"])
-            .arg(&root)
+            .args(["compare", strategy, "--window", "bull3"])
             .current_dir(cwd)
             .env_remove("CYCLEBT_DATA")
             .env_remove("CYCLEBT_PLUGIN_PATH")

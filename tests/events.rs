@@ -3,7 +3,7 @@
 //! drawdowns study; and its bad input.
 
 use crate::plugins::plugin_dir;
-use crate::util::{cyclebt, real_data, stderr, stdout};
+use crate::util::{cyclebt, stderr, stdout};
 
 fn csv_row<'a>(csv: &'a str, event: &str, horizon: &str) -> Vec<&'a str> {
     csv.lines()
@@ -14,14 +14,9 @@ fn csv_row<'a>(csv: &'a str, event: &str, horizon: &str) -> Vec<&'a str> {
 
 #[test]
 fn events_measures_rule_changes_and_warnings_before_drawdowns() {
-    let Some(root) = real_data("events_measures_rule_changes_and_warnings_before_drawdowns") else {
-        return;
-    };
     let out = tempfile::tempdir().unwrap();
     let output = cyclebt(&[
         "events",
-        "--data",
-        root.to_str().unwrap(),
         "--out",
         out.path().to_str().unwrap(),
         "--plugin-dir",

@@ -5,7 +5,7 @@
 use cyclebt_data::{Field, MarketData};
 
 use crate::seeds::{boxed, market, outputs, plugin, quiet};
-use crate::util::{date, real_data, shipped_manifest};
+use crate::util::{date, shipped_market};
 
 const NONE: (f64, u32) = (0.0, 0);
 const OUTRUN: (f64, u32) = (-1.0, 1);
@@ -311,12 +311,7 @@ fn every_new_output_is_prefix_stable_on_constructed_series() {
 /// the whole range's values with those of the history cut at a dozen days.
 #[test]
 fn the_state_machine_is_prefix_stable_on_real_data() {
-    let Some(root) = real_data("the_state_machine_is_prefix_stable_on_real_data") else {
-        return;
-    };
-    let full = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
+    let full = shipped_market();
     let first = full.first_on_or_after(date("2014-01-02")).unwrap();
     let last = full.last_on_or_before(date("2016-06-30")).unwrap();
     let market = full.truncated(last);

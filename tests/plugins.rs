@@ -11,7 +11,7 @@ use cyclebt_engine::*;
 use cyclebt_host::{PluginDirs, PluginError, PluginFactory, load};
 
 use crate::lookahead::assert_prefix_stable;
-use crate::util::{cyclebt, real_data, shipped_manifest, stderr, stdout, wavy_market};
+use crate::util::{cyclebt, shipped_market, stderr, stdout, wavy_market};
 
 const PLUGIN_CRATES: [&str; 11] = [
     "sma-cross",
@@ -101,14 +101,7 @@ fn sma_cross_plugin_matches_the_builtin_on_every_day() {
 
 #[test]
 fn sma_cross_plugin_matches_the_builtin_on_real_data() {
-    let Some(root) = real_data("sma_cross_plugin_matches_the_builtin_on_real_data") else {
-        return;
-    };
-    assert_plugin_matches_builtin(
-        &cyclebt_data::load(&shipped_manifest(), &root)
-            .unwrap()
-            .market,
-    );
+    assert_plugin_matches_builtin(&shipped_market());
 }
 
 #[test]
@@ -359,21 +352,16 @@ fn the_cli_rejects_bad_plugins_with_exit_code_2() {
         (misbehaving("nan"), "returned NaN on 2014-04-28"),
         (misbehaving("out_of_range"), "returned 2.5 on 2014-04-28"),
     ];
-    let data = real_data("the_cli_rejects_bad_plugins_with_exit_code_2 (the evaluate cases)");
-    let with_data = data.iter().flat_map(|_| run_cases.iter().cloned());
-    for (signal, expected) in cases.into_iter().chain(with_data) {
+    for (signal, expected) in cases.into_iter().chain(run_cases) {
         let text = format!(
             "name = \"s\"\n[[signal]]\nid = \"x\"\n{signal}\n[[entry]]\nsignal = \"x\"\nabove = 0\n"
         );
         std::fs::write(&strategy, text).unwrap();
-        let root = data.clone().unwrap_or_else(|| dir.path().to_path_buf());
         let output = cyclebt(&[
             "compare",
             strategy.to_str().unwrap(),
             "--plugin-dir",
             plugin_dir().to_str().unwrap(),
-            "--data",
-            root.to_str().unwrap(),
             "--window",
             "bull3",
         ]);
@@ -427,17 +415,12 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
 
 #[test]
 fn strategy_files_run_strategy_plugins_and_refuse_to_mix_them_with_rules() {
-    let Some(root) = real_data("strategy_files_run_strategy_plugins") else {
-        return;
-    };
     let strategy = crate::util::shipped_strategy("trend-exposure");
     let strategy = strategy.as_str();
     let dirs = plugin_dir().to_str().unwrap();
     let args = [
         "compare",
         strategy,
-        "--data",
-        root.to_str().unwrap(),
         "--window",
         "bull3",
         "--plugin-dir",
@@ -521,17 +504,11 @@ fn the_plugin_tutorial_builds_and_runs_as_written() {
         listing.contains("param scale = 0.1  return that maps to a full +1 or -1"),
         "{listing}"
     );
-    let Some(root) = real_data("the_plugin_tutorial_builds_and_runs_as_written (the backtest)")
-    else {
-        return;
-    };
     let strategy = dir.path().join("momentum.toml");
     std::fs::write(&strategy, strategy_text).unwrap();
     let args = [
         "compare",
         strategy.to_str().unwrap(),
-        "--data",
-        root.to_str().unwrap(),
         "--plugin-dir",
         built.to_str().unwrap(),
         "--window",

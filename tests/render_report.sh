@@ -4,18 +4,19 @@
 # Needs Debian's chromium (apt-get install chromium), node and npm; installs playwright-core
 # into a temporary folder (it drives the system Chromium, it downloads no browser).
 #
-#   bash tests/render_report.sh [DATA_ROOT]      # default ../shared/datasets
+#   bash tests/render_report.sh [DATA_ROOT]      # default: the bundled snapshot
 #
 # Leaves the report and a screenshot in target/render-report/ to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data="${1:-../shared/datasets}"
+data=()
+if [ $# -gt 0 ]; then data=(--data "$1"); fi
 out="target/render-report"
 command -v chromium >/dev/null || { echo "SKIPPED render_report: no chromium (apt-get install chromium)"; exit 0; }
 command -v node >/dev/null || { echo "SKIPPED render_report: no node"; exit 0; }
 cargo build --release --quiet
 rm -rf "$out" && mkdir -p "$out"
-./target/release/cyclebt compare strategies/*.toml --data "$data" --out "$out" >/dev/null
+./target/release/cyclebt compare strategies/*.toml "${data[@]}" --out "$out" >/dev/null 2>&1
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
 cp tests/render_report.mjs "$tools/"

@@ -7,7 +7,7 @@ use cyclebt_host::PluginSignal;
 
 use crate::lookahead::assert_prefix_stable;
 use crate::plugins::{factory, plugin_dir};
-use crate::util::{cyclebt, date, real_data, shipped_manifest, stderr, stdout, synthetic_market};
+use crate::util::{cyclebt, date, shipped_market, stderr, stdout, synthetic_market};
 
 pub(crate) fn plugin(name: &str, params: &str) -> PluginSignal {
     factory()
@@ -207,12 +207,7 @@ fn seed_plugins_are_prefix_stable_on_constructed_series() {
 
 #[test]
 fn seed_plugins_are_prefix_stable_on_real_data() {
-    let Some(root) = real_data("seed_plugins_are_prefix_stable_on_real_data") else {
-        return;
-    };
-    let full = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
+    let full = shipped_market();
     // 2013-2016: the 2015 boom and bust, with margin data and PE.
     let first = full.first_on_or_after(date("2013-01-04")).unwrap();
     let last = full.last_on_or_before(date("2016-12-30")).unwrap();
@@ -244,12 +239,7 @@ fn days_where(
 
 #[test]
 fn the_2015_margin_peak_warns_and_its_unwind_capitulates() {
-    let Some(root) = real_data("the_2015_margin_peak_warns_and_its_unwind_capitulates") else {
-        return;
-    };
-    let full = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
+    let full = shipped_market();
     let market = full.truncated(full.last_on_or_before(date("2015-12-31")).unwrap());
     let signal = outputs(&mut plugin("margin-divergence", ""), &market);
     // The balance ran ahead of the index into the June 2015 peak: warnings are at least twice
@@ -280,12 +270,7 @@ fn the_2015_margin_peak_warns_and_its_unwind_capitulates() {
 
 #[test]
 fn the_2007_top_is_fomo_before_it_and_an_exit_at_it() {
-    let Some(root) = real_data("the_2007_top_is_fomo_before_it_and_an_exit_at_it") else {
-        return;
-    };
-    let full = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
+    let full = shipped_market();
     let market = full.truncated(full.last_on_or_before(date("2008-06-30")).unwrap());
     let phases = outputs(&mut plugin("fomo-phase", ""), &market);
     // FOMO chasing through the first half of 2007 (no margin data then: the signed-amount
@@ -298,9 +283,6 @@ fn the_2007_top_is_fomo_before_it_and_an_exit_at_it() {
 
 #[test]
 fn margin_strategies_are_not_applicable_before_margin_trading() {
-    let Some(root) = real_data("margin_strategies_are_not_applicable_before_margin_trading") else {
-        return;
-    };
     let strategy = crate::util::shipped_strategy("margin-timing");
     let strategy = strategy.as_str();
     let dirs = plugin_dir().to_str().unwrap();
@@ -308,8 +290,6 @@ fn margin_strategies_are_not_applicable_before_margin_trading() {
     let args = [
         "compare",
         strategy,
-        "--data",
-        root.to_str().unwrap(),
         "--window",
         "bull2",
         "--window",
@@ -348,14 +328,9 @@ fn margin_strategies_are_not_applicable_before_margin_trading() {
 
 #[test]
 fn phases_prints_and_writes_the_study_tables() {
-    let Some(root) = real_data("phases_prints_and_writes_the_study_tables") else {
-        return;
-    };
     let out = tempfile::tempdir().unwrap();
     let args = [
         "phases",
-        "--data",
-        root.to_str().unwrap(),
         "--out",
         out.path().to_str().unwrap(),
         "--plugin-dir",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cyclebt_data::{Dataset, Manifest};
 
-use crate::util::{date, real_data, shipped_manifest};
+use crate::util::{date, origins, shipped_manifest};
 
 /// Five trading days, 2020-01-02..2020-01-08 (the weekend and 2020-01-01 are not in it).
 const INDEX: &str = "date,open,close,high,low,volume,amount,turn,pctChg
@@ -229,19 +229,16 @@ fn bad_series_files_are_errors_at_file_line_and_column() {
 
 #[test]
 fn shipped_maintenance_ratio_is_the_eastmoney_guarantee_column_a_day_later() {
-    let Some(root) =
-        real_data("shipped_maintenance_ratio_is_the_eastmoney_guarantee_column_a_day_later")
-    else {
-        return;
-    };
-    let market = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
-    let ratio = market.series("maintenance_ratio").unwrap();
-    let at = |day: &str| ratio[market.dates.binary_search(&date(day)).unwrap()];
-    // margin_total.csv: 2012-09-27 guarantee 257.28, 2012-09-28 263.15; the next trading day
-    // after 09-28 is 10-08 (National Day).
-    assert!(at("2012-09-27").is_nan());
-    assert!((at("2012-09-28") - 2.5728).abs() < 1e-12);
-    assert!((at("2012-10-08") - 2.6315).abs() < 1e-12);
+    for origin in origins() {
+        let market = cyclebt_data::load_from(&shipped_manifest(), &origin)
+            .unwrap()
+            .market;
+        let ratio = market.series("maintenance_ratio").unwrap();
+        let at = |day: &str| ratio[market.dates.binary_search(&date(day)).unwrap()];
+        // margin_total.csv: 2012-09-27 guarantee 257.28, 2012-09-28 263.15; the next trading day
+        // after 09-28 is 10-08 (National Day).
+        assert!(at("2012-09-27").is_nan());
+        assert!((at("2012-09-28") - 2.5728).abs() < 1e-12);
+        assert!((at("2012-10-08") - 2.6315).abs() < 1e-12);
+    }
 }

@@ -1,32 +1,41 @@
 //! Helpers shared by the integration tests: the real-data folder, synthetic markets, scripted
 //! signals and running the binary.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::NaiveDate;
-use cyclebt_data::{Field, History, Manifest, MarketData};
+use cyclebt_data::{Field, History, Manifest, MarketData, Origin};
 use cyclebt_engine::{Signal, SignalError, StampDutySchedule};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
-/// The shared real-data folder (`../shared/datasets` from the project root), or None with a
-/// printed reason, so that a test can skip itself where the folder is absent.
-pub fn real_data(test: &str) -> Option<PathBuf> {
+/// The full vendor exports in `../shared/datasets` (from the project root), where that folder
+/// exists. Tests run their checks on the bundled snapshot always, and on these too when present.
+pub fn exports() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
-    if dir.join("raw/baostock/sh000001.csv").exists() {
-        Some(dir)
-    } else {
-        // Straight to the process's stderr, past libtest's capture, so the skip shows in the
-        // test log even though the test passes.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: real data not found at {}",
-            dir.display()
-        );
-        None
-    }
+    dir.join("raw/baostock/sh000001.csv")
+        .exists()
+        .then_some(dir)
+}
+
+/// The bundled snapshot, `datasets/snapshot`.
+pub fn snapshot() -> Origin {
+    Origin::Snapshot(project_datasets().join("snapshot"))
+}
+
+/// The bundled snapshot, then the full exports where they exist.
+pub fn origins() -> Vec<Origin> {
+    std::iter::once(snapshot())
+        .chain(exports().map(Origin::Exports))
+        .collect()
+}
+
+/// The shipped Shanghai Composite dataset, from the bundled snapshot.
+pub fn shipped_market() -> MarketData {
+    cyclebt_data::load_from(&shipped_manifest(), &snapshot())
+        .expect("the snapshot loads")
+        .market
 }
 
 /// The project's `datasets/` folder.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use cyclebt_data::{Window, parse_cycles};
 
-use crate::util::{date, real_data, shipped_cycles, shipped_manifest};
+use crate::util::{date, shipped_cycles, shipped_market};
 
 fn group<'a>(cycles: &'a cyclebt_data::CycleList, name: &str) -> Vec<&'a Window> {
     cycles.select(&[name.to_string()]).unwrap()
@@ -58,12 +58,7 @@ fn each_whole_cycle_starts_at_its_bull_and_covers_its_bear_in_calendar_dates() {
 
 #[test]
 fn each_whole_cycle_covers_its_bull_and_bear_trading_days() {
-    let Some(root) = real_data("each_whole_cycle_covers_its_bull_and_bear_trading_days") else {
-        return;
-    };
-    let market = cyclebt_data::load(&shipped_manifest(), &root)
-        .unwrap()
-        .market;
+    let market = shipped_market();
     let cycles = shipped_cycles();
     let close = market.column(cyclebt_data::Field::Close);
     for n in 1..=5 {

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cyclebt_data::WindowSpan;
+use cyclebt_data::{Origin, WindowSpan};
 use cyclebt_engine::{
     BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, evaluate_signals,
     missing_inputs, partial_inputs, run, run_on,
@@ -25,8 +25,8 @@ use crate::inputs::{self, DEFAULT_DATASET, Datasets};
 pub struct CompareArgs {
     /// Strategy files; none means buy-and-hold alone.
     pub strategies: Vec<PathBuf>,
-    /// Data root.
-    pub data: PathBuf,
+    /// Where market data comes from.
+    pub data: Origin,
     /// Output folder for CSV files.
     pub out: Option<PathBuf>,
     /// Alternative cycle list.
@@ -233,10 +233,13 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     progress.finish();
     let findings: usize = datasets_findings(&mut datasets, &finished)?;
     if findings > 0 {
+        let data = match datasets.origin() {
+            Origin::Exports(root) => format!(" --data {}", root.display()),
+            Origin::Snapshot(_) => String::new(),
+        };
         writeln!(
             err,
-            "note: the importer reported {findings} findings (rows dropped, units assumed); `cyclebt data check --data {}` lists them",
-            datasets.root().display()
+            "note: the importer reported {findings} findings (rows dropped, units assumed); `cyclebt data check{data}` lists them",
         )?;
     }
     let record = crate::record::gather(

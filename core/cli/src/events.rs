@@ -25,8 +25,8 @@ pub const MAINTENANCE_SERIES: &str = "maintenance_ratio";
 
 /// What `events` was asked to do.
 pub struct EventsArgs {
-    /// Data root.
-    pub data: PathBuf,
+    /// Where market data comes from.
+    pub data: cyclebt_data::Origin,
     /// Output folder for events.csv and warnings.csv.
     pub out: Option<PathBuf>,
     /// The user's event lists; none: the built-in margin rules and stamp duty changes.

@@ -3,97 +3,174 @@
 //! from any folder), and strategy files.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use cyclebt_data::{CycleList, Dataset, Manifest};
+use cyclebt_data::{CycleList, Dataset, Manifest, Origin, SnapshotSources};
 use cyclebt_engine::{MarginSchedule, Regulation, SignalFactory, StampDutySchedule, Strategy};
 
 use crate::input_error;
 
 /// Environment variable naming the data root.
 pub const DATA_ENV: &str = "CYCLEBT_DATA";
-/// Data root used when neither `--data` nor `CYCLEBT_DATA` is given: where `datasets/fetch.py`
-/// writes by default.
-pub const DEFAULT_DATA_ROOT: &str = "data";
 /// Dataset used when a strategy names none.
 pub const DEFAULT_DATASET: &str = "sh000001";
 
-const BUILTIN_DATASETS: [(&str, &str); 1] =
-    [("sh000001", include_str!("../../../datasets/sh000001.toml"))];
+const BUILTIN_DATASETS: [(&str, &str); 4] = [
+    ("sh000001", include_str!("../../../datasets/sh000001.toml")),
+    ("sh000300", include_str!("../../../datasets/sh000300.toml")),
+    ("sz399001", include_str!("../../../datasets/sz399001.toml")),
+    (
+        "csi000985",
+        include_str!("../../../datasets/csi000985.toml"),
+    ),
+];
+const SNAPSHOT_SOURCES: &str = include_str!("../../../datasets/snapshot/sources.toml");
 pub(crate) const CYCLES: &str = include_str!("../../../datasets/cycles.toml");
 pub(crate) const STAMP_DUTY: &str = include_str!("../../../datasets/stamp_duty.toml");
 pub(crate) const MARGIN_RULES: &str = include_str!("../../../datasets/margin_rules.toml");
 
-/// The data root: `--data`, else `CYCLEBT_DATA`, else `./data`.
-pub fn data_root(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os(DATA_ENV).map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_ROOT))
+/// The bundled snapshot's folder (`datasets/snapshot` of the project this binary was built
+/// from).
+pub fn snapshot_dir() -> PathBuf {
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = cli.parent().and_then(Path::parent).unwrap_or(cli);
+    project.join("datasets").join("snapshot")
 }
 
-/// The message for a data root without the dataset's index file.
-fn no_data_message(root: &Path, index: &Path) -> String {
-    format!(
-        "no market data found: {} does not exist. Get the exports with `python3 datasets/fetch.py data` \
-         (needs `pip install akshare baostock`) and rerun, or point --data / {DATA_ENV} at a folder \
-         holding raw/baostock/sh000001.csv and the other files listed in datasets/sh000001.toml.",
-        root.join(index).display()
+/// Where market data comes from: the exports under `--data`, else under `CYCLEBT_DATA`, else
+/// the bundled snapshot, which is said on `err` in one line.
+pub fn origin(flag: Option<PathBuf>, err: &mut dyn Write) -> Result<Origin> {
+    if let Some(root) = flag.or_else(|| std::env::var_os(DATA_ENV).map(PathBuf::from)) {
+        return Ok(Origin::Exports(root));
+    }
+    let sources = snapshot_sources()?;
+    let first = sources.export.iter().map(|e| e.taken).min();
+    let last = sources.export.iter().map(|e| e.taken).max();
+    let taken = first
+        .zip(last)
+        .map(|(a, b)| format!("exports taken {a} to {b}"))
+        .unwrap_or_default();
+    writeln!(
+        err,
+        "note: no --data or {DATA_ENV}: using the bundled snapshot {} ({taken}; datasets/snapshot/README.md)",
+        snapshot_dir().display()
+    )?;
+    Ok(Origin::Snapshot(snapshot_dir()))
+}
+
+/// The snapshot's provenance file, compiled in.
+pub fn snapshot_sources() -> Result<SnapshotSources> {
+    SnapshotSources::parse(
+        Path::new("datasets/snapshot/sources.toml (built in)"),
+        SNAPSHOT_SOURCES,
     )
+    .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Loads datasets once each, by manifest name or path.
+/// The message for an origin that lacks a file the manifest reads.
+fn no_data_message(origin: &Origin, manifest: &Manifest, missing: &Path) -> String {
+    match origin {
+        Origin::Exports(_) => format!(
+            "no market data found: {} does not exist. Get the exports with `pip install akshare baostock && \
+             python3 datasets/fetch.py data`, then rerun with `--data data`; or leave out --data and \
+             {DATA_ENV} to run on the bundled snapshot.",
+            missing.display()
+        ),
+        Origin::Snapshot(_) => format!(
+            "the bundled snapshot has no {}: it holds the files of the built-in datasets ({}), and \
+             dataset {} reads others. Give --data DIR with the exports it names.",
+            missing.display(),
+            BUILTIN_DATASETS.map(|(n, _)| n).join(", "),
+            manifest.name
+        ),
+    }
+}
+
+/// Loads datasets once each, by manifest name, alias or path.
 pub struct Datasets {
-    root: PathBuf,
+    origin: Origin,
     loaded: HashMap<String, Dataset>,
 }
 
 impl Datasets {
-    /// An empty cache over `root`.
-    pub fn new(root: PathBuf) -> Self {
+    /// An empty cache over `origin`.
+    pub fn new(origin: Origin) -> Self {
         Datasets {
-            root,
+            origin,
             loaded: HashMap::new(),
         }
     }
 
-    /// The data root.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Where the data comes from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
-    /// Loads `name` (a built-in manifest name, or a path ending in `.toml`).
+    /// Loads `name` (a built-in manifest name or alias, or a path ending in `.toml`).
     pub fn get(&mut self, name: &str) -> Result<&Dataset> {
         if !self.loaded.contains_key(name) {
             let manifest = manifest(name)?;
-            if !self.root.join(&manifest.index.file).exists() {
+            // A data root without the index file holds no data at all; any other missing
+            // export is the loader's error, naming it. The snapshot holds only the built-in
+            // datasets' files.
+            let needed = match &self.origin {
+                Origin::Exports(root) => vec![root.join(&manifest.index.file)],
+                Origin::Snapshot(_) => self.origin.files(&manifest),
+            };
+            if let Some(missing) = needed.iter().find(|f| !f.exists()) {
                 return Err(input_error(no_data_message(
-                    &self.root,
-                    &manifest.index.file,
+                    &self.origin,
+                    &manifest,
+                    missing,
                 )));
             }
-            let dataset = cyclebt_data::load(&manifest, &self.root).map_err(input_error)?;
+            let dataset = cyclebt_data::load_from(&manifest, &self.origin).map_err(input_error)?;
             self.loaded.insert(name.to_string(), dataset);
         }
         Ok(&self.loaded[name])
     }
 }
 
-fn manifest(name: &str) -> Result<Manifest> {
-    if name.ends_with(".toml") {
-        return Manifest::read(Path::new(name)).map_err(input_error);
-    }
-    let (_, text) = BUILTIN_DATASETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-        let known: Vec<&str> = BUILTIN_DATASETS.iter().map(|(n, _)| *n).collect();
-        input_error(format!(
-            "unknown dataset \"{name}\"; built in: {}, or give a path to a manifest ending in .toml",
-            known.join(", ")
-        ))
-    })?;
+/// The built-in manifests, parsed.
+pub fn builtin_manifests() -> Result<Vec<Manifest>> {
+    BUILTIN_DATASETS
+        .iter()
+        .map(|(name, text)| parse_builtin(name, text))
+        .collect()
+}
+
+fn parse_builtin(name: &str, text: &str) -> Result<Manifest> {
     Manifest::parse(
         &PathBuf::from(format!("datasets/{name}.toml (built in)")),
         text,
     )
-    .map_err(input_error)
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A manifest by path, or a built-in one by name or alias.
+pub fn manifest(name: &str) -> Result<Manifest> {
+    if name.ends_with(".toml") {
+        return Manifest::read(Path::new(name)).map_err(input_error);
+    }
+    let builtin = builtin_manifests()?;
+    let known: Vec<String> = builtin
+        .iter()
+        .map(|m| match m.aliases.is_empty() {
+            true => m.name.clone(),
+            false => format!("{} ({})", m.name, m.aliases.join(", ")),
+        })
+        .collect();
+    builtin
+        .into_iter()
+        .find(|m| m.name == name || m.aliases.iter().any(|a| a == name))
+        .ok_or_else(|| {
+            input_error(format!(
+                "unknown dataset \"{name}\"; built in: {}, or give a path to a manifest ending in .toml",
+                known.join(", ")
+            ))
+        })
 }
 
 /// The cycle list of `--cycles FILE`, or the built-in one (bulls, whole cycles, bears, the

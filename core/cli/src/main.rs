@@ -34,7 +34,8 @@ enum Command {
     Compare {
         /// Strategy files (strategies/*.toml). With none, buy-and-hold alone.
         strategies: Vec<PathBuf>,
-        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
+        /// snapshot].
         #[arg(long)]
         data: Option<PathBuf>,
         /// Folder for summary.csv, run.json, report.html and each run's ledger, fills and
@@ -80,7 +81,8 @@ enum Command {
     /// The phase tables of the bull-cycle study: FOMO days by gain and time bucket of each
     /// cycle, average amount and PE per bucket, FOMO stretches.
     Phases {
-        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
+        /// snapshot].
         #[arg(long)]
         data: Option<PathBuf>,
         /// Folder for phases_gain.csv, phases_time.csv and fomo_stretches.csv.
@@ -103,7 +105,8 @@ enum Command {
     /// and the average maintenance ratio around each), and whether the margin warnings came
     /// before the drawdowns of the margin era.
     Events {
-        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else ./data].
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
+        /// snapshot].
         #[arg(long)]
         data: Option<PathBuf>,
         /// Folder for events.csv and warnings.csv.
@@ -165,12 +168,23 @@ enum PluginsCommand {
 enum DataCommand {
     /// Prints each series' coverage and every finding of the importer.
     Check {
-        /// Data root [default: $CYCLEBT_DATA, else ./data].
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
+        /// snapshot].
         #[arg(long)]
         data: Option<PathBuf>,
-        /// Built-in dataset name or path to a manifest.
+        /// Built-in dataset name or alias (sh000001, csi300, ...) or path to a manifest.
         #[arg(long, default_value = inputs::DEFAULT_DATASET)]
         dataset: String,
+    },
+    /// Builds the bundled snapshot (datasets/snapshot) from the exports every built-in dataset
+    /// reads, with datasets/snapshot/sources.toml's provenance in each file.
+    Snapshot {
+        /// Data root holding the raw exports.
+        #[arg(long)]
+        data: PathBuf,
+        /// Folder to write [default: the project's datasets/snapshot].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -242,7 +256,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             let args = compare::CompareArgs {
                 strategies,
-                data: inputs::data_root(data),
+                data: inputs::origin(data, &mut err)?,
                 out: out_dir,
                 cycles,
                 windows,
@@ -276,7 +290,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         } => {
             let params = plugin_params(&params)?;
             let args = phases::PhasesArgs {
-                data: inputs::data_root(data),
+                data: inputs::origin(data, &mut err)?,
                 out: out_dir,
                 cycles,
                 params,
@@ -298,7 +312,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         } => {
             let params = plugin_params(&params)?;
             let args = events::EventsArgs {
-                data: inputs::data_root(data),
+                data: inputs::origin(data, &mut err)?,
                 out: out_dir,
                 events,
                 horizons,
@@ -316,9 +330,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Data {
             command: DataCommand::Check { data, dataset },
         } => {
-            let mut datasets = inputs::Datasets::new(inputs::data_root(data));
+            let mut datasets = inputs::Datasets::new(inputs::origin(data, &mut err)?);
             check::check(&mut datasets, &dataset, &mut out)
         }
+        Command::Data {
+            command: DataCommand::Snapshot { data, out: dir },
+        } => check::build_snapshot(&data, &dir.unwrap_or_else(inputs::snapshot_dir), &mut out),
     }
 }
 

@@ -24,8 +24,8 @@ type TableWriter = fn(&mut dyn Write, &[PhaseTables]) -> std::io::Result<()>;
 
 /// What `phases` was asked to do.
 pub struct PhasesArgs {
-    /// Data root.
-    pub data: PathBuf,
+    /// Where market data comes from.
+    pub data: cyclebt_data::Origin,
     /// Output folder for the CSV files.
     pub out: Option<PathBuf>,
     /// Alternative cycle list.

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use cyclebt_data::Origin;
+
 use anyhow::{Context, Result};
 use cyclebt_engine::{SignalSource, Strategy};
 use cyclebt_report::identity::{InputFile, PluginRecord, RunRecord, WindowRecord, sha256_hex};
@@ -77,7 +79,12 @@ pub fn gather(
         if data.iter().any(|d: &InputFile| d.role == name) {
             continue;
         }
-        let root = datasets.root().to_path_buf();
+        // Data files are recorded relative to the data root, or the snapshot's to the project
+        // (`datasets/snapshot/...`), so the record does not depend on where the clone is.
+        let root = match datasets.origin() {
+            Origin::Exports(root) => root.clone(),
+            Origin::Snapshot(dir) => dir.parent().and_then(Path::parent).unwrap_or(dir).into(),
+        };
         for file in datasets.get(name)?.files.clone() {
             data.push(InputFile {
                 role: name.to_string(),

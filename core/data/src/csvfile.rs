@@ -46,6 +46,12 @@ impl CsvFile {
     }
 
     pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<CsvFile, DataError> {
+        Self::parse_at(path, bytes, 0)
+    }
+
+    /// [`Self::parse`] of text that starts after `offset` lines of the file (which the caller
+    /// has read), so that line numbers stay those of the file.
+    pub(crate) fn parse_at(path: &Path, bytes: &[u8], offset: u64) -> Result<CsvFile, DataError> {
         let file_error = |message: &str| DataError::invalid(Location::file(path), message);
         if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
             return Err(file_error(
@@ -65,7 +71,7 @@ impl CsvFile {
         let mut headers: Option<Vec<String>> = None;
         for result in reader.byte_records() {
             let record = result.map_err(|e| csv_error(path, &e, headers.as_deref()))?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| p.line()) + offset;
             let record = csv::StringRecord::from_byte_record(record).map_err(|e| {
                 let field = e.utf8_error().field();
                 let header = headers
@@ -85,7 +91,7 @@ impl CsvFile {
         let headers = headers.ok_or_else(|| file_error("file has no header line"))?;
         if records.is_empty() {
             return Err(DataError::invalid(
-                Location::line(path, 1),
+                Location::line(path, 1 + offset),
                 "file has a header but no data rows; expected at least one row",
             ));
         }
@@ -98,6 +104,11 @@ impl CsvFile {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The header's column names.
+    pub(crate) fn headers(&self) -> &[String] {
+        &self.headers
     }
 
     /// Position of a required column, by its exact header text.
@@ -198,7 +209,7 @@ impl Row<'_> {
     /// A `YYYY-MM-DD` date.
     pub(crate) fn date(&self, column: usize) -> Result<NaiveDate, DataError> {
         let text = self.raw(column);
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        parse_iso_date(text).ok_or_else(|| {
             self.error(
                 column,
                 format!("expected a date YYYY-MM-DD, found \"{text}\""),
@@ -284,5 +295,44 @@ impl Row<'_> {
             ));
         }
         Ok(value)
+    }
+}
+
+/// `YYYY-MM-DD` exactly (four, two and two digits), a real calendar day. Read by hand because
+/// chrono's format parser is the largest single cost of loading a file.
+fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_read_strictly() {
+        assert_eq!(
+            parse_iso_date("2015-06-12"),
+            NaiveDate::from_ymd_opt(2015, 6, 12)
+        );
+        for bad in [
+            "2015-6-12",
+            "2015/06/12",
+            "2015-02-30",
+            "20150612",
+            "2015-06-1x",
+            "",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
     }
 }

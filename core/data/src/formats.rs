@@ -82,7 +82,7 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    fn new(path: &Path, description: String, fields: Vec<Field>) -> Self {
+    pub(crate) fn new(path: &Path, description: String, fields: Vec<Field>) -> Self {
         Table {
             path: path.to_path_buf(),
             description,
@@ -95,8 +95,14 @@ impl Table {
         }
     }
 
-    fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
+    pub(crate) fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
         self.fingerprints.push(row.fingerprint());
+        self.push_unchecked(row, date, values);
+    }
+
+    /// [`Self::push`] without the fingerprint, for a file whose quirks were already removed
+    /// (the snapshot), which [`crate::validate::check_table`] does not see.
+    pub(crate) fn push_unchecked(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
         self.lines.push(row.line());
         self.dates.push(date);
         self.values.push(values);
@@ -129,7 +135,10 @@ pub(crate) fn read(
 ) -> Result<Table, DataError> {
     let file = CsvFile::open(path)?;
     let (format, column) = (source.format, source.column.as_deref());
-    let bad_bars = source.bad_bars.unwrap_or_default();
+    let bad_bars = BadBarPolicy {
+        bad_bars: source.bad_bars.unwrap_or_default(),
+        dates: &source.bad_bar_dates,
+    };
     if column.is_some() && format != Format::LeguleguPe {
         return Err(DataError::invalid(
             Location::file(path),
@@ -140,8 +149,8 @@ pub(crate) fn read(
         ));
     }
     match format {
-        Format::Baostock => read_baostock(&file, bad_bars, findings),
-        Format::Csindex => read_csindex(&file, bad_bars, findings),
+        Format::Baostock => read_baostock(&file, &bad_bars, findings),
+        Format::Csindex => read_csindex(&file, &bad_bars, findings),
         Format::AkshareMargin => read_akshare_margin(&file),
         Format::EastmoneyMargin => read_eastmoney_margin(&file),
         Format::LeguleguPe => read_legulegu_pe(&file, column, findings),
@@ -190,32 +199,64 @@ impl BarColumns {
 
     /// Reads and checks one bar: positive prices, high >= max(open, close), low <= min(open,
     /// close). Returns the exact open and close and the f64 OHLC, or None for an inconsistent
-    /// bar dropped under [`BadBars::Drop`].
+    /// bar dropped under [`BadBars::Drop`]. Drop and repair apply only on the manifest's
+    /// `bad_bar_dates`.
     fn read(
         &self,
         row: &Row<'_>,
-        bad_bars: BadBars,
+        date: NaiveDate,
+        policy: &BadBarPolicy<'_>,
         findings: &mut Vec<Finding>,
     ) -> Result<Option<Bar>, DataError> {
-        match self.read_strict(row) {
-            Err(DataError::Invalid { location, message })
-                if bad_bars == BadBars::Drop && message.starts_with(INCONSISTENT) =>
-            {
-                findings.push(Finding {
-                    location,
-                    message: format!("{message}; row dropped (bad_bars = \"drop\")"),
-                });
-                Ok(None)
+        let error = match self.read_strict(row) {
+            Err(DataError::Invalid { location, message }) if message.starts_with(INCONSISTENT) => {
+                (location, message)
             }
-            other => other.map(Some),
+            other => return other.map(Some),
+        };
+        let (location, message) = error;
+        if policy.bad_bars == BadBars::Error {
+            return Err(DataError::Invalid { location, message });
         }
+        if !policy.dates.contains(&date) {
+            return Err(DataError::Invalid {
+                location,
+                message: format!(
+                    "{message}; {date} is not among the manifest's bad_bar_dates, so bad_bars = \"{}\" does not apply",
+                    policy.bad_bars.name()
+                ),
+            });
+        }
+        if policy.bad_bars == BadBars::Drop {
+            findings.push(Finding {
+                location,
+                message: format!("{message}; row dropped (bad_bars = \"drop\")"),
+            });
+            return Ok(None);
+        }
+        let [open, high, low, close] = self.read_prices(row)?;
+        let (high, low) = (high.max(open).max(close), low.min(open).min(close));
+        findings.push(Finding {
+            location,
+            message: format!(
+                "{message}; repaired to high {high}, low {low} (bad_bars = \"repair\")"
+            ),
+        });
+        Ok(Some(to_bar([open, high, low, close])))
+    }
+
+    /// The bar's prices (open, high, low, close), unchecked against each other.
+    fn read_prices(&self, row: &Row<'_>) -> Result<[Decimal; 4], DataError> {
+        Ok([
+            row.price(self.open)?,
+            row.price(self.high)?,
+            row.price(self.low)?,
+            row.price(self.close)?,
+        ])
     }
 
     fn read_strict(&self, row: &Row<'_>) -> Result<Bar, DataError> {
-        let open = row.price(self.open)?;
-        let high = row.price(self.high)?;
-        let low = row.price(self.low)?;
-        let close = row.price(self.close)?;
+        let [open, high, low, close] = self.read_prices(row)?;
         let bad = |message: String| DataError::invalid(row.location(), message);
         if high < open.max(close) {
             return Err(bad(format!(
@@ -227,12 +268,24 @@ impl BarColumns {
                 "{INCONSISTENT}: low {low} is above min(open {open}, close {close}); expected low <= open and close"
             )));
         }
-        let as_f64 = |d: Decimal| d.try_into().unwrap_or(f64::NAN);
-        Ok((
-            (open, close),
-            [as_f64(open), as_f64(high), as_f64(low), as_f64(close)],
-        ))
+        Ok(to_bar([open, high, low, close]))
     }
+}
+
+/// Exact open and close, and OHLC as f64.
+fn to_bar([open, high, low, close]: [Decimal; 4]) -> Bar {
+    ((open, close), [open, high, low, close].map(decimal_to_f64))
+}
+
+/// A price as the f64 the signals see: the nearest one.
+pub(crate) fn decimal_to_f64(value: Decimal) -> f64 {
+    value.try_into().unwrap_or(f64::NAN)
+}
+
+/// A manifest's bad-bar policy and the dates it applies on.
+pub(crate) struct BadBarPolicy<'a> {
+    bad_bars: BadBars,
+    dates: &'a [NaiveDate],
 }
 
 fn holiday_finding(row: &Row<'_>) -> Finding {
@@ -253,7 +306,7 @@ fn bar_fields() -> Vec<Field> {
 fn read_bar_rows(
     file: &CsvFile,
     bars: &BarColumns,
-    bad_bars: BadBars,
+    bad_bars: &BadBarPolicy<'_>,
     findings: &mut Vec<Finding>,
     table: &mut Table,
     mut rest: impl FnMut(&Row<'_>, NaiveDate) -> Result<Vec<f64>, DataError>,
@@ -264,7 +317,7 @@ fn read_bar_rows(
             findings.push(holiday_finding(&row));
             continue;
         }
-        let Some((exact, ohlc)) = bars.read(&row, bad_bars, findings)? else {
+        let Some((exact, ohlc)) = bars.read(&row, date, bad_bars, findings)? else {
             continue;
         };
         let mut values = ohlc.to_vec();
@@ -277,7 +330,7 @@ fn read_bar_rows(
 
 fn read_baostock(
     file: &CsvFile,
-    bad_bars: BadBars,
+    bad_bars: &BadBarPolicy<'_>,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
     let bars = BarColumns::find(file, "amount")?;
@@ -322,7 +375,7 @@ fn read_baostock(
 
 fn read_csindex(
     file: &CsvFile,
-    bad_bars: BadBars,
+    bad_bars: &BadBarPolicy<'_>,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
     let bars = BarColumns::find(file, "amount_yi")?;

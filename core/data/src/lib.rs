@@ -19,14 +19,18 @@ mod formats;
 mod load;
 mod manifest;
 mod market;
+mod snapshot;
 mod validate;
 
 pub use cycles::{CycleList, Window, WindowError, WindowSpan, check_name, parse_cycles};
 pub use error::{DataError, Finding, Location};
 pub use formats::Format;
-pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load};
+pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load, load_from};
 pub use manifest::{
     BadBars, DEFAULT_MAX_AGE_DAYS, Join, MAX_SERIES_NAME_LEN, Manifest, NamedSeriesSpec,
     SeriesSpec, Source, Splice, Unit,
 };
 pub use market::{Field, History, MarketData, SeriesCoverage, SeriesInfo};
+pub use snapshot::{
+    ExportInfo, Origin, SNAPSHOT_VERSION, SnapshotFile, SnapshotSources, build as build_snapshot,
+};

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::error::{DataError, Finding, Location};
-use crate::formats::{self, Table};
+use crate::formats::Table;
 use crate::manifest::{DEFAULT_MAX_AGE_DAYS, Join, Manifest, SeriesSpec, Source};
 use crate::market::{Field, MarketData, SeriesCoverage, SeriesInfo};
-use crate::validate::check_table;
+use crate::snapshot::{Origin, Reading};
 
 /// Default publication lag of the margin series, in trading days: exchanges publish day T's
 /// figures before the open of T+1.
@@ -33,8 +33,13 @@ pub struct Dataset {
 
 /// Loads every file a manifest names, relative to `data_root`.
 pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError> {
+    load_from(manifest, &Origin::Exports(data_root.to_path_buf()))
+}
+
+/// Loads every file a manifest names from the exports or from a snapshot.
+pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataError> {
     let mut findings = Vec::new();
-    let index = read_source(&manifest.index, data_root, &mut findings)?;
+    let index = read_source(&manifest.index, origin, &mut findings)?;
     if index.exact.is_empty() {
         return Err(DataError::invalid(
             Location::file(&index.path),
@@ -75,7 +80,7 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
     ];
     for (name, spec, fields, default_lag) in series {
         let Some(spec) = spec else { continue };
-        let joined = join_series(name, spec, fields, &calendar, data_root, &mut findings)?;
+        let joined = join_series(name, spec, fields, &calendar, origin, &mut findings)?;
         let lag = spec.lag_days.unwrap_or(default_lag);
         coverage.push(SeriesCoverage {
             series: name.into(),
@@ -92,11 +97,7 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
 
     let mut named = Vec::new();
     for spec in &manifest.series {
-        let path = data_root.join(&spec.file);
-        let table = checked(
-            formats::read_named_column(&path, spec, &mut findings)?,
-            &mut findings,
-        )?;
+        let table = checked(origin.read(Reading::Named(spec), &mut findings)?)?;
         let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
         let rows = align(&table, spec.join, max_age, &calendar, &mut findings);
         let values: Vec<f64> = rows
@@ -132,7 +133,7 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
     let market = named.into_iter().fold(market, |market, (info, values)| {
         market.with_series(info, values)
     });
-    let files = manifest.files().map(|f| data_root.join(f)).collect();
+    let files = origin.files(manifest);
     Ok(Dataset {
         market,
         findings,
@@ -146,16 +147,14 @@ fn describe(table: &Table) -> String {
 
 fn read_source(
     source: &Source,
-    data_root: &Path,
+    origin: &Origin,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    let path: PathBuf = data_root.join(&source.file);
-    checked(formats::read(&path, source, findings)?, findings)
+    checked(origin.read(Reading::Source(source), findings)?)
 }
 
-/// `table` after the checks every file passes ([`check_table`]), with rows left.
-fn checked(mut table: Table, findings: &mut Vec<Finding>) -> Result<Table, DataError> {
-    check_table(&mut table, findings)?;
+/// `table`, checked by its origin, if it has rows left.
+fn checked(table: Table) -> Result<Table, DataError> {
     if table.dates.is_empty() {
         return Err(DataError::invalid(
             Location::file(&table.path),
@@ -203,7 +202,7 @@ fn join_series(
     spec: &SeriesSpec,
     fields: &[Field],
     calendar: &[NaiveDate],
-    data_root: &Path,
+    origin: &Origin,
     findings: &mut Vec<Finding>,
 ) -> Result<Joined, DataError> {
     let joiner = SourceJoin {
@@ -212,7 +211,7 @@ fn join_series(
         max_age_days: spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS),
         fields,
         calendar,
-        data_root,
+        origin,
     };
     let mut sources = Vec::new();
     let mut columns = joiner.sum(&spec.sources, findings, &mut sources)?;
@@ -224,7 +223,7 @@ fn join_series(
         {
             let (before_value, after_value) = (columns[0][t], after[0][t]);
             findings.push(Finding {
-                location: Location::file(&data_root.join(&splice.sources[0].file)),
+                location: Location::file(&origin.path(Reading::Source(&splice.sources[0]))),
                 message: format!(
                     "spliced from {}: on {} {} is {:.0} before and {:.0} after the splice ({:+.3}%)",
                     splice.from,
@@ -257,7 +256,7 @@ struct SourceJoin<'a> {
     max_age_days: i64,
     fields: &'a [Field],
     calendar: &'a [NaiveDate],
-    data_root: &'a Path,
+    origin: &'a Origin,
 }
 
 impl SourceJoin<'_> {
@@ -272,7 +271,7 @@ impl SourceJoin<'_> {
         let (fields, calendar, name) = (self.fields, self.calendar, self.series);
         let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
         for source in sources {
-            let table = read_source(source, self.data_root, findings)?;
+            let table = read_source(source, self.origin, findings)?;
             described.push(describe(&table));
             let rows = align(&table, self.join, self.max_age_days, calendar, findings);
             for (field, total) in fields.iter().zip(sum.iter_mut()) {

@@ -17,6 +17,9 @@ use crate::market::Field;
 pub struct Manifest {
     /// Dataset name, used in reports.
     pub name: String,
+    /// Other names the dataset answers to (`csi300` for `sh000300`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// What the dataset is, for people.
     #[serde(default)]
     pub description: String,
@@ -144,6 +147,10 @@ pub struct Source {
     /// What to do with an index bar whose high or low contradicts its open and close. Only
     /// for `[index]`; `error` by default.
     pub bad_bars: Option<BadBars>,
+    /// The dates on which `drop` or `repair` applies (the bars known to be inconsistent); an
+    /// inconsistent bar on any other date is still an error.
+    #[serde(default)]
+    pub bad_bar_dates: Vec<NaiveDate>,
 }
 
 /// Policy for index bars that break `low <= min(open, close) <= max(open, close) <= high`.
@@ -156,6 +163,21 @@ pub enum BadBars {
     /// Drop the row from the calendar, with a finding naming file and line. For old history
     /// known to be inconsistent (the Shanghai Composite has 18 such rows in 1991-1996).
     Drop,
+    /// Keep the row, widening high and low to cover open and close, with a finding naming
+    /// file, line and the change: the history keeps every trading day, as backtesting.py and
+    /// vectorbt do.
+    Repair,
+}
+
+impl BadBars {
+    /// The name used in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            BadBars::Error => "error",
+            BadBars::Drop => "drop",
+            BadBars::Repair => "repair",
+        }
+    }
 }
 
 /// How a day of the index calendar gets a value from a series.
@@ -229,8 +251,13 @@ impl Manifest {
                 .sources
                 .iter()
                 .chain(spec.splice.iter().flat_map(|s| &s.sources));
-            if sources.into_iter().any(|s| s.bad_bars.is_some()) {
-                return Err(fail(format!("[{name}] bad_bars applies only to [index]")));
+            if sources
+                .into_iter()
+                .any(|s| s.bad_bars.is_some() || !s.bad_bar_dates.is_empty())
+            {
+                return Err(fail(format!(
+                    "[{name}] bad_bars and bad_bar_dates apply only to [index]"
+                )));
             }
             check_join(
                 &format!("[{name}]"),
@@ -246,6 +273,23 @@ impl Manifest {
                 )));
             }
         }
+        let index = &manifest.index;
+        match (
+            index.bad_bars.unwrap_or_default(),
+            index.bad_bar_dates.is_empty(),
+        ) {
+            (BadBars::Error, false) => {
+                return Err(fail(
+                    "[index] bad_bar_dates needs bad_bars = \"drop\" or \"repair\"".into(),
+                ));
+            }
+            (BadBars::Drop | BadBars::Repair, true) => {
+                return Err(fail(
+                    "[index] bad_bars = \"drop\" or \"repair\" needs bad_bar_dates: the dates of the bars known to be inconsistent".into(),
+                ));
+            }
+            _ => {}
+        }
         for (i, named) in manifest.series.iter().enumerate() {
             let name = &named.name;
             let label = format!("[[series]] \"{name}\"");
@@ -258,29 +302,6 @@ impl Manifest {
                 .map_err(fail)?;
         }
         Ok(manifest)
-    }
-
-    /// Every file the manifest names, each once, in the order named (index, margin, pe,
-    /// market cap, then the named series), relative to the data root.
-    pub fn files(&self) -> impl Iterator<Item = &Path> {
-        let spec_files = [&self.margin, &self.pe, &self.market_cap]
-            .into_iter()
-            .flatten()
-            .flat_map(|spec| {
-                let spliced = spec.splice.iter().flat_map(|s| &s.sources);
-                spec.sources.iter().chain(spliced).map(|s| s.file.as_path())
-            });
-        let all = std::iter::once(self.index.file.as_path())
-            .chain(spec_files)
-            .chain(self.series.iter().map(|s| s.file.as_path()));
-        let mut seen = Vec::new();
-        all.filter(move |f| {
-            let new = !seen.contains(f);
-            if new {
-                seen.push(*f);
-            }
-            new
-        })
     }
 
     /// Reads and parses a manifest file.

@@ -19,7 +19,7 @@ pub(crate) fn check_table(table: &mut Table, findings: &mut Vec<Finding>) -> Res
     Ok(())
 }
 
-fn check_dates(table: &Table) -> Result<(), DataError> {
+pub(crate) fn check_dates(table: &Table) -> Result<(), DataError> {
     for i in 1..table.dates.len() {
         let (before, date) = (table.dates[i - 1], table.dates[i]);
         if date > before {

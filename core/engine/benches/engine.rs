@@ -1,14 +1,14 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 //! Engine throughput over the full Shanghai Composite history (about 8,700 trading days).
 //!
-//! Run: `cargo bench -p cyclebt-engine --bench engine` (reads `$CYCLEBT_DATA`, else
-//! `../shared/datasets` beside the project). Results and the machine are in BENCHMARKS.md.
+//! Run: `cargo bench -p cyclebt-engine --bench engine` (reads the exports under
+//! `$CYCLEBT_DATA`, else the bundled snapshot). Results and the machine are in BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use cyclebt_data::{Manifest, MarketData, WindowSpan};
+use cyclebt_data::{Manifest, MarketData, Origin, WindowSpan};
 use cyclebt_engine::{
     CostsConfig, Execution, MarginTerms, Plan, Rules, Setup, Signal, Sizing, SmaCross,
     SmaCrossParams, StampDutySchedule, run,
@@ -19,13 +19,14 @@ fn project() -> &'static Path {
 }
 
 fn market() -> MarketData {
-    let root = std::env::var_os("CYCLEBT_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project().join("../shared/datasets"));
+    let origin = match std::env::var_os("CYCLEBT_DATA") {
+        Some(root) => Origin::Exports(PathBuf::from(root)),
+        None => Origin::Snapshot(project().join("datasets/snapshot")),
+    };
     let manifest = Manifest::read(&project().join("datasets/sh000001.toml")).expect("manifest");
-    match cyclebt_data::load(&manifest, &root) {
+    match cyclebt_data::load_from(&manifest, &origin) {
         Ok(dataset) => dataset.market,
-        Err(e) => panic!("the engine bench needs the real data ({e}); set CYCLEBT_DATA"),
+        Err(e) => panic!("the engine bench cannot load its data: {e}"),
     }
 }
 
