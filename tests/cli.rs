@@ -117,7 +117,7 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
 }
 
 #[test]
-fn a_strategy_on_its_own_dataset_skips_windows_outside_it_with_a_note() {
+fn a_strategy_on_its_own_dataset_is_n_a_in_windows_outside_it_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("csi.toml"),
@@ -126,17 +126,73 @@ fn a_strategy_on_its_own_dataset_skips_windows_outside_it_with_a_note() {
     .unwrap();
     let strategy = dir.path().join("s.toml");
     std::fs::write(&strategy, "name = \"hold\"\ndataset = \"csi.toml\"\n").unwrap();
-    let output = cyclebt(&["compare", strategy.to_str().unwrap(), "--all-rows"]);
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "compare",
+        strategy.to_str().unwrap(),
+        "--all-rows",
+        "--out",
+        out.path().to_str().unwrap(),
+    ];
+    let output = cyclebt(&args);
     let (table, notes) = (stdout(&output), stderr(&output));
     assert_eq!(output.status.code(), Some(0), "{notes}");
-    // CSI All Share starts in 2015: bull1 to bull3 are outside it, said so; bull4, bull5 and
+    // CSI All Share starts in 2015: bull1 to bull3 are n/a with the reason; bull4, bull5 and
     // the full history run, with a buy-and-hold row on the strategy's own dataset.
-    assert!(notes.contains("note: hold skips window bull1"), "{notes}");
+    let reason = "n/a: dataset csi_all_share: window bull1 is not covered by the data";
+    assert!(table.contains(reason), "{table}");
+    let row = |window: &str, strategy: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(window) && l.split_whitespace().nth(1) == Some(strategy))
+            .unwrap_or_else(|| panic!("no {window} {strategy} row: {table}"))
+            .to_string()
+    };
+    assert!(row("bull1", "hold").contains(" n/a "));
+    assert!(row("bull5", "buy_and_hold").contains('%'));
+    assert!(row("bull5", "hold").contains('%'));
+    let summary = std::fs::read_to_string(out.path().join("summary.csv")).unwrap();
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("bull3,hold,full,"))
+        .unwrap();
     assert!(
-        notes.contains("note: buy_and_hold skips window bull3"),
-        "{notes}"
+        row.contains(",n/a,\"n/a: dataset csi_all_share: window bull3"),
+        "{row}"
     );
-    assert!(table.contains("bull5   buy_and_hold"), "{table}");
-    assert!(table.contains("bull5   hold"), "{table}");
-    assert!(!table.contains("bull1 "), "{table}");
+    assert!(!out.path().join("runs/bull3").exists());
+}
+
+#[test]
+fn compare_runs_every_strategy_on_each_dataset_with_its_own_buy_and_hold() {
+    let strategy = crate::util::shipped_strategy("sma-trend");
+    let args = [
+        "compare",
+        &strategy,
+        "--dataset",
+        "csi300",
+        "--dataset",
+        "sh000001",
+        "--window",
+        "bull3",
+        "--all-rows",
+    ];
+    let output = cyclebt(&args);
+    let table = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let line = |label: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("bull3   {label} ")))
+            .unwrap_or_else(|| panic!("no {label} row: {table}"))
+            .to_string()
+    };
+    // Close to close, CSI 300 5335.115 / 2134.969 - 1 = 149.9% (bought at the next open,
+    // 2134.413); the Shanghai Composite 158.0%. Each strategy row's benchmark column (the 24th)
+    // is its own dataset's buy-and-hold under its own costs.
+    let column = |row: &str, i: usize| row.split_whitespace().nth(i).unwrap().to_string();
+    assert_eq!(column(&line("buy_and_hold-sh000300"), 6), "149.9%");
+    assert_eq!(column(&line("buy_and_hold-sh000001"), 6), "158.0%");
+    assert_eq!(column(&line("sma-trend-sh000300"), 23), "149.8%");
+    assert_eq!(column(&line("sma-trend-sh000001"), 23), "157.9%");
 }

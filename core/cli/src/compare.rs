@@ -14,8 +14,8 @@ use cyclebt_engine::{
 use cyclebt_host::PluginFactory;
 use cyclebt_report::audit::{run_dir, write_fills_csv, write_ledger_csv, write_trades_csv};
 use cyclebt_report::{
-    Conventions, Summary, TableLayout, failed, not_applicable, summarize, write_summary_csv,
-    write_table,
+    Conventions, Summary, TableLayout, failed, not_applicable, summarize, uncovered,
+    write_summary_csv, write_table,
 };
 
 use crate::input_error;
@@ -45,6 +45,8 @@ pub struct CompareArgs {
     pub bootstrap: cyclebt_metrics::Bootstrap,
     /// The printed table: compact (default) or every row.
     pub layout: TableLayout,
+    /// Run every strategy on each of these datasets instead of its own (`--dataset`).
+    pub datasets: Vec<String>,
 }
 
 /// One finished run, kept for the files.
@@ -68,11 +70,36 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         prepare_out(dir)?;
     }
     let regulation = inputs::regulation(args.stamp_duty.as_deref(), args.margin_rules.as_deref())?;
-    let mut strategies = args
-        .strategies
-        .iter()
-        .map(|path| inputs::strategy(path, &regulation, &args.factory))
-        .collect::<Result<Vec<_>>>()?;
+    let parse = || {
+        args.strategies
+            .iter()
+            .map(|path| inputs::strategy(path, &regulation, &args.factory))
+            .collect::<Result<Vec<_>>>()
+    };
+    // With --dataset, every strategy on each dataset named (the files parsed once per dataset,
+    // in the same order), labelled by the dataset's name when there are several.
+    let mut strategies = if args.datasets.is_empty() {
+        parse()?
+    } else {
+        let mut named: Vec<(String, String)> = Vec::new();
+        for dataset in &args.datasets {
+            let name = inputs::manifest(dataset)?.name;
+            if !named.iter().any(|(_, n)| *n == name) {
+                named.push((dataset.clone(), name));
+            }
+        }
+        let mut all = Vec::new();
+        for (dataset, name) in &named {
+            for mut strategy in parse()? {
+                if named.len() > 1 {
+                    strategy.name = format!("{}-{name}", strategy.name);
+                }
+                strategy.dataset = Some(dataset.clone());
+                all.push(strategy);
+            }
+        }
+        all
+    };
     for (i, strategy) in strategies.iter().enumerate() {
         if strategies[..i].iter().any(|s| s.name == strategy.name) {
             return Err(input_error(format!(
@@ -81,23 +108,33 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             )));
         }
     }
-    // A standalone buy-and-hold row per dataset the strategies use, with default costs.
+    // A standalone buy-and-hold row per dataset the strategies use, with default costs,
+    // labelled by the dataset's name when there are several.
     let mut dataset_names: Vec<String> = Vec::new();
-    for strategy in &strategies {
-        let name = dataset_of(strategy);
-        if !dataset_names.contains(&name) {
-            dataset_names.push(name);
+    let mut labels: Vec<String> = Vec::new();
+    for key in args
+        .datasets
+        .iter()
+        .cloned()
+        .chain(strategies.iter().map(dataset_of))
+    {
+        let label = inputs::manifest(&key)?.name;
+        if !labels.contains(&label) {
+            labels.push(label);
+            dataset_names.push(key);
         }
     }
     if dataset_names.is_empty() {
         dataset_names.push(DEFAULT_DATASET.into());
     }
+    let several = labels.len() > 1;
     let benchmarks: Vec<Strategy> = dataset_names
         .iter()
-        .map(|name| {
+        .zip(labels.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(name, label)| {
             let mut benchmark = Strategy::buy_and_hold(regulation.default_setup());
-            if dataset_names.len() > 1 {
-                benchmark.name = format!("{BUY_AND_HOLD}-{}", name.replace(['/', '\\'], "_"));
+            if let Some(label) = label.filter(|_| several) {
+                benchmark.name = format!("{BUY_AND_HOLD}-{label}");
             }
             benchmark.dataset = Some(name.clone());
             benchmark
@@ -122,6 +159,8 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
 
     let mut datasets = Datasets::new(args.data.clone());
     let mut finished = Vec::new();
+    // Every row in order: the finished runs' and those of windows a dataset does not cover.
+    let mut rows: Vec<Summary> = Vec::new();
     // Names of the strategies that failed somewhere, and the messages already printed.
     let mut failures: Vec<String> = Vec::new();
     let mut messages: Vec<String> = Vec::new();
@@ -141,11 +180,17 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             let span = match window.span(market) {
                 Ok(span) => span,
                 Err(why) => {
-                    writeln!(
-                        err,
-                        "note: {} skips window {}: {why}",
-                        strategy.name, window.id
-                    )?;
+                    // n/a with the reason, in the table and summary.csv; no run, no files.
+                    let (start, end) = (
+                        window.start.unwrap_or(market.dates[0]),
+                        window.end.unwrap_or(market.dates[market.len() - 1]),
+                    );
+                    for sizing in &strategy.sizings {
+                        let labels = [&*window.id, &*strategy.name, &*sizing.name];
+                        let reason = format!("dataset {}: {why}", market.name);
+                        rows.push(uncovered(labels, start, end, reason));
+                        progress.inc(1);
+                    }
                     continue;
                 }
             };
@@ -216,6 +261,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                         (summary, Some(result))
                     }
                 };
+                rows.push(summary.clone());
                 finished.push(Finished {
                     summary,
                     dataset: dataset_name.clone(),
@@ -249,7 +295,6 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         &finished,
         DEFAULT_DATASET,
     )?;
-    let rows: Vec<Summary> = finished.iter().map(|f| f.summary.clone()).collect();
     let window_groups: Vec<(String, String)> = cycles
         .windows
         .iter()
@@ -258,7 +303,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     write_table(out, &rows, &window_groups, &args.conventions, args.layout)?;
     writeln!(out, "run id: {}", record.run_id)?;
     if let Some(dir) = &args.out {
-        write_files(dir, &mut datasets, &finished, &args.conventions)?;
+        write_files(dir, &mut datasets, &finished, &rows, &args.conventions)?;
         let mut json = Vec::new();
         record.write(&mut json)?;
         write_file(&dir.join("run.json"), &json)?;
@@ -439,11 +484,11 @@ fn write_files(
     dir: &Path,
     datasets: &mut Datasets,
     finished: &[Finished],
+    rows: &[Summary],
     conventions: &Conventions,
 ) -> Result<()> {
-    let rows: Vec<Summary> = finished.iter().map(|f| f.summary.clone()).collect();
     let mut summary = Vec::new();
-    write_summary_csv(&mut summary, &rows)?;
+    write_summary_csv(&mut summary, rows)?;
     write_file(&dir.join("summary.csv"), &summary)?;
     write_file(
         &dir.join("conventions.txt"),

@@ -55,6 +55,12 @@ enum Command {
         /// Default: the cycle list's `default` (bulls, cycles, margin-era, full).
         #[arg(long = "window")]
         windows: Vec<String>,
+        /// Run every strategy on this dataset instead of its own (repeatable: each strategy on
+        /// each, labelled by the dataset's name, each dataset with its own buy-and-hold): a
+        /// built-in name or alias (sh000001, csi300, szse_component, csi_all_share) or a
+        /// manifest path.
+        #[arg(long = "dataset")]
+        datasets: Vec<String>,
         /// Annualisation factor (empyrical's default 252; A-share years average about 243 days).
         #[arg(long, default_value_t = cyclebt_metrics::DEFAULT_PERIODS_PER_YEAR)]
         periods_per_year: f64,
@@ -236,6 +242,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             all_rows,
             cycles,
             windows,
+            datasets,
             periods_per_year,
             risk_free,
             stamp_duty,
@@ -277,6 +284,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     TableLayout::Compact
                 },
+                datasets,
             };
             compare::compare(&args, &mut out, &mut err)
         }

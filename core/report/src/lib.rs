@@ -181,6 +181,25 @@ pub fn failed(labels: [&str; 3], benchmark: &RunResult, error: String) -> Summar
     without_metrics(labels, benchmark, Outcome::Failed(error))
 }
 
+/// The row of a run in a window its dataset does not cover: no metrics and no benchmark (the
+/// benchmark cannot run there either), the reason instead. `start` and `end` are the window's
+/// calendar bounds.
+pub fn uncovered(labels: [&str; 3], start: NaiveDate, end: NaiveDate, reason: String) -> Summary {
+    let [window, strategy, sizing] = labels;
+    Summary {
+        window: window.into(),
+        strategy: strategy.into(),
+        sizing: sizing.into(),
+        start,
+        end,
+        days: 0,
+        outcome: Outcome::NotApplicable(reason),
+        note: None,
+        bench_total_return: f64::NAN,
+        bench_max_drawdown: f64::NAN,
+    }
+}
+
 fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -> Summary {
     let [window, strategy, sizing] = labels;
     let bench = to_f64(&benchmark.equity);
