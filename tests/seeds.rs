@@ -362,6 +362,30 @@ fn phases_prints_and_writes_the_study_tables() {
         stretches.lines().any(|l| l.starts_with("bull1,2007-")),
         "{stretches}"
     );
+    // Phase shares add up to one per cycle; each cycle gets a scenario.
+    let summary = std::fs::read_to_string(out.path().join("phases_summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 5);
+    for line in summary.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let total: f64 = fields[3..8].iter().map(|f| f.parse::<f64>().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-5, "{line}");
+        assert!(
+            ["optimistic", "neutral", "pessimistic"].contains(&fields[8]),
+            "{line}"
+        );
+    }
+    // The marginal amount's buckets add up to one in every part that has days; bull1's middle
+    // part starts on its first FOMO stretch, 2006-12-04.
+    let marginal = std::fs::read_to_string(out.path().join("phases_marginal.csv")).unwrap();
+    for part in ["bull1,early,", "bull1,middle,", "bull3,middle,"] {
+        let total: f64 = marginal
+            .lines()
+            .filter(|l| l.starts_with(part))
+            .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-5, "{part} {total}");
+    }
+    assert!(marginal.contains("bull1,middle,2006-12-04,"), "{marginal}");
 }
 
 #[test]

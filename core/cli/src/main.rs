@@ -103,6 +103,12 @@ enum Command {
         /// FOMO days at most this many trading days apart belong to one stretch.
         #[arg(long, default_value_t = 10)]
         stretch_gap: usize,
+        /// The marginal amount compares a day's amount with the mean of this many days before.
+        #[arg(long, default_value_t = 20)]
+        marginal_days: usize,
+        /// Built-in dataset name or path to a manifest (its index's cycles are classified).
+        #[arg(long, default_value = inputs::DEFAULT_DATASET)]
+        dataset: String,
         /// Directory searched first for the fomo-phase plugin (repeatable).
         #[arg(long = "plugin-dir")]
         plugin_dirs: Vec<PathBuf>,
@@ -294,6 +300,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             cycles,
             params,
             stretch_gap,
+            marginal_days,
+            dataset,
             plugin_dirs,
         } => {
             let params = plugin_params(&params)?;
@@ -303,6 +311,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 cycles,
                 params,
                 stretch_gap,
+                marginal_days,
+                dataset,
                 factory: PluginFactory::new(search_path(&plugin_dirs)?),
             };
             phases::phases(&args, &mut out, &mut err)

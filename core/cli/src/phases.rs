@@ -10,14 +10,12 @@ use cyclebt_data::Field;
 use cyclebt_engine::{SignalRole, SignalSource};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::phases::{
-    PhaseDay, PhaseTables, phase_tables, write_bucket_csv, write_phase_text, write_stretches_csv,
+    PhaseDay, PhaseTables, ScenarioRule, phase_tables, write_bucket_csv, write_marginal_csv,
+    write_phase_text, write_stretches_csv, write_summary_csv,
 };
 
 use crate::input_error;
-use crate::inputs::{self, DEFAULT_DATASET, Datasets};
-
-/// The fomo-phase plugin's label for a FOMO day (plugins/fomo-phase/README.md).
-const FOMO_LABEL: u32 = 3;
+use crate::inputs::{self, Datasets};
 
 /// Writes one CSV file of the tables.
 type TableWriter = fn(&mut dyn Write, &[PhaseTables]) -> std::io::Result<()>;
@@ -34,6 +32,10 @@ pub struct PhasesArgs {
     pub params: toml::Table,
     /// FOMO days further apart than this many trading days start a new stretch.
     pub stretch_gap: usize,
+    /// The marginal amount compares a day's amount with the mean of this many days before it.
+    pub marginal_days: usize,
+    /// Built-in dataset name or path to a manifest.
+    pub dataset: String,
     /// Finds the plugin.
     pub factory: PluginFactory,
 }
@@ -47,7 +49,12 @@ pub fn phases(args: &PhasesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let cycles = inputs::cycles(args.cycles.as_deref())?;
     let grouped = cycles.windows.iter().any(|w| w.group.is_some());
     let mut datasets = Datasets::new(args.data.clone());
-    let market = &datasets.get(DEFAULT_DATASET)?.market;
+    let market = &datasets.get(&args.dataset)?.market;
+    if args.marginal_days == 0 {
+        return Err(input_error(
+            "--marginal-days: expected a positive number of days",
+        ));
+    }
     let mut plugin = args
         .factory
         .plugin_signal(
@@ -91,22 +98,31 @@ pub fn phases(args: &PhasesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 close: close[t],
                 amount: amount[t],
                 pe: pe[t],
-                fomo: o.label == FOMO_LABEL,
+                phase: o.label,
+                marginal: marginal_amount(amount, t, args.marginal_days),
             })
             .collect();
-        tables.push(phase_tables(&window.id, &days, args.stretch_gap));
+        tables.push(phase_tables(
+            &window.id,
+            &days,
+            args.stretch_gap,
+            &ScenarioRule::default(),
+        ));
     }
     write_phase_text(out, &tables)?;
     writeln!(
         out,
-        "gain bucket: share of the cycle's rise from its low (first day) to its peak (last day) reached that day; time bucket: share of its trading days elapsed; share: the bucket's part of the cycle's FOMO days; averages over all the bucket's days. Daily labels from the fomo-phase plugin (plugins/fomo-phase/README.md)."
+        "gain bucket: share of the cycle's rise from its low (first day) to its peak (last day) reached that day; time bucket: share of its trading days elapsed; share: the bucket's part of the cycle's FOMO days; averages over all the bucket's days. Daily labels from the fomo-phase plugin (plugins/fomo-phase/README.md). Marginal amount: a day's amount over the mean of the {} days before it, minus 1, as shares of the part's days; middle: from the first to the last day of the cycle's FOMO stretches of 2 FOMO days or more, early and late: before and after it. Scenario (the study's rule): optimistic with at least 33% of the FOMO days at 80% of the rise or more, pessimistic with at least 33% under 30% and at most 10% at 70% or more, neutral otherwise.",
+        args.marginal_days
     )?;
     if let Some(dir) = &args.out {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let files: [(&str, TableWriter); 3] = [
+        let files: [(&str, TableWriter); 5] = [
             ("phases_gain.csv", |w, t| write_bucket_csv(w, t, true)),
             ("phases_time.csv", |w, t| write_bucket_csv(w, t, false)),
             ("fomo_stretches.csv", write_stretches_csv),
+            ("phases_summary.csv", write_summary_csv),
+            ("phases_marginal.csv", write_marginal_csv),
         ];
         for (name, write) in files {
             let mut bytes = Vec::new();
@@ -116,9 +132,23 @@ pub fn phases(args: &PhasesArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         }
         writeln!(
             err,
-            "wrote phases_gain.csv, phases_time.csv and fomo_stretches.csv to {}",
+            "wrote phases_gain.csv, phases_time.csv, fomo_stretches.csv, phases_summary.csv and phases_marginal.csv to {}",
             dir.display()
         )?;
     }
     Ok(())
+}
+
+/// Day `t`'s amount over the mean amount of the `days` days before it, minus 1 (the study's
+/// marginal amount, 边际成交额); NaN when any of them is missing.
+fn marginal_amount(amount: &[f64], t: usize, days: usize) -> f64 {
+    let Some(from) = t.checked_sub(days) else {
+        return f64::NAN;
+    };
+    let base = amount[from..t].iter().sum::<f64>() / days as f64;
+    if base > 0.0 {
+        amount[t] / base - 1.0
+    } else {
+        f64::NAN
+    }
 }

@@ -117,7 +117,10 @@ pub struct PhaseParams {
     /// See `turnover_low`.
     pub turnover_high: f64,
     /// Gain from the trailing low after which FOMO entries count (default 0.20: the study
-    /// finds FOMO days almost only after the index is up 20% from its low).
+    /// finds FOMO days almost only after the index is up 20% from its low). It is a raw gain,
+    /// `close / trailing low - 1`, not a share of the cycle's rise as in the study's gain
+    /// buckets: the share of a rise is known only once the peak is, after the fact, and a
+    /// decision on day t may not know it.
     pub gain_threshold: f64,
     /// Gain under which the index is near its low (default 0.10).
     pub bottom_gain: f64,
@@ -202,7 +205,7 @@ pub const PHASE_PARAM_DOCS: &[(&str, &str)] = &[
     ("turnover_high", "high turnover percentile"),
     (
         "gain_threshold",
-        "gain from the trailing low after which FOMO days are entries",
+        "raw gain from the trailing low (not a share of the cycle's rise, known only afterwards) after which FOMO days are entries",
     ),
     ("bottom_gain", "gain under which the index is near its low"),
     (
