@@ -75,6 +75,13 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
     // The page: self-contained, the summary table, three charts per window.
     let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(page.contains("<table class=\"sortable\" id=\"summary\">"));
+    // The event study of the rule changes, as `cyclebt events` prints it: the 2026 rule from
+    // the close of 2026-01-13, with the maintenance ratio read.
+    assert!(page.contains("<table class=\"sortable\" id=\"events\">"));
+    assert!(
+        page.contains("<tr><td>margin-2026-01-19</td><td>2026-01-14</td><td>2026-01-19</td><td>2026-01-13</td><td>+5</td>"),
+        "event row"
+    );
     assert_eq!(page.matches("<svg").count(), 3 * 12);
     // The across-cycles table aggregates bulls and whole cycles apart, five windows each.
     assert!(

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use cyclebt_data::Field;
+use cyclebt_data::{Field, MarketData};
 use cyclebt_engine::{Regulation, SignalRole, SignalSource};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::events::{
-    Event, EventSeries, drawdown_warnings, event_study, falls_after, write_event_text,
+    Event, EventRow, EventSeries, drawdown_warnings, event_study, falls_after, write_event_text,
     write_events_csv, write_warning_text, write_warnings_csv,
 };
 use serde::Deserialize;
@@ -95,7 +95,7 @@ fn read_events(path: &Path) -> Result<Vec<Event>> {
 /// The built-in events: every initial-margin change and every stamp duty change, each from
 /// its announcement day, or from its effective day where no announcement day is recorded (the
 /// second list says which).
-fn builtin_events(regulation: &Regulation) -> (Vec<Event>, Vec<String>) {
+pub fn builtin_events(regulation: &Regulation) -> (Vec<Event>, Vec<String>) {
     let mut events = Vec::new();
     let mut undated = Vec::new();
     let mut add = |id: String, announced: Option<NaiveDate>, from: NaiveDate, note: &str| {
@@ -129,6 +129,44 @@ fn builtin_events(regulation: &Regulation) -> (Vec<Event>, Vec<String>) {
     (events, undated)
 }
 
+/// The rule-change study of one dataset, with what it measured.
+pub struct RuleChanges {
+    /// Each event over each horizon.
+    pub rows: Vec<EventRow>,
+    /// First row of the baseline: the first day with a financing balance.
+    pub era: usize,
+    /// One paragraph saying what the moves and percentiles are.
+    pub note: String,
+}
+
+/// The default horizons, in trading days from the last close before an announcement.
+pub const DEFAULT_HORIZONS: [i64; 5] = [-20, -5, 5, 20, 60];
+
+/// Measures `events` on `market` against every day's moves from its first financing balance
+/// on; None when it has no financing balance.
+pub fn rule_changes(
+    market: &MarketData,
+    events: &[Event],
+    horizons: &[i64],
+) -> Option<RuleChanges> {
+    let financing = market.column(Field::FinancingBalance);
+    let era = financing.iter().position(|v| v.is_finite())?;
+    let series = EventSeries {
+        dates: &market.dates,
+        close: market.column(Field::Close),
+        financing,
+        maintenance: market.series(MAINTENANCE_SERIES),
+    };
+    Some(RuleChanges {
+        rows: event_study(&series, events, horizons, era),
+        era,
+        note: format!(
+            "Rule changes: moves over each horizon from the last close before the announcement (negative horizons: the days before it); pN is the move's percentile among every day's move over that horizon from {} on. Balances as published by each day's close (the previous trading day's figures); the average maintenance ratio's change in percentage points.",
+            market.dates[era]
+        ),
+    })
+}
+
 /// Runs both studies, prints them to `out` and notes to `err`.
 pub fn events(args: &EventsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     if args.horizons.is_empty() || args.horizons.contains(&0) {
@@ -157,27 +195,15 @@ pub fn events(args: &EventsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     };
     let mut datasets = Datasets::new(args.data.clone());
     let market = &datasets.get(DEFAULT_DATASET)?.market;
-    let financing = market.column(Field::FinancingBalance);
-    let Some(era) = financing.iter().position(|v| v.is_finite()) else {
+    let Some(study) = rule_changes(market, &events, &args.horizons) else {
         return Err(input_error(
             "the dataset has no financing balance: the events study needs the margin series",
         ));
     };
-    let maintenance = market.series(MAINTENANCE_SERIES);
-    let series = EventSeries {
-        dates: &market.dates,
-        close: market.column(Field::Close),
-        financing,
-        maintenance,
-    };
-    let rows = event_study(&series, &events, &args.horizons, era);
-    writeln!(
-        out,
-        "Rule changes: moves over each horizon from the last close before the announcement (negative horizons: the days before it); pN is the move's percentile among every day's move over that horizon from {} on. Balances as published by each day's close (the previous trading day's figures); the average maintenance ratio's change in percentage points.",
-        market.dates[era]
-    )?;
+    let (rows, era) = (study.rows, study.era);
+    writeln!(out, "{}", study.note)?;
     write_event_text(out, &rows)?;
-    if maintenance.is_none() {
+    if market.series(MAINTENANCE_SERIES).is_none() {
         writeln!(
             err,
             "note: the dataset declares no {MAINTENANCE_SERIES} series; its column is n/a"
@@ -207,7 +233,7 @@ pub fn events(args: &EventsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         ))
     })?;
     let warning: Vec<bool> = outputs.iter().map(|o| o.value < 0.0).collect();
-    let (dates, close) = (&market.dates[era..], &series.close[era..]);
+    let (dates, close) = (&market.dates[era..], &market.column(Field::Close)[era..]);
     let drawdowns = drawdown_warnings(dates, close, &warning, args.min_drawdown);
     let rates = falls_after(close, &warning, args.fall, args.fall_days);
     writeln!(

@@ -17,7 +17,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::compare::{CompareArgs, Finished};
 use crate::input_error;
-use crate::inputs::Datasets;
+use crate::inputs::{self, Datasets};
 
 /// The fomo-phase plugin's label for a FOMO day (plugins/fomo-phase/README.md).
 pub const FOMO_LABEL: u32 = 3;
@@ -161,6 +161,18 @@ pub fn write_report(
         "Sharpe 95% CI: circular block bootstrap, {} resamples, blocks of round(n^(1/3)) returns (at least 5), seed {}.",
         spec.resamples, spec.seed
     );
+    // The rule changes on the dataset of the first run, with the comparison's own schedules.
+    let regulation = inputs::regulation(args.stamp_duty.as_deref(), args.margin_rules.as_deref())?;
+    let (events, _) = crate::events::builtin_events(&regulation);
+    let study = match finished.first() {
+        Some(f) => crate::events::rule_changes(
+            &datasets.get(&f.dataset)?.market,
+            &events,
+            &crate::events::DEFAULT_HORIZONS,
+        ),
+        None => None,
+    };
+    let (event_rows, events_note) = study.map_or((Vec::new(), String::new()), |s| (s.rows, s.note));
     let mut page = Vec::new();
     let report = HtmlReport {
         rows: &rows,
@@ -172,6 +184,8 @@ pub fn write_report(
         conventions: &args.conventions,
         bootstrap_note,
         run_id,
+        events: &event_rows,
+        events_note,
     };
     write_html(&mut page, &report)?;
     let path = dir.join("report.html");

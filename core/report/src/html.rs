@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use plotters::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::events::EventRow;
 use crate::{Conventions, Summary};
 
 /// One run's daily series for the charts.
@@ -94,6 +95,12 @@ pub struct HtmlReport<'a> {
     pub bootstrap_note: String,
     /// The comparison's run id (`run.json`).
     pub run_id: &'a str,
+    /// The rule changes of `datasets/margin_rules.toml` and `datasets/stamp_duty.toml` on the
+    /// comparison's first dataset (`cyclebt events`), with the paragraph saying what they
+    /// measure; empty when the dataset has no margin series.
+    pub events: &'a [EventRow],
+    /// What the event table measures.
+    pub events_note: String,
 }
 
 fn escape(text: &str) -> String {
@@ -139,6 +146,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
     summary_table(&mut page, report);
     aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
+    events_table(&mut page, report.events, &report.events_note);
     for window in report.windows {
         window_charts(&mut page, window);
     }
@@ -317,6 +325,44 @@ fn deflated_table(page: &mut String, rows: &[Deflated]) {
             escape(&d.best),
             num(d.sharpe, 2),
             num(d.dsr, 3)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn events_table(page: &mut String, rows: &[EventRow], note: &str) {
+    page.push_str("<h2>Leverage and cost rules: event study</h2>");
+    if rows.is_empty() {
+        page.push_str("<p class=\"note\">None: the dataset has no margin series.</p>");
+        return;
+    }
+    let _ = write!(
+        page,
+        "<p class=\"note\">{} The same table is printed by <code>cyclebt events</code>, which also studies the margin warnings before drawdowns.</p>\
+         <table class=\"sortable\" id=\"events\"><thead><tr><th>event</th><th>announced</th><th>effective</th><th>base</th><th>days</th><th>index</th><th>pct</th><th>financing</th><th>pct</th><th>maint. ratio (pp)</th><th>pct</th></tr></thead><tbody>",
+        escape(note)
+    );
+    let rank = |p: f64| num(p * 100.0, 0);
+    for r in rows {
+        let (m, mp) = match &r.maintenance {
+            Some(m) if m.value.is_finite() => (num(m.value * 100.0, 1), rank(m.percentile)),
+            Some(_) => ("n/a".into(), "n/a".into()),
+            None => ("n/a (series not loaded)".into(), "n/a".into()),
+        };
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:+}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&r.event),
+            r.announced,
+            r.effective.map_or_else(|| "n/a".into(), |d| d.to_string()),
+            r.base.map_or_else(|| "n/a".into(), |d| d.to_string()),
+            r.horizon,
+            pct(r.index.value),
+            rank(r.index.percentile),
+            pct(r.financing.value),
+            rank(r.financing.percentile),
+            m,
+            mp
         );
     }
     page.push_str("</tbody></table>");
