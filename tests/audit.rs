@@ -398,3 +398,133 @@ fn the_table_of_the_shipped_strategies_fits_120_columns() {
     );
     assert!(table.lines().any(|l| l.starts_with("run id: ")), "{table}");
 }
+
+#[test]
+fn the_benchmark_can_be_another_dataset_with_the_strategy_s_costs() {
+    let Some(root) = real_data("the_benchmark_can_be_another_dataset") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("csi.toml");
+    std::fs::write(
+        &manifest,
+        "name = \"csi_all_share\"\n[index]\nfile = \"raw/csindex/000985.csv\"\nformat = \"csindex\"\n",
+    )
+    .unwrap();
+    // Buy-and-hold of the CSI All Share as a strategy of its own, with sma-trend's costs.
+    let sma = std::fs::read_to_string(shipped_strategy("sma-trend")).unwrap();
+    let costs = &sma[sma.find("[costs]").unwrap()..];
+    let hold = dir.path().join("hold.toml");
+    std::fs::write(
+        &hold,
+        format!("name = \"hold\"\ndataset = \"csi.toml\"\n{costs}"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = cyclebt(&[
+        "compare",
+        hold.to_str().unwrap(),
+        &shipped_strategy("sma-trend"),
+        "--data",
+        root.to_str().unwrap(),
+        "--window",
+        "bull5",
+        "--benchmark",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = Csv::read(&out.join("summary.csv"));
+    let row = |strategy: &str| {
+        summary
+            .rows
+            .iter()
+            .find(|r| {
+                summary.text(r, "strategy") == strategy && summary.text(r, "sizing") == "full"
+            })
+            .unwrap()
+    };
+    let (hold_row, sma_row) = (row("hold"), row("sma-trend"));
+    assert_eq!(
+        summary.text(sma_row, "bench_total_return"),
+        summary.text(hold_row, "total_return")
+    );
+    assert_eq!(
+        summary.text(sma_row, "bench_max_drawdown"),
+        summary.text(hold_row, "max_drawdown")
+    );
+    let ledger = Csv::read(&out.join("runs/bull5/sma-trend/full/ledger.csv"));
+    let last = ledger.rows.last().unwrap();
+    assert_eq!(
+        to_cents(ledger.decimal(last, "benchmark")).to_string(),
+        summary.text(hold_row, "final_equity")
+    );
+    let record = std::fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(record.contains("\"benchmark\": \""), "{record}");
+    assert!(record.contains("raw/csindex/000985.csv"), "{record}");
+}
+
+#[test]
+fn format_json_prints_one_object_per_row_with_the_run_id_and_sortino_uses_the_risk_free_rate() {
+    let Some(root) = real_data("format_json_prints_one_object_per_row") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let strategy = shipped_strategy("sma-trend");
+    let args = |format: &str| {
+        let output = cyclebt(&[
+            "compare",
+            &strategy,
+            "--data",
+            root.to_str().unwrap(),
+            "--window",
+            "bull3",
+            "--risk-free",
+            "0.03",
+            "--format",
+            format,
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let table = args("table");
+    let lines = args("json");
+    let rows: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{lines}");
+    let run_id = rows[0]["run_id"].as_str().unwrap();
+    assert!(table.contains(&format!("run id: {run_id}")), "{table}");
+    let sma = &rows[1];
+    assert_eq!(
+        (sma["strategy"].as_str(), sma["status"].as_str()),
+        (Some("sma-trend"), Some("ran"))
+    );
+    // Money as exact strings, ratios as numbers, NaN as null.
+    assert!(sma["final_equity"].is_string() && sma["sharpe"].is_number());
+    assert!(
+        rows[0]["win_rate"].is_null(),
+        "buy-and-hold closes no trade"
+    );
+    // Sortino's required return is the per-day risk-free rate, from the ledger's equity.
+    let ledger = Csv::read(&out.path().join("runs/bull3/sma-trend/full/ledger.csv"));
+    let equity: Vec<f64> = ledger
+        .rows
+        .iter()
+        .map(|r| ledger.text(r, "equity").parse().unwrap())
+        .collect();
+    let returns = cyclebt_metrics::simple_returns(&equity);
+    let required = (1.0f64 + 0.03).powf(1.0 / 252.0) - 1.0;
+    let expected = cyclebt_metrics::sortino_ratio(&returns, required, 252.0);
+    let at_zero = cyclebt_metrics::sortino_ratio(&returns, 0.0, 252.0);
+    let got = sma["sortino"].as_f64().unwrap();
+    assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+    assert!(
+        (got - at_zero).abs() > 0.01,
+        "the rate changes it: {got} vs {at_zero}"
+    );
+}

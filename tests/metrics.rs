@@ -63,6 +63,11 @@ fn sharpe_uses_the_sample_std_and_a_per_period_risk_free_rate() {
 fn sortino_divides_by_the_downside_deviation_over_all_returns() {
     close(downside_risk(&returns(), 0.0, 252.0), 0.7937254);
     close(sortino_ratio(&returns(), 0.0, 252.0), 15.8745079);
+    // Required return 0.001 a period (empyrical's `required_return`): excess returns 0.099,
+    // -0.101, -0.001, 0.199, mean 0.049; downside sqrt((0.101^2 + 0.001^2) / 4) x sqrt(252)
+    // = 0.8017019; 0.049 x 252 / 0.8017019 = 15.4022329.
+    close(downside_risk(&returns(), 0.001, 252.0), 0.8017019);
+    close(sortino_ratio(&returns(), 0.001, 252.0), 15.4022329);
     assert_eq!(sortino_ratio(&[0.1, 0.2], 0.0, 252.0), f64::INFINITY);
 }
 

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use cyclebt_data::{Origin, WindowSpan};
 use cyclebt_engine::{
-    BUY_AND_HOLD, RunResult, SignalFactory, SignalSource, Strategy, evaluate_signals,
-    missing_inputs, partial_inputs, run, run_on,
+    BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalFactory, SignalSource, Strategy,
+    evaluate_signals, missing_inputs, partial_inputs, run, run_on,
 };
 use cyclebt_host::PluginFactory;
 use cyclebt_report::audit::{run_dir, write_fills_csv, write_ledger_csv, write_trades_csv};
 use cyclebt_report::{
     Conventions, Summary, TableLayout, failed, not_applicable, summarize, uncovered,
-    write_summary_csv, write_table,
+    write_json_lines, write_summary_csv, write_table,
 };
 
 use crate::input_error;
@@ -43,8 +43,10 @@ pub struct CompareArgs {
     pub factory: PluginFactory,
     /// How the Sharpe ratios' confidence intervals are drawn.
     pub bootstrap: cyclebt_metrics::Bootstrap,
-    /// The printed table: compact (default) or every row.
-    pub layout: TableLayout,
+    /// What stdout gets.
+    pub output: Output,
+    /// Dataset whose buy-and-hold is every strategy's benchmark; None: each strategy's own.
+    pub benchmark: Option<String>,
     /// Run every strategy on each of these datasets instead of its own (`--dataset`).
     pub datasets: Vec<String>,
 }
@@ -108,8 +110,9 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             )));
         }
     }
-    // A standalone buy-and-hold row per dataset the strategies use, with default costs,
-    // labelled by the dataset's name when there are several.
+    // A standalone buy-and-hold row per dataset the strategies use, labelled by the dataset's
+    // name when there are several: with the costs, capital and execution of that dataset's
+    // strategies when they all share them, else the defaults; its rows say which.
     let mut dataset_names: Vec<String> = Vec::new();
     let mut labels: Vec<String> = Vec::new();
     for key in args
@@ -132,7 +135,33 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         .iter()
         .zip(labels.iter().map(Some).chain(std::iter::repeat(None)))
         .map(|(name, label)| {
-            let mut benchmark = Strategy::buy_and_hold(regulation.default_setup());
+            let on_dataset: Vec<&Strategy> = strategies
+                .iter()
+                .filter(|s| dataset_of(s) == *name)
+                .collect();
+            let shared = on_dataset.first().map(|s| &s.setup).filter(|first| {
+                on_dataset.iter().all(|s| {
+                    s.setup.costs == first.costs
+                        && s.setup.capital == first.capital
+                        && s.setup.execution == first.execution
+                })
+            });
+            let (setup, whose) = match shared {
+                Some(setup) => (
+                    Setup {
+                        margin: MarginTerms::none(),
+                        ..setup.clone()
+                    },
+                    "the same as its strategies'",
+                ),
+                None => (
+                    regulation.default_setup(),
+                    "the defaults; each strategy's bench columns pay that strategy's own",
+                ),
+            };
+            let mut benchmark = Strategy::buy_and_hold(setup);
+            benchmark.description =
+                format!("costs: {} ({whose})", benchmark.setup.costs.describe());
             if let Some(label) = label.filter(|_| several) {
                 benchmark.name = format!("{BUY_AND_HOLD}-{label}");
             }
@@ -176,10 +205,26 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 continue;
             }
             let dataset_name = dataset_of(strategy);
+            let holding = Strategy::buy_and_hold(strategy.setup.clone());
+            // Buy-and-hold of `--benchmark` over the window, with the strategy's costs.
+            let chosen = match &args.benchmark {
+                Some(name) => {
+                    let market = &datasets.get(name)?.market;
+                    match window.span(market) {
+                        Ok(span) => Ok(Some(run_one(market, span, &holding, 0, &args.factory)?)),
+                        Err(why) => Err(format!("benchmark {}: {why}", market.name)),
+                    }
+                }
+                None => Ok(None),
+            };
             let market = &datasets.get(&dataset_name)?.market;
-            let span = match window.span(market) {
-                Ok(span) => span,
-                Err(why) => {
+            let found = window
+                .span(market)
+                .map_err(|why| format!("dataset {}: {why}", market.name))
+                .and_then(|span| chosen.map(|run| (span, run)));
+            let (span, chosen) = match found {
+                Ok(found) => found,
+                Err(reason) => {
                     // n/a with the reason, in the table and summary.csv; no run, no files.
                     let (start, end) = (
                         window.start.unwrap_or(market.dates[0]),
@@ -187,20 +232,16 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     );
                     for sizing in &strategy.sizings {
                         let labels = [&*window.id, &*strategy.name, &*sizing.name];
-                        let reason = format!("dataset {}: {why}", market.name);
-                        rows.push(uncovered(labels, start, end, reason));
+                        rows.push(uncovered(labels, start, end, reason.clone()));
                         progress.inc(1);
                     }
                     continue;
                 }
             };
-            let benchmark = run_one(
-                market,
-                span,
-                &Strategy::buy_and_hold(strategy.setup.clone()),
-                0,
-                &args.factory,
-            )?;
+            let benchmark = match chosen {
+                Some(run) => run.observed_on(&market.dates[span.first..=span.last]),
+                None => run_one(market, span, &holding, 0, &args.factory)?,
+            };
             // Not applicable, failed, or the signals' values, evaluated once for every sizing
             // rule. A failing plugin fails its strategy's runs only: the others go on.
             let mut caveat = None;
@@ -252,6 +293,9 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     }
                     Ok(result) => {
                         let mut summary = summarize(labels, &result, &benchmark, &args.conventions);
+                        if strategy.name.starts_with(BUY_AND_HOLD) {
+                            summary.note = Some(strategy.description.clone());
+                        }
                         if let Some(caveat) = &caveat {
                             summary.note = Some(match summary.note.take() {
                                 Some(ruin) => format!("{ruin}; {caveat}"),
@@ -293,15 +337,19 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         &strategies[benchmark_count..],
         &mut datasets,
         &finished,
-        DEFAULT_DATASET,
     )?;
     let window_groups: Vec<(String, String)> = cycles
         .windows
         .iter()
         .filter_map(|w| Some((w.id.clone(), w.group.clone()?)))
         .collect();
-    write_table(out, &rows, &window_groups, &args.conventions, args.layout)?;
-    writeln!(out, "run id: {}", record.run_id)?;
+    match args.output {
+        Output::Table(layout) => {
+            write_table(out, &rows, &window_groups, &args.conventions, layout)?;
+            writeln!(out, "run id: {}", record.run_id)?;
+        }
+        Output::JsonLines => write_json_lines(out, &rows, &record.run_id)?,
+    }
     if let Some(dir) = &args.out {
         write_files(dir, &mut datasets, &finished, &rows, &args.conventions)?;
         let mut json = Vec::new();
@@ -336,6 +384,15 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         )));
     }
     Ok(())
+}
+
+/// What `compare` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// The table (compact or full), the notes, the conventions and the run id.
+    Table(TableLayout),
+    /// The summary rows as JSON lines.
+    JsonLines,
 }
 
 /// Why a run has no result.

@@ -47,6 +47,14 @@ enum Command {
         /// strategy.
         #[arg(long)]
         all_rows: bool,
+        /// What stdout gets: the table, or the summary as JSON lines (one object per row, the
+        /// run id on each) for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Dataset whose buy-and-hold, with each strategy's costs, is the benchmark (a built-in
+        /// name or a manifest path, e.g. a total-return index) [default: each strategy's own].
+        #[arg(long)]
+        benchmark: Option<String>,
         /// Cycle list to use instead of the built-in datasets/cycles.toml.
         #[arg(long)]
         cycles: Option<PathBuf>,
@@ -64,7 +72,8 @@ enum Command {
         /// Annualisation factor (empyrical's default 252; A-share years average about 243 days).
         #[arg(long, default_value_t = cyclebt_metrics::DEFAULT_PERIODS_PER_YEAR)]
         periods_per_year: f64,
-        /// Annual risk-free rate for Sharpe, as a fraction (0.02 = 2%).
+        /// Annual risk-free rate, as a fraction (0.02 = 2%): Sharpe's risk-free rate and, per
+        /// day, Sortino's required return (empyrical's `required_return`).
         #[arg(long, default_value_t = 0.0)]
         risk_free: f64,
         /// Stamp-duty schedule to charge instead of the built-in datasets/stamp_duty.toml.
@@ -164,6 +173,15 @@ enum Command {
     },
 }
 
+/// What `compare` prints on stdout.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// The table, notes and conventions.
+    Table,
+    /// One JSON object per summary row.
+    Json,
+}
+
 #[derive(Subcommand)]
 enum PluginsCommand {
     /// Lists every plugin library in the plugin directories: name, version, ABI version, path,
@@ -246,6 +264,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             data,
             out: out_dir,
             all_rows,
+            format,
+            benchmark,
             cycles,
             windows,
             datasets,
@@ -285,10 +305,11 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     seed,
                     ..Default::default()
                 },
-                layout: if all_rows {
-                    TableLayout::Full
-                } else {
-                    TableLayout::Compact
+                benchmark,
+                output: match (format, all_rows) {
+                    (Format::Json, _) => compare::Output::JsonLines,
+                    (Format::Table, true) => compare::Output::Table(TableLayout::Full),
+                    (Format::Table, false) => compare::Output::Table(TableLayout::Compact),
                 },
                 datasets,
             };

@@ -35,13 +35,12 @@ fn rule_file(role: &str, given: Option<&Path>, built_in: (&str, &str)) -> Result
 }
 
 /// The record of a finished comparison; `strategies` are the files' strategies in argument
-/// order, `benchmark` the dataset of the benchmark column.
+/// order.
 pub fn gather(
     args: &CompareArgs,
     strategies: &[Strategy],
     datasets: &mut Datasets,
     finished: &[Finished],
-    benchmark: &str,
 ) -> Result<RunRecord> {
     let mut plugins: Vec<PluginRecord> = Vec::new();
     for spec in strategies.iter().flat_map(|s| &s.specs) {
@@ -74,6 +73,7 @@ pub fn gather(
         .collect::<Result<Vec<_>>>()?;
     let mut data = Vec::new();
     let mut dataset_names: Vec<&str> = finished.iter().map(|f| f.dataset.as_str()).collect();
+    dataset_names.extend(args.benchmark.as_deref());
     dataset_names.dedup();
     for name in dataset_names {
         if data.iter().any(|d: &InputFile| d.role == name) {
@@ -133,7 +133,10 @@ pub fn gather(
         strategies: strategy_files,
         data,
         rules,
-        benchmark: benchmark.into(),
+        benchmark: args
+            .benchmark
+            .clone()
+            .unwrap_or_else(|| "each strategy's own dataset".into()),
         windows,
         periods_per_year: args.conventions.periods_per_year,
         risk_free_annual: args.conventions.risk_free_annual,

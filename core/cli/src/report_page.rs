@@ -103,18 +103,22 @@ pub fn write_report(
     for id in window_ids {
         let members: Vec<&Finished> = finished.iter().filter(|f| f.summary.window == id).collect();
         let first = members[0];
-        let market = &datasets.get(&first.dataset)?.market;
         let fomo = match members
             .iter()
             .find_map(|f| f.fomo_params.as_ref().map(|p| (f, p)))
         {
-            Some((f, params)) => Some(fomo_days(args, market, f, params)?),
+            Some((f, params)) => {
+                let market = &datasets.get(&f.dataset)?.market;
+                Some(fomo_days(args, market, f, params)?)
+            }
             None => None,
         };
         let mut runs = Vec::new();
         let mut trials: Vec<(String, Vec<f64>)> = Vec::new();
         for f in &members {
             let Some(run) = &f.run else { continue };
+            // Each run on its own dataset's calendar (strategies may name different datasets).
+            let market = &datasets.get(&f.dataset)?.market;
             let label = format!("{} / {}", f.summary.strategy, f.summary.sizing);
             let equity: Vec<f64> = run
                 .equity

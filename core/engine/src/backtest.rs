@@ -106,6 +106,42 @@ impl RunResult {
             .collect()
     }
 
+    /// The account as it stood at the last close on or before each of `dates` (the first
+    /// close for a date before it): a run on another calendar (a benchmark index) seen on this
+    /// one's days. Fills and trades are kept whole; the interest charged on a day is the
+    /// interest charged since the date before.
+    pub fn observed_on(&self, dates: &[NaiveDate]) -> RunResult {
+        let at: Vec<usize> = dates
+            .iter()
+            .map(|d| self.dates.partition_point(|own| own <= d).saturating_sub(1))
+            .collect();
+        let pick = |values: &[Decimal]| at.iter().map(|&i| values[i]).collect::<Vec<_>>();
+        // Own days already counted: interest up to own day i goes to the first date seeing it.
+        let mut counted = 0;
+        let interest_charged = at
+            .iter()
+            .map(|&i| {
+                let since: Decimal = self.interest_charged[counted.min(i + 1)..=i].iter().sum();
+                counted = counted.max(i + 1);
+                since
+            })
+            .collect();
+        RunResult {
+            dates: dates.to_vec(),
+            cash: pick(&self.cash),
+            debt: pick(&self.debt),
+            units: pick(&self.units),
+            equity: pick(&self.equity),
+            interest_charged,
+            orders: vec![None; dates.len()],
+            signal_values: Vec::new(),
+            fills: self.fills.clone(),
+            trades: self.trades.clone(),
+            interest: self.interest,
+            ruined: self.ruined,
+        }
+    }
+
     /// Fees paid over the run.
     pub fn fees(&self) -> Decimal {
         self.fills.iter().map(Fill::fees).sum()

@@ -117,6 +117,21 @@ impl CostModel {
         }
     }
 
+    /// The costs in words: "commission 2.5 bps (at least 5 yuan), slippage 5 bps, stamp duty".
+    pub fn describe(&self) -> String {
+        format!(
+            "commission {} bps (at least {} yuan), slippage {} bps, {}",
+            self.commission_bps.normalize(),
+            self.min_commission.normalize(),
+            self.slippage_bps.normalize(),
+            if self.stamp_duty.rate.is_empty() {
+                "no stamp duty"
+            } else {
+                "stamp duty of the day"
+            }
+        )
+    }
+
     /// The price a trade at `price` actually gets.
     pub fn fill_price(&self, price: Decimal, side: Side) -> Decimal {
         let concession = price * self.slippage_bps / BPS;

@@ -48,7 +48,7 @@ pub struct PluginRecord {
 pub struct WindowRecord {
     /// Window id.
     pub id: String,
-    /// Its first and last trading day in the dataset ("" when it was skipped everywhere).
+    /// Its first trading day, in the dataset of the first run over it.
     pub first_day: String,
     /// Last trading day.
     pub last_day: String,
@@ -71,7 +71,8 @@ pub struct RunRecord {
     pub data: Vec<InputFile>,
     /// Rule files: cycles, stamp duty, initial margin ratios.
     pub rules: Vec<InputFile>,
-    /// The dataset of the benchmark column.
+    /// The dataset whose buy-and-hold is the benchmark (`--benchmark`), or "each strategy's own
+    /// dataset".
     pub benchmark: String,
     /// Windows run.
     pub windows: Vec<WindowRecord>,

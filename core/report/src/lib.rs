@@ -15,7 +15,7 @@ pub mod identity;
 pub mod phases;
 mod table;
 
-pub use table::{TableLayout, write_table};
+pub use table::{TableLayout, write_json_lines, write_table};
 
 use std::io::{self, Write};
 
@@ -30,7 +30,8 @@ use rust_decimal::prelude::ToPrimitive;
 pub struct Conventions {
     /// Annualisation factor (empyrical's `annualization`); 252 by default.
     pub periods_per_year: f64,
-    /// Annual risk-free rate for Sharpe, converted to a per-period rate.
+    /// Annual risk-free rate, converted to a per-period rate: Sharpe's risk-free rate and
+    /// Sortino's required return.
     pub risk_free_annual: f64,
 }
 
@@ -50,7 +51,7 @@ impl Conventions {
             "Conventions (empyrical): daily simple returns of the close-to-close equity curve, whose first point is the starting capital on the window's first trading day; \
              {ppy} periods a year; CAGR = (final/start)^({ppy}/n) - 1 with n = number of returns; \
              volatility = sample std (ddof=1) x sqrt({ppy}); Sharpe = mean(r - rf)/std(r - rf) x sqrt({ppy}) with rf = (1 + {rf})^(1/{ppy}) - 1 per day; \
-             Sortino = mean(r) x {ppy} / downside deviation over all returns; max drawdown a negative fraction from the running peak; \
+             Sortino = mean(r - rf) x {ppy} / downside deviation of r - rf over all returns, the same per-day rf as empyrical's required_return; max drawdown a negative fraction from the running peak; \
              Calmar = CAGR/|max drawdown|; longest drawdown in trading days below a previous high; exposure = share of days holding the index at the close; \
              win rate over closed trades; turnover = value bought and sold / mean equity at the closes; slippage cost = value at the fill price against the quoted price; \
              fees (commission, stamp duty) are paid in cash and borrowed only under a [leverage] section; benchmark = buy-and-hold through the same engine, costs and fills. \
@@ -99,7 +100,7 @@ pub enum Outcome {
 }
 
 /// The metrics of one run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RunMetrics {
     /// Final over starting equity, minus one.
     pub total_return: f64,
@@ -154,6 +155,15 @@ impl Summary {
             Outcome::Ran(_) => None,
             Outcome::NotApplicable(reason) => Some(format!("n/a: {reason}")),
             Outcome::Failed(error) => Some(format!("failed: {error}")),
+        }
+    }
+
+    /// `ran`, `n/a` or `failed`, as `summary.csv` says it.
+    pub fn status(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Ran(_) => "ran",
+            Outcome::NotApplicable(_) => "n/a",
+            Outcome::Failed(_) => "failed",
         }
     }
 
@@ -251,7 +261,7 @@ pub fn summarize(
         cagr: metrics::cagr(&returns, ppy),
         ann_vol: metrics::annual_volatility(&returns, ppy),
         sharpe: metrics::sharpe_ratio(&returns, rf, ppy),
-        sortino: metrics::sortino_ratio(&returns, 0.0, ppy),
+        sortino: metrics::sortino_ratio(&returns, rf, ppy),
         calmar: metrics::calmar_ratio(&returns, &equity, ppy),
         max_drawdown: metrics::max_drawdown(&equity),
         max_dd_days: metrics::longest_drawdown_days(&equity),
@@ -357,11 +367,7 @@ pub fn write_summary_csv(out: &mut dyn Write, rows: &[Summary]) -> io::Result<()
             ],
             None => vec![String::new(); SUMMARY_METRICS],
         };
-        let status = match r.outcome {
-            Outcome::Ran(_) => "ran",
-            Outcome::NotApplicable(_) => "n/a",
-            Outcome::Failed(_) => "failed",
-        };
+        let status = r.status();
         let note: Vec<String> = r
             .no_metrics_note()
             .into_iter()

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::percent;
-use crate::{Conventions, Outcome, Summary, mean_median_worst};
+use crate::{Conventions, Outcome, RunMetrics, Summary, mean_median_worst};
 
 /// Columns the compact table and the notes fit in.
 pub const TERMINAL_WIDTH: usize = 120;
@@ -481,4 +481,54 @@ fn covered(runs: &[[String; 3]]) -> String {
         .chain(loose)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// One summary row as a JSON object (`--format json`).
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    run_id: &'a str,
+    window: &'a str,
+    strategy: &'a str,
+    sizing: &'a str,
+    start: String,
+    end: String,
+    days: usize,
+    /// `ran`, `n/a` or `failed`.
+    status: &'static str,
+    #[serde(flatten)]
+    metrics: Option<&'a RunMetrics>,
+    bench_total_return: f64,
+    bench_max_drawdown: f64,
+    /// Why there are no metrics, and caveats, joined by "; ".
+    note: Option<String>,
+}
+
+/// Writes the summary as JSON lines, one object per row, for scripts: the fields of
+/// `summary.csv` by name, fractions as numbers (null for NaN), money as exact decimal strings,
+/// and the run id on every line.
+pub fn write_json_lines(out: &mut dyn Write, rows: &[Summary], run_id: &str) -> io::Result<()> {
+    for r in rows {
+        let notes: Vec<String> = r
+            .no_metrics_note()
+            .into_iter()
+            .chain(r.note.clone())
+            .collect();
+        let row = JsonRow {
+            run_id,
+            window: &r.window,
+            strategy: &r.strategy,
+            sizing: &r.sizing,
+            start: r.start.to_string(),
+            end: r.end.to_string(),
+            days: r.days,
+            status: r.status(),
+            metrics: r.metrics(),
+            bench_total_return: r.bench_total_return,
+            bench_max_drawdown: r.bench_max_drawdown,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
+        };
+        serde_json::to_writer(&mut *out, &row).map_err(io::Error::other)?;
+        writeln!(out)?;
+    }
+    Ok(())
 }
