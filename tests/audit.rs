@@ -401,23 +401,14 @@ fn the_table_of_the_shipped_strategies_fits_120_columns() {
 
 #[test]
 fn the_benchmark_can_be_another_dataset_with_the_strategy_s_costs() {
-    let Some(root) = real_data("the_benchmark_can_be_another_dataset") else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("csi.toml");
-    std::fs::write(
-        &manifest,
-        "name = \"csi_all_share\"\n[index]\nfile = \"raw/csindex/000985.csv\"\nformat = \"csindex\"\n",
-    )
-    .unwrap();
     // Buy-and-hold of the CSI All Share as a strategy of its own, with sma-trend's costs.
     let sma = std::fs::read_to_string(shipped_strategy("sma-trend")).unwrap();
     let costs = &sma[sma.find("[costs]").unwrap()..];
     let hold = dir.path().join("hold.toml");
     std::fs::write(
         &hold,
-        format!("name = \"hold\"\ndataset = \"csi.toml\"\n{costs}"),
+        format!("name = \"hold\"\ndataset = \"csi000985\"\n{costs}"),
     )
     .unwrap();
     let out = dir.path().join("out");
@@ -425,12 +416,10 @@ fn the_benchmark_can_be_another_dataset_with_the_strategy_s_costs() {
         "compare",
         hold.to_str().unwrap(),
         &shipped_strategy("sma-trend"),
-        "--data",
-        root.to_str().unwrap(),
         "--window",
         "bull5",
         "--benchmark",
-        manifest.to_str().unwrap(),
+        "csi000985",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -462,22 +451,18 @@ fn the_benchmark_can_be_another_dataset_with_the_strategy_s_costs() {
     );
     let record = std::fs::read_to_string(out.join("run.json")).unwrap();
     assert!(record.contains("\"benchmark\": \""), "{record}");
-    assert!(record.contains("raw/csindex/000985.csv"), "{record}");
+    assert!(record.contains("\"benchmark\": \"csi000985\""), "{record}");
+    assert!(record.contains("csindex_000985.csv"), "{record}");
 }
 
 #[test]
 fn format_json_prints_one_object_per_row_with_the_run_id_and_sortino_uses_the_risk_free_rate() {
-    let Some(root) = real_data("format_json_prints_one_object_per_row") else {
-        return;
-    };
     let out = tempfile::tempdir().unwrap();
     let strategy = shipped_strategy("sma-trend");
     let args = |format: &str| {
         let output = cyclebt(&[
             "compare",
             &strategy,
-            "--data",
-            root.to_str().unwrap(),
             "--window",
             "bull3",
             "--risk-free",
