@@ -195,11 +195,13 @@ fn compare_runs_every_strategy_on_each_dataset_with_its_own_buy_and_hold() {
             .to_string()
     };
     // Close to close, CSI 300 5335.115 / 2134.969 - 1 = 149.9% (bought at the next open,
-    // 2134.413); the Shanghai Composite 158.0%. Each strategy row's benchmark column (the 24th)
-    // is its own dataset's buy-and-hold under its own costs.
+    // 2134.413); the Shanghai Composite 158.0%; both a little less after sma-trend's costs (its
+    // 5 bps slippage among them), which the stand-alone rows pay as every strategy on their
+    // dataset shares them. Each strategy row's benchmark column (the 24th) is its own
+    // dataset's buy-and-hold under its own costs.
     let column = |row: &str, i: usize| row.split_whitespace().nth(i).unwrap().to_string();
-    assert_eq!(column(&line("buy_and_hold-sh000300"), 6), "149.9%");
-    assert_eq!(column(&line("buy_and_hold-sh000001"), 6), "158.0%");
+    assert_eq!(column(&line("buy_and_hold-sh000300"), 6), "149.8%");
+    assert_eq!(column(&line("buy_and_hold-sh000001"), 6), "157.9%");
     assert_eq!(column(&line("sma-trend-sh000300"), 23), "149.8%");
     assert_eq!(column(&line("sma-trend-sh000001"), 23), "157.9%");
 }
