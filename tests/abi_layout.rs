@@ -9,7 +9,9 @@ use cyclebt_abi::*;
 #[test]
 #[cfg(target_pointer_width = "64")]
 fn boundary_types_keep_their_layout() {
-    assert_eq!(ABI_VERSION, 1);
+    assert_eq!(ABI_VERSION, 2);
+    assert_eq!(OLDEST_ABI_VERSION, 1);
+    assert_eq!(SERIES_ABSENT, usize::MAX);
     assert_eq!(ENTRY_SYMBOL, b"cyclebt_plugin_entry\0");
 
     assert_eq!(size_of::<StrRef>(), 16);
@@ -27,19 +29,24 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(ParamSpec, default_toml), 16);
     assert_eq!(offset_of!(ParamSpec, description), 32);
 
-    assert_eq!(size_of::<HistoryView>(), 48);
+    assert_eq!(size_of::<HistoryView>(), 64);
     assert_eq!(offset_of!(HistoryView, len), 0);
     assert_eq!(offset_of!(HistoryView, dates), 8);
     assert_eq!(offset_of!(HistoryView, column_count), 16);
     assert_eq!(offset_of!(HistoryView, stride), 24);
     assert_eq!(offset_of!(HistoryView, values), 32);
     assert_eq!(offset_of!(HistoryView, missing), 40);
+    // Appended in version 2.
+    assert_eq!(offset_of!(HistoryView, series_count), 48);
+    assert_eq!(offset_of!(HistoryView, series_columns), 56);
 
     assert_eq!(size_of::<Output>(), 16);
     assert_eq!(offset_of!(Output, value), 0);
     assert_eq!(offset_of!(Output, label), 8);
 
-    assert_eq!(size_of::<PluginDescriptor>(), 176);
+    assert_eq!(size_of::<PluginDescriptor>(), 192);
+    // A version-1 descriptor is this one up to `requires`.
+    assert_eq!(DESCRIPTOR_V1_SIZE, 176);
     assert_eq!(align_of::<PluginDescriptor>(), 8);
     assert_eq!(offset_of!(PluginDescriptor, abi_version), 0);
     assert_eq!(offset_of!(PluginDescriptor, descriptor_size), 4);
@@ -55,6 +62,9 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(PluginDescriptor, last_error), 152);
     assert_eq!(offset_of!(PluginDescriptor, evaluate_range), 160);
     assert_eq!(offset_of!(PluginDescriptor, requires), 168);
+    // Appended in version 2.
+    assert_eq!(offset_of!(PluginDescriptor, series_count), 176);
+    assert_eq!(offset_of!(PluginDescriptor, series), 184);
 }
 
 #[test]

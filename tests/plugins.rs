@@ -13,8 +13,11 @@ use cyclebt_host::{PluginDirs, PluginError, PluginFactory, load};
 use crate::lookahead::assert_prefix_stable;
 use crate::util::{cyclebt, shipped_market, stderr, stdout, wavy_market};
 
-const PLUGIN_CRATES: [&str; 11] = [
+const PLUGIN_CRATES: [&str; 14] = [
     "sma-cross",
+    "maintenance-gauge",
+    "fixture-abi-v1",
+    "fixture-garbage-entry",
     "trend-exposure",
     "fomo-phase",
     "breakeven-zone",
@@ -192,11 +195,15 @@ fn bad_libraries_are_rejected_by_path_and_the_host_survives() {
     let cases: Vec<(PathBuf, &str)> = vec![
         (
             library("fixture-abi-too-new"),
-            "built for plugin ABI version 2, this cyclebt speaks version 1",
+            "built for plugin ABI version 3, this cyclebt speaks versions 1 to 2",
         ),
         (
             library("fixture-descriptor-too-short"),
             "plugin descriptor is 8 bytes, expected at least",
+        ),
+        (
+            library("fixture-garbage-entry"),
+            "not built with the cyclebt SDK: its `cyclebt_plugin_entry` returned data that is not a plugin descriptor (version field 1819043176",
         ),
         (
             library("fixture-null-descriptor"),
@@ -318,7 +325,7 @@ fn the_cli_rejects_bad_plugins_with_exit_code_2() {
     let cases = [
         (
             path("fixture-abi-too-new"),
-            "built for plugin ABI version 2",
+            "built for plugin ABI version 3",
         ),
         (
             path("fixture-descriptor-too-short"),
@@ -332,6 +339,10 @@ fn the_cli_rejects_bad_plugins_with_exit_code_2() {
         (
             path("fixture-null-functions"),
             "the function table has no `create`",
+        ),
+        (
+            path("fixture-garbage-entry"),
+            "not built with the cyclebt SDK",
         ),
         (misbehaving("reject"), "this plugin refuses every config"),
         (misbehaving("panic_in_new"), "panicked: boom in new"),
@@ -382,7 +393,7 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("sma-cross 0.1.0 (signal plugin, ABI 1)"),
+        text.contains("sma-cross 0.1.0 (signal plugin, ABI 2)"),
         "{text}"
     );
     assert!(
@@ -394,10 +405,20 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
         "{text}"
     );
     assert!(
-        text.contains("trend-exposure 0.1.0 (strategy plugin, ABI 1)"),
+        text.contains("trend-exposure 0.1.0 (strategy plugin, ABI 2)"),
         "{text}"
     );
     assert!(text.contains("param band = 0.05"), "{text}");
+    assert!(
+        text.contains("maintenance-gauge 0.1.0 (signal plugin, ABI 2)")
+            && text.contains("  reads series: maintenance_ratio"),
+        "{text}"
+    );
+    // A plugin built for ABI version 1 is listed as such, and loads.
+    assert!(
+        text.contains("fixture-abi-v1 0.1.0 (signal plugin, ABI 1)"),
+        "{text}"
+    );
     // Every parameter of every plugin is described.
     let undescribed: Vec<&str> = text
         .lines()
@@ -408,7 +429,7 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
         "parameters without a description: {undescribed:?}"
     );
     assert!(
-        text.contains("rejected: ") && text.contains("built for plugin ABI version 2"),
+        text.contains("rejected: ") && text.contains("built for plugin ABI version 3"),
         "{text}"
     );
 }
@@ -497,7 +518,7 @@ fn the_plugin_tutorial_builds_and_runs_as_written() {
     let listed = cyclebt(&["plugins", "list", "--plugin-dir", built.to_str().unwrap()]);
     let listing = stdout(&listed);
     assert!(
-        listing.contains("momentum 0.1.0 (signal plugin, ABI 1)"),
+        listing.contains("momentum 0.1.0 (signal plugin, ABI 2)"),
         "{listing}"
     );
     assert!(
@@ -521,4 +542,99 @@ fn the_plugin_tutorial_builds_and_runs_as_written() {
         "{}",
         stdout(&output)
     );
+}
+
+/// A market of 9 weekdays with a `maintenance_ratio` series, or without it.
+fn market_with_ratio(ratio: Option<Vec<f64>>) -> cyclebt_data::MarketData {
+    let closes = ["10", "11", "12", "11", "10", "9", "10", "11", "12"];
+    let market = crate::util::synthetic_market(&closes, &closes, &[]);
+    match ratio {
+        None => market,
+        Some(values) => market.with_series(
+            cyclebt_data::SeriesInfo {
+                name: "maintenance_ratio".into(),
+                unit: "ratio".into(),
+                description: "test".into(),
+            },
+            values,
+        ),
+    }
+}
+
+#[test]
+fn a_plugin_reads_a_user_declared_series_by_name_through_the_abi() {
+    // The plugin's own worked example (lookback 2, fall 0.25, floor 2.3), now through the host:
+    // the series is found by name among the dataset's columns.
+    let ratio = vec![2.8, 2.7, 2.9, 2.5, 2.6, 2.29, f64::NAN, 2.7, 2.8];
+    let market = market_with_ratio(Some(ratio));
+    let mut signal = plugin_signal("maintenance-gauge", "lookback = 2").unwrap();
+    assert_eq!(signal.requires_series(), ["maintenance_ratio"]);
+    let expected = [0.0, 0.0, 1.0, 0.0, -1.0, -1.0, 0.0, 1.0, 0.0];
+    let by_day: Vec<f64> = (0..market.len())
+        .map(|t| signal.evaluate(market.history(t)).unwrap())
+        .collect();
+    assert_eq!(by_day, expected);
+    let mut range = Vec::new();
+    signal
+        .evaluate_days(market.history(market.len() - 1), 0, &mut range)
+        .unwrap();
+    assert_eq!(range, expected);
+    // Whole windows: no look-ahead.
+    assert_prefix_stable(
+        &|| plugin_signal("maintenance-gauge", "lookback = 2").unwrap(),
+        &market,
+        1,
+    );
+    // A dataset without the series: the run is n/a, saying which series and why.
+    let bare = market_with_ratio(None);
+    let span = WindowSpan {
+        first: 0,
+        last: bare.len() - 1,
+    };
+    let signals = vec![plugin_signal("maintenance-gauge", "").unwrap()];
+    assert_eq!(
+        missing_inputs(&bare, span, &signals).unwrap(),
+        "no maintenance_ratio (dataset synthetic declares no such series) data in the window; signal maintenance-gauge needs it"
+    );
+}
+
+#[test]
+fn the_maintenance_gauge_runs_on_the_shipped_dataset() {
+    let market = shipped_market();
+    let span = WindowSpan {
+        first: market
+            .first_on_or_after(crate::util::date("2012-10-08"))
+            .unwrap(),
+        last: market
+            .last_on_or_before(crate::util::date("2019-12-31"))
+            .unwrap(),
+    };
+    let mut signals = vec![plugin_signal("maintenance-gauge", "").unwrap()];
+    assert!(missing_inputs(&market, span, &signals).is_none());
+    let mut values = Vec::new();
+    signals[0]
+        .evaluate_days(market.history(span.last), span.first, &mut values)
+        .unwrap();
+    let on = |date: &str| {
+        values[market.first_on_or_after(crate::util::date(date)).unwrap() - span.first]
+    };
+    // The ratio of 2018-10-12, 2.223, under the 2.3 floor, is visible on 2018-10-15 (lagged a
+    // day); that of 2013-06-24, 2.088, on 2013-06-25.
+    assert_eq!(on("2018-10-15"), -1.0);
+    assert_eq!(on("2013-06-25"), -1.0);
+}
+
+#[test]
+fn a_plugin_built_for_abi_version_1_still_loads_and_runs() {
+    let plugin = load(&library("fixture-abi-v1")).unwrap();
+    assert_eq!(plugin.info.abi_version, 1);
+    assert!(plugin.info.requires_series.is_empty());
+    let market = wavy_market(30);
+    let mut signal = plugin_signal("fixture-abi-v1", "").unwrap();
+    assert_eq!(signal.evaluate(market.history(5)).unwrap(), 0.25);
+    let mut range = Vec::new();
+    signal
+        .evaluate_days(market.history(29), 10, &mut range)
+        .unwrap();
+    assert_eq!(range, vec![0.25; 20]);
 }

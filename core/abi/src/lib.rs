@@ -5,7 +5,14 @@
 //! [`EntryFn`] returning a pointer to a static [`PluginDescriptor`]. The host reads the
 //! descriptor's first two fields, [`PluginDescriptor::abi_version`] and
 //! [`PluginDescriptor::descriptor_size`], before anything else, and refuses the plugin unless
-//! the version equals [`ABI_VERSION`] and the size covers the descriptor it knows.
+//! the version is one it speaks ([`OLDEST_ABI_VERSION`]..=[`ABI_VERSION`]) and the size covers
+//! that version's descriptor.
+//!
+//! Version 2 added named series: a plugin lists the series it reads by name
+//! ([`PluginDescriptor::series`]) and finds their columns through
+//! [`HistoryView::series_columns`]. Both were appended, so a version-1 descriptor is the first
+//! [`DESCRIPTOR_V1_SIZE`] bytes of a version-2 one and a version-1 plugin, which reads no field
+//! of the view past `missing`, still loads and runs.
 //!
 //! **Architecture Invariant:** only types from this crate cross a plugin boundary.
 //! **Architecture Invariant:** fields are only ever added at the end of a struct; any other
@@ -23,8 +30,17 @@
 
 use core::ffi::c_void;
 
-/// The ABI this crate describes. A host accepts plugins built for exactly this version.
-pub const ABI_VERSION: u32 = 1;
+/// The ABI this crate describes, the version the SDK builds plugins for.
+pub const ABI_VERSION: u32 = 2;
+
+/// The oldest ABI version a host of this version still loads (see the crate documentation).
+pub const OLDEST_ABI_VERSION: u32 = 1;
+
+/// Size of a version-1 [`PluginDescriptor`]: the fields up to and including `requires`.
+pub const DESCRIPTOR_V1_SIZE: usize = core::mem::offset_of!(PluginDescriptor, series_count);
+
+/// [`HistoryView::series_columns`] entry for a series the dataset does not have.
+pub const SERIES_ABSENT: usize = usize::MAX;
 
 /// Name of the exported entry function, NUL-terminated for symbol lookup.
 pub const ENTRY_SYMBOL: &[u8] = b"cyclebt_plugin_entry\0";
@@ -155,8 +171,8 @@ pub struct HistoryView {
     pub len: usize,
     /// Dates as `yyyymmdd` integers, `len` of them.
     pub dates: *const i32,
-    /// Number of columns (the host's [`field::COUNT`]); a plugin must not read a column index
-    /// at or above it.
+    /// Number of columns: the [`field`] columns, then the dataset's named series. A plugin
+    /// must not read a column index at or above it.
     pub column_count: usize,
     /// Distance, in values, from one column to the next.
     pub stride: usize,
@@ -164,8 +180,17 @@ pub struct HistoryView {
     /// `values[i * stride + r]` for `r < len`. NaN marks a missing or not yet published value.
     /// Rows at or beyond `len` must not be read.
     pub values: *const f64,
-    /// Per row, bit `i` set when column `i` is missing (NaN), `len` of them.
+    /// Per row, bit `i` set when column `i` (a [`field`] constant) is missing (NaN), `len` of
+    /// them.
     pub missing: *const u32,
+    /// Since version 2: the number of entries at `series_columns`, which is the plugin's own
+    /// [`PluginDescriptor::series_count`].
+    pub series_count: usize,
+    /// Since version 2: for each series the plugin names in [`PluginDescriptor::series`], in
+    /// that order, the index of its column in `values`, or [`SERIES_ABSENT`] when the dataset
+    /// has no series of that name. Missing values are NaN (the `missing` bits cover only the
+    /// [`field`] columns).
+    pub series_columns: *const usize,
 }
 
 /// What a plugin returns for one day.
@@ -244,6 +269,12 @@ pub struct PluginDescriptor {
     /// constant): a test window in which such a column has no value at all is reported as
     /// not applicable instead of being run on NaN.
     pub requires: u64,
+    /// Since version 2: the number of names at `series`.
+    pub series_count: usize,
+    /// Since version 2: the named series (declared by a dataset's manifest with `[[series]]`)
+    /// the plugin reads, each one it cannot do without: a window in which a dataset lacks it,
+    /// or has no value of it, is reported as not applicable.
+    pub series: *const StrRef,
 }
 
 /// Converts a date to the `yyyymmdd` integer of [`HistoryView::dates`].

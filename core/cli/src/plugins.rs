@@ -30,6 +30,9 @@ pub fn list(dirs: &PluginDirs, out: &mut dyn Write) -> Result<()> {
                 )?;
                 writeln!(out, "  path:  {}", info.path.display())?;
                 writeln!(out, "  built: {}", info.build)?;
+                if !info.requires_series.is_empty() {
+                    writeln!(out, "  reads series: {}", info.requires_series.join(", "))?;
+                }
                 for p in &info.params {
                     writeln!(out, "  param {} = {}  {}", p.name, p.default, p.description)?;
                 }

@@ -364,6 +364,18 @@ impl<'a> History<'a> {
         (self.data.values.as_ptr(), self.data.len())
     }
 
+    /// Number of columns at [`Self::column_base`]: the fields, then the named series.
+    #[inline]
+    pub fn column_count(&self) -> usize {
+        self.data.column_count()
+    }
+
+    /// The column index at [`Self::column_base`] of a named series, if the dataset has it.
+    #[inline]
+    pub fn series_column(&self, name: &str) -> Option<usize> {
+        self.data.series_index(name).map(|k| Field::COUNT + k)
+    }
+
     /// Per visible row, bit `f` set when field `f` (in [`Field::ALL`] order) is missing.
     #[inline]
     pub fn missing_flags(&self) -> &'a [u32] {

@@ -225,8 +225,7 @@ struct InputGap {
 fn input_gaps(market: &MarketData, span: WindowSpan, signals: &[Box<dyn Signal>]) -> Vec<InputGap> {
     let mut gaps = Vec::new();
     for signal in signals {
-        for field in signal.requires() {
-            let column = &market.column(field)[span.first..span.last];
+        let fields = signal.requires().into_iter().map(|field| {
             let margin = matches!(
                 field,
                 Field::FinancingBalance
@@ -234,14 +233,29 @@ fn input_gaps(market: &MarketData, span: WindowSpan, signals: &[Box<dyn Signal>]
                     | Field::LendingBalance
                     | Field::MarginTotal
             );
+            let what = if margin {
+                format!("margin ({})", field.name())
+            } else {
+                field.name().to_string()
+            };
+            (what, Some(market.column(field)))
+        });
+        let series = signal
+            .requires_series()
+            .into_iter()
+            .map(|name| match market.series(&name) {
+                Some(column) => (name, Some(column)),
+                None => (
+                    format!("{name} (dataset {} declares no such series)", market.name),
+                    None,
+                ),
+            });
+        for (what, column) in fields.chain(series) {
+            let column = column.map_or(&[][..], |c| &c[span.first..span.last]);
             gaps.push(InputGap {
                 signal: signal.name().to_string(),
-                what: if margin {
-                    format!("margin ({})", field.name())
-                } else {
-                    field.name().to_string()
-                },
-                days: column.len(),
+                what,
+                days: span.last - span.first,
                 present: column.iter().filter(|v| !v.is_nan()).count(),
                 first: column
                     .iter()

@@ -27,6 +27,13 @@ pub trait Signal {
         Vec::new()
     }
 
+    /// Named series (declared by the dataset's manifest with `[[series]]`) without which the
+    /// signal has nothing to say: a window where the dataset lacks one, or has no value of it,
+    /// is reported "n/a" rather than run.
+    fn requires_series(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The value for the decision day `history.today()`.
     fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError>;
 

@@ -3,9 +3,12 @@
 //!
 //! Loading order of checks, each failure a distinct [`PluginError`] naming the path: the file
 //! opens as a shared library; it exports `cyclebt_plugin_entry`; the entry returns a non-null
-//! descriptor; its first field, the ABI version, equals ours; its second, the descriptor size,
-//! covers the descriptor we know; its strings are UTF-8. Only then is any other field read or
-//! function called.
+//! descriptor; its first two fields look like a cyclebt descriptor's at all (a version and a
+//! size in a plausible range; anything else was not built with the SDK); the ABI version is one
+//! this host speaks (a version-1 plugin still loads: version 2 only appended fields); the
+//! descriptor size covers that version's descriptor; its strings are UTF-8. Only then is any
+//! other field read or function called, and only the bytes that version's descriptor has (the
+//! rest of a version-1 descriptor reads as zero: no named series).
 //!
 //! **Architecture Invariant:** libraries are never unloaded: a loaded library is leaked, so a
 //! descriptor or function pointer taken from it stays valid for the life of the process.
@@ -72,8 +75,18 @@ pub enum PluginError {
         /// The library.
         path: PathBuf,
     },
+    /// The entry returned something that is not a cyclebt descriptor at all.
+    #[error("{}: not built with the cyclebt SDK: its `cyclebt_plugin_entry` returned data that is not a plugin descriptor (version field {version}, size field {size}); build plugins with cyclebt-sdk's declare_plugin!", .path.display())]
+    NotSdk {
+        /// The library.
+        path: PathBuf,
+        /// What the version field held.
+        version: u32,
+        /// What the size field held.
+        size: u32,
+    },
     /// Built for another ABI version.
-    #[error("{}: built for plugin ABI version {found}, this cyclebt speaks version {expected}; rebuild the plugin against this cyclebt's cyclebt-sdk", .path.display())]
+    #[error("{}: built for plugin ABI version {found}, this cyclebt speaks versions {oldest} to {expected}; rebuild the plugin against this cyclebt's cyclebt-sdk", .path.display(), oldest = abi::OLDEST_ABI_VERSION)]
     AbiVersion {
         /// The library.
         path: PathBuf,
@@ -172,6 +185,9 @@ pub struct PluginInfo {
     pub params: Vec<ParamInfo>,
     /// Fields it cannot do without.
     pub requires: Vec<Field>,
+    /// Named series it reads (and cannot do without), in the order of its view's
+    /// `series_columns`.
+    pub requires_series: Vec<String>,
     /// The library.
     pub path: PathBuf,
 }
@@ -217,6 +233,11 @@ impl Functions {
 unsafe impl Sync for Plugin {}
 // SAFETY: as above.
 unsafe impl Send for Plugin {}
+
+/// Largest version field taken for an ABI version rather than garbage.
+const MAX_PLAUSIBLE_VERSION: u32 = 1000;
+/// Largest size field taken for a descriptor size rather than garbage.
+const MAX_PLAUSIBLE_SIZE: u32 = 1 << 16;
 
 /// Plugins loaded so far, by canonical path: a library is opened once and kept forever.
 static LOADED: Mutex<Vec<(PathBuf, &'static Plugin)>> = Mutex::new(Vec::new());
@@ -277,14 +298,27 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
             raw.cast::<u32>().add(1).read_unaligned(),
         )
     };
-    if version != abi::ABI_VERSION {
+    // Version numbers count up from 1 and a descriptor is a few hundred bytes: anything far
+    // outside that is not a descriptor (text, code, zeros), whatever a newer SDK may add.
+    if !(1..=MAX_PLAUSIBLE_VERSION).contains(&version) || !(8..=MAX_PLAUSIBLE_SIZE).contains(&size)
+    {
+        return Err(PluginError::NotSdk {
+            path: path_buf,
+            version,
+            size,
+        });
+    }
+    if !(abi::OLDEST_ABI_VERSION..=abi::ABI_VERSION).contains(&version) {
         return Err(PluginError::AbiVersion {
             path: path_buf,
             found: version,
             expected: abi::ABI_VERSION,
         });
     }
-    let expected = std::mem::size_of::<abi::PluginDescriptor>();
+    let expected = match version {
+        1 => abi::DESCRIPTOR_V1_SIZE,
+        _ => std::mem::size_of::<abi::PluginDescriptor>(),
+    };
     if (size as usize) < expected {
         return Err(PluginError::DescriptorTooShort {
             path: path_buf,
@@ -303,8 +337,15 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
         });
     }
     // SAFETY: version, size and alignment checked: the plugin's static descriptor has our
-    // layout, and the library is never unloaded.
-    let descriptor: &'static abi::PluginDescriptor = unsafe { &*raw };
+    // layout for its first `expected` bytes, and the library is never unloaded. Only those
+    // bytes are copied; the fields a version-1 descriptor lacks stay zero (null, 0, None),
+    // which every one of them allows.
+    let descriptor: abi::PluginDescriptor = unsafe {
+        let mut copy = std::mem::MaybeUninit::<abi::PluginDescriptor>::zeroed();
+        std::ptr::copy_nonoverlapping(raw.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), expected);
+        copy.assume_init()
+    };
+    let descriptor = &descriptor;
     let functions = Functions::of(descriptor, path)?;
     let info = describe(descriptor, path)?;
     Ok(Plugin { info, functions })
@@ -351,6 +392,13 @@ fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, Plugin
     if name.is_empty() {
         return Err(bad("the name is empty".into()));
     }
+    if d.series_count > 0 && d.series.is_null() {
+        return Err(bad("the series list is null".into()));
+    }
+    let requires_series = (0..d.series_count)
+        // SAFETY: the descriptor promises `series_count` names at `series`.
+        .map(|i| text(unsafe { *d.series.add(i) }, "a series name"))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(PluginInfo {
         name,
         version: text(d.version, "the version")?,
@@ -368,6 +416,7 @@ fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, Plugin
             .into_iter()
             .filter(|f| d.requires & (1 << *f as u64) != 0)
             .collect(),
+        requires_series,
         path: path.to_path_buf(),
     })
 }
@@ -429,7 +478,8 @@ impl Signal for PluginSignal {
     }
 
     fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError> {
-        let view = view_of(history);
+        let columns = self.series_columns(history);
+        let view = view_of(history, &columns);
         let mut output = abi::Output::default();
         // SAFETY: `evaluate` comes from a checked descriptor; `view` and its slices live for
         // the call; `instance` is ours.
@@ -443,6 +493,10 @@ impl Signal for PluginSignal {
 
     fn requires(&self) -> Vec<Field> {
         self.plugin.info.requires.clone()
+    }
+
+    fn requires_series(&self) -> Vec<String> {
+        self.plugin.info.requires_series.clone()
     }
 
     fn evaluate_days(
@@ -466,7 +520,8 @@ impl PluginSignal {
         if first >= history.len() {
             return Ok(Vec::new());
         }
-        let view = view_of(history);
+        let columns = self.series_columns(history);
+        let view = view_of(history, &columns);
         let mut outputs = vec![abi::Output::default(); history.len() - first];
         let mut failed_day = first;
         // SAFETY: `evaluate_range` comes from a checked descriptor; `view` and its slices live
@@ -495,18 +550,31 @@ impl PluginSignal {
             message: self.plugin.last_error(self.instance),
         }
     }
+
+    /// The column of each named series the plugin reads, in its order, in `history`'s dataset.
+    fn series_columns(&self, history: History<'_>) -> Vec<usize> {
+        self.plugin
+            .info
+            .requires_series
+            .iter()
+            .map(|name| history.series_column(name).unwrap_or(abi::SERIES_ABSENT))
+            .collect()
+    }
 }
 
-/// The ABI view of a history: pointers into the dataset, valid while `history` is.
-fn view_of(history: History<'_>) -> abi::HistoryView {
+/// The ABI view of a history: pointers into the dataset and `series_columns`, valid while
+/// both are.
+fn view_of(history: History<'_>, series_columns: &[usize]) -> abi::HistoryView {
     let (values, stride) = history.column_base();
     abi::HistoryView {
         len: history.len(),
         dates: history.date_codes().as_ptr(),
-        column_count: Field::COUNT,
+        column_count: history.column_count(),
         stride,
         values,
         missing: history.missing_flags().as_ptr(),
+        series_count: series_columns.len(),
+        series_columns: series_columns.as_ptr(),
     }
 }
 

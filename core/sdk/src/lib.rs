@@ -105,6 +105,9 @@ pub enum Field {
 #[derive(Clone, Copy)]
 pub struct History<'a> {
     view: HistoryView,
+    /// The names of the series at `view.series_columns`, in order: the plugin's
+    /// [`Plugin::SERIES`].
+    series_names: &'a [&'a str],
     _rows: PhantomData<&'a f64>,
 }
 
@@ -122,12 +125,44 @@ impl<'a> History<'a> {
             || view.dates.is_null()
             || view.values.is_null()
             || view.missing.is_null()
+            || (view.series_count > 0 && view.series_columns.is_null())
         {
             return Err("the host passed an empty, null or inconsistent history".into());
         }
         Ok(History {
             view: *view,
+            series_names: &[],
             _rows: PhantomData,
+        })
+    }
+
+    /// The same history, reading the view's `series_columns` as the series `names`, in order
+    /// (the SDK passes the plugin's [`Plugin::SERIES`]).
+    #[inline]
+    pub fn with_series_names(self, names: &'a [&'a str]) -> History<'a> {
+        History {
+            series_names: names,
+            ..self
+        }
+    }
+
+    /// A named series up to the decision day, NaN where missing: one the plugin lists in
+    /// [`Plugin::SERIES`]. None when it does not list it or the dataset has no such series
+    /// (the host then reports the run n/a before calling the plugin).
+    #[inline]
+    pub fn series(&self, name: &str) -> Option<&'a [f64]> {
+        let k = self.series_names.iter().position(|n| *n == name)?;
+        if k >= self.view.series_count {
+            return None;
+        }
+        // SAFETY: `from_view`'s contract: `series_columns` holds `series_count` indices.
+        let column = unsafe { *self.view.series_columns.add(k) };
+        if column >= self.view.column_count {
+            return None;
+        }
+        // SAFETY: as for `column`: a column index below `column_count` holds `len` values.
+        Some(unsafe {
+            std::slice::from_raw_parts(self.view.values.add(column * self.view.stride), self.len())
         })
     }
 
@@ -147,7 +182,7 @@ impl<'a> History<'a> {
                 len: t + 1,
                 ..self.view
             },
-            _rows: PhantomData,
+            ..*self
         }
     }
 
@@ -226,6 +261,10 @@ pub trait Plugin: Sized + 'static {
     /// Fields without which the plugin has nothing to say (the margin series, say): a test
     /// window where one of them has no value at all is reported "n/a" instead of being run.
     const REQUIRES: &'static [Field] = &[];
+    /// Named series the plugin reads with [`History::series`] (declared by a dataset's
+    /// manifest with `[[series]]`, such as `maintenance_ratio`), each one it cannot do without:
+    /// a window whose dataset lacks it or has no value of it is reported "n/a".
+    const SERIES: &'static [&'static str] = &[];
 
     /// Builds an instance; an `Err` message is shown to the user as the plugin's own words.
     fn new(config: Self::Config) -> Result<Self, String>;
@@ -266,6 +305,7 @@ pub struct Descriptor {
     descriptor: PluginDescriptor,
     _strings: Vec<String>,
     _params: Vec<ParamSpec>,
+    _series: Vec<StrRef>,
 }
 
 // SAFETY: the descriptor's pointers refer to the immutable strings and params owned by this
@@ -298,6 +338,7 @@ impl Descriptor {
                 description: StrRef::new(&triple[2]),
             });
         }
+        let series: Vec<StrRef> = P::SERIES.iter().map(|name| StrRef::new(name)).collect();
         let descriptor = PluginDescriptor {
             abi_version: abi::ABI_VERSION,
             descriptor_size: std::mem::size_of::<PluginDescriptor>() as u32,
@@ -321,6 +362,8 @@ impl Descriptor {
             last_error: Some(last_error::<P>),
             evaluate_range: Some(evaluate_range::<P>),
             requires: P::REQUIRES.iter().fold(0, |bits, f| bits | 1 << *f as u64),
+            series_count: series.len(),
+            series: series.as_ptr(),
         };
         // Moving the Vecs into the struct moves only their headers; the heap buffers the
         // pointers above refer to stay where they are.
@@ -328,6 +371,7 @@ impl Descriptor {
             descriptor,
             _strings: strings,
             _params: params,
+            _series: series,
         })
     }
 
@@ -472,7 +516,7 @@ unsafe extern "C" fn evaluate<P: Plugin>(
     // One day: no buffer, straight to `evaluate` (the whole-series path is `evaluate_range`).
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Output, String> {
         // SAFETY: the host's view is valid for the call.
-        let history = unsafe { History::from_view(&*history) }?;
+        let history = unsafe { History::from_view(&*history) }?.with_series_names(P::SERIES);
         let value = plugin.evaluate(&history)?;
         Ok(Output {
             value,
@@ -508,7 +552,9 @@ unsafe extern "C" fn evaluate_range<P: Plugin>(
     let mut produced: Vec<Output> = Vec::new();
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), (usize, String)> {
         // SAFETY: the host's view is valid for the call.
-        let history = unsafe { History::from_view(&*history) }.map_err(|e| (first, e))?;
+        let history = unsafe { History::from_view(&*history) }
+            .map_err(|e| (first, e))?
+            .with_series_names(P::SERIES);
         if first >= history.len() {
             return Err((
                 first,

@@ -13,13 +13,18 @@
 use crate::abi::{self, HistoryView, Output};
 use crate::{Field, History, Plugin};
 
-/// Columns for a history built in a test: every field NaN until set.
+/// Columns for a history built in a test: every field NaN until set, and named series added
+/// with [`TestData::with_series`].
 #[derive(Debug, Clone)]
 pub struct TestData {
     len: usize,
     dates: Vec<i32>,
     values: Vec<f64>,
     missing: Vec<u32>,
+    /// Names of the series after the field columns, in column order.
+    series_names: Vec<&'static str>,
+    /// Their column indices, as a host passes them.
+    series_columns: Vec<usize>,
 }
 
 impl TestData {
@@ -40,7 +45,27 @@ impl TestData {
             dates,
             values: vec![f64::NAN; abi::field::COUNT * len],
             missing: vec![(1 << abi::field::COUNT) - 1; len],
+            series_names: Vec::new(),
+            series_columns: Vec::new(),
         }
+    }
+
+    /// Adds a named series, which a plugin listing `name` in its [`Plugin::SERIES`] reads
+    /// with [`History::series`].
+    ///
+    /// # Panics
+    /// If `values` does not have one value per day.
+    pub fn with_series(mut self, name: &'static str, values: Vec<f64>) -> Self {
+        assert_eq!(values.len(), self.len, "one value per day");
+        self.series_columns
+            .push(abi::field::COUNT + self.series_names.len());
+        self.series_names.push(name);
+        self.values.extend(values);
+        self
+    }
+
+    fn column_count(&self) -> usize {
+        abi::field::COUNT + self.series_names.len()
     }
 
     /// Sets one column.
@@ -68,10 +93,12 @@ impl TestData {
         let mut cut = TestData {
             len: keep,
             dates: self.dates[..keep].to_vec(),
-            values: Vec::with_capacity(abi::field::COUNT * keep),
+            values: Vec::with_capacity(self.column_count() * keep),
             missing: self.missing[..keep].to_vec(),
+            series_names: self.series_names.clone(),
+            series_columns: self.series_columns.clone(),
         };
-        for f in 0..abi::field::COUNT {
+        for f in 0..self.column_count() {
             cut.values
                 .extend_from_slice(&self.values[f * self.len..f * self.len + keep]);
         }
@@ -83,14 +110,18 @@ impl TestData {
         let view = HistoryView {
             len: self.len,
             dates: self.dates.as_ptr(),
-            column_count: abi::field::COUNT,
+            column_count: self.column_count(),
             stride: self.len,
             values: self.values.as_ptr(),
             missing: self.missing.as_ptr(),
+            series_count: self.series_columns.len(),
+            series_columns: self.series_columns.as_ptr(),
         };
         // SAFETY: every pointer refers to this struct's own buffers, sized as the view says,
         // and they live as long as the returned history borrows `self`.
-        unsafe { History::from_view(&view) }.expect("a non-empty test history")
+        unsafe { History::from_view(&view) }
+            .expect("a non-empty test history")
+            .with_series_names(&self.series_names)
     }
 }
 
