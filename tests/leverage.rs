@@ -337,3 +337,43 @@ fn a_wiped_out_account_is_reported_as_ruined_at_minus_100_percent() {
         summary.note
     );
 }
+
+#[test]
+fn fees_are_borrowed_only_under_a_leverage_section() {
+    // Margin trading allowed from 2000 on; 10,000 yuan all in at 100, commission 10 bps.
+    let regulation = Regulation {
+        stamp_duty: StampDutySchedule::default(),
+        margin: MarginSchedule::parse(RATIO_ONE).unwrap(),
+    };
+    let market = synthetic_market(&["100"; 4], &["100"; 4], &[]);
+    let text = "name = \"s\"\ncapital = \"10000\"\n[costs]\ncommission_bps = 10\nmin_commission = 5\nstamp_duty = false\n";
+    let first_day = |text: &str| {
+        let strategy = Strategy::parse(
+            std::path::Path::new("s.toml"),
+            text,
+            &regulation,
+            &BuiltinSignals,
+        )
+        .unwrap();
+        let span = WindowSpan { first: 0, last: 3 };
+        let sizing = &strategy.sizings[0];
+        let result = run(
+            &market,
+            span,
+            &mut [],
+            &strategy.plan,
+            sizing,
+            &strategy.setup,
+        )
+        .unwrap();
+        (result.units[1], result.cash[1], result.debt[1])
+    };
+    // Without [leverage]: 100 units would cost 10,000.00 + 10.00; the buy is cut to what the
+    // cash pays, (10,000 - 10) / 100 = 99.9 units: 9,990.00 + 9.99 commission, 0.01 left.
+    assert_eq!(first_day(text), (dec!(99.9), dec!(0.01), dec!(0)));
+    // With it, the broker lends the 10.00 of fees and the whole 100 units are bought.
+    assert_eq!(
+        first_day(&format!("{text}[leverage]\n")),
+        (dec!(100), dec!(0), dec!(10.00))
+    );
+}

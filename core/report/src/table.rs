@@ -532,3 +532,98 @@ pub fn write_json_lines(out: &mut dyn Write, rows: &[Summary], run_id: &str) -> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RunMetrics;
+    use rust_decimal::Decimal;
+
+    fn row(window: &str, strategy: &str, sizing: &str, outcome: Outcome) -> Summary {
+        Summary {
+            window: window.into(),
+            strategy: strategy.into(),
+            sizing: sizing.into(),
+            start: "2015-01-05".parse().unwrap(),
+            end: "2015-06-12".parse().unwrap(),
+            days: 110,
+            outcome,
+            note: None,
+            bench_total_return: 0.5,
+            bench_max_drawdown: -0.1,
+        }
+    }
+
+    fn metrics(forced_sales: usize, ruined: bool) -> Outcome {
+        Outcome::Ran(RunMetrics {
+            total_return: -1.0,
+            cagr: -1.0,
+            ann_vol: 0.9,
+            sharpe: -2.0,
+            sortino: -2.5,
+            calmar: -1.0,
+            max_drawdown: -1.0,
+            max_dd_days: 40,
+            exposure: 1.0,
+            trades: 1,
+            win_rate: 0.0,
+            fees: Decimal::ONE,
+            slippage: Decimal::ZERO,
+            interest: Decimal::TEN,
+            turnover: 3.0,
+            forced_sales,
+            ruined,
+            final_equity: Decimal::ZERO,
+        })
+    }
+
+    #[test]
+    fn the_compact_table_counts_forced_sales_ruin_and_failures_and_collapses_notes() {
+        // A 64-character strategy name: the longest allowed.
+        let long = "a-strategy-with-a-name-as-long-as-the-checked-names-may-be-xxxxx";
+        assert_eq!(long.len(), 64);
+        let no_margin = || Outcome::NotApplicable("no margin data in the window".into());
+        let mut ruined = row("bull3", long, "full", metrics(2, true));
+        ruined.note = Some("ruined on 2015-06-10".into());
+        let rows = vec![
+            ruined,
+            row(
+                "bull3",
+                "broken",
+                "full",
+                Outcome::Failed("plugin x panicked".into()),
+            ),
+            row("bull1", "margin", "full", no_margin()),
+            row("bull2", "margin", "full", no_margin()),
+        ];
+        let mut out = Vec::new();
+        write_table(
+            &mut out,
+            &rows,
+            &[],
+            &Conventions::default(),
+            TableLayout::Compact,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= TERMINAL_WIDTH, "{line}");
+        }
+        assert!(text.contains("a-strategy-with-a-name"), "{text}");
+        assert!(text.contains("~  full"), "the long name is cut: {text}");
+        assert!(
+            text.contains("2 forced sales (margin calls) in 1 run; 1 run ruined; 1 run failed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("failed: plugin x panicked (broken (full) in bull3)"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("no margin data in the window").count(),
+            1,
+            "{text}"
+        );
+        assert!(text.contains("(margin (full) in bull1, bull2)"), "{text}");
+    }
+}
