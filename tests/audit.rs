@@ -513,3 +513,21 @@ fn format_json_prints_one_object_per_row_with_the_run_id_and_sortino_uses_the_ri
         "the rate changes it: {got} vs {at_zero}"
     );
 }
+
+#[test]
+fn a_strategy_named_like_a_benchmark_row_is_refused_rather_than_sharing_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    std::fs::write(&a, "name = \"buy_and_hold-sh000300\"\n").unwrap();
+    std::fs::write(&b, "name = \"b\"\ndataset = \"sh000300\"\n").unwrap();
+    // Two datasets: the buy-and-hold rows are labelled buy_and_hold-sh000001 and
+    // buy_and_hold-sh000300, the second the name of strategy a.
+    let output = cyclebt(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("two strategies are named \"buy_and_hold-sh000300\""),
+        "{}",
+        stderr(&output)
+    );
+}

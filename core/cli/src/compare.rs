@@ -102,14 +102,6 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         }
         all
     };
-    for (i, strategy) in strategies.iter().enumerate() {
-        if strategies[..i].iter().any(|s| s.name == strategy.name) {
-            return Err(input_error(format!(
-                "two strategies are named \"{}\"; names must differ (they name the output files)",
-                strategy.name
-            )));
-        }
-    }
     // A standalone buy-and-hold row per dataset the strategies use, labelled by the dataset's
     // name when there are several: with the costs, capital and execution of that dataset's
     // strategies when they all share them, else the defaults; its rows say which.
@@ -171,6 +163,16 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         .collect();
     let benchmark_count = benchmarks.len();
     strategies.splice(0..0, benchmarks);
+    // Every name, with the dataset labels added, names one folder of runs/: checked and unique.
+    for (i, strategy) in strategies.iter().enumerate() {
+        cyclebt_data::check_name("strategy name", &strategy.name).map_err(input_error)?;
+        if strategies[..i].iter().any(|s| s.name == strategy.name) {
+            return Err(input_error(format!(
+                "two strategies are named \"{}\"; names must differ (they name the output files)",
+                strategy.name
+            )));
+        }
+    }
 
     let cycles = inputs::cycles(args.cycles.as_deref())?;
     for strategy in &strategies {
