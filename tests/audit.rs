@@ -332,6 +332,26 @@ fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
         out.path().join("mine.txt").exists(),
         "other files are left alone"
     );
+    // Everything compare writes is on its list of outputs to clear (compare.rs OUTPUT_FILES):
+    // a new output file must join it, or a rerun would leave a stale one.
+    let mut entries: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            "conventions.txt",
+            "deflated.csv",
+            "mine.txt",
+            "report.html",
+            "run.json",
+            "runs",
+            "sharpe_ci.csv",
+            "summary.csv"
+        ]
+    );
     // A folder with outputs of unknown origin (no run.json) is refused, not mixed into.
     std::fs::remove_file(out.path().join("run.json")).unwrap();
     let output = cyclebt(&[

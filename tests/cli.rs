@@ -75,6 +75,13 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
     // The page: self-contained, the summary table, three charts per window.
     let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(page.contains("<table class=\"sortable\" id=\"summary\">"));
+    // The run id: in run.json, at the end of the table and at the top of the page.
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("run.json")).unwrap())
+            .unwrap();
+    let run_id = record["run_id"].as_str().unwrap();
+    assert!(table.contains(&format!("run id: {run_id}")), "{table}");
+    assert!(page.contains(&format!("Run id {run_id} (run.json)")));
     // The event study of the rule changes, as `cyclebt events` prints it: the 2026 rule from
     // the close of 2026-01-13, with the maintenance ratio read.
     assert!(page.contains("<table class=\"sortable\" id=\"events\">"));
