@@ -6,18 +6,14 @@ use crate::util::{cyclebt, stderr, stdout};
 #[test]
 fn without_data_compare_says_how_to_get_it() {
     let dir = tempfile::tempdir().unwrap();
-    let output = cyclebt(&[
-        "compare",
-        "--data",
-        dir.path().join("none").to_str().unwrap(),
-    ]);
+    let root = dir.path().join("none");
+    let output = cyclebt(&["compare", "--data", root.to_str().unwrap()]);
     let message = stderr(&output);
     assert_eq!(output.status.code(), Some(2));
     assert!(message.contains("no market data found"), "{message}");
-    assert!(
-        message.contains("python3 datasets/fetch.py data"),
-        "{message}"
-    );
+    // The exact command to run next, for the folder given.
+    let next = format!("python3 datasets/fetch.py {}`", root.display());
+    assert!(message.contains(&next), "{message}");
     assert_eq!(message.lines().count(), 1, "one message: {message}");
 }
 

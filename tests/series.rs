@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cyclebt_data::{Dataset, Manifest};
 
-use crate::util::{date, origins, shipped_manifest};
+use crate::util::{cyclebt, date, origins, shipped_manifest, shipped_strategy, stderr, stdout};
 
 /// Five trading days, 2020-01-02..2020-01-08 (the weekend and 2020-01-01 are not in it).
 const INDEX: &str = "date,open,close,high,low,volume,amount,turn,pctChg
@@ -241,4 +241,129 @@ fn shipped_maintenance_ratio_is_the_eastmoney_guarantee_column_a_day_later() {
         assert!((at("2012-09-28") - 2.5728).abs() < 1e-12);
         assert!((at("2012-10-08") - 2.6315).abs() < 1e-12);
     }
+}
+
+#[test]
+fn an_optional_series_without_its_file_is_left_out_and_a_required_one_is_an_error() {
+    let optional = r#"
+[margin]
+optional = true
+lag_days = 1
+sources = [{ file = "raw/no_margin.csv", format = "akshare_margin" }]
+
+[[series]]
+optional = true
+name = "gone"
+file = "raw/gone.csv"
+column = "v"
+unit = "number"
+"#;
+    let dataset = load(&format!("{optional}{NORTHBOUND}"));
+    let market = &dataset.market;
+    assert!(
+        market
+            .column(cyclebt_data::Field::FinancingBalance)
+            .iter()
+            .all(|v| v.is_nan())
+    );
+    assert!(market.series("gone").is_none());
+    assert!(market.series("northbound_net").is_some());
+    let why = market.absent_reason("margin").unwrap();
+    assert!(
+        why.starts_with("optional series margin left out: ")
+            && why.ends_with("no_margin.csv not found"),
+        "{why}"
+    );
+    assert!(
+        market
+            .absent_reason("gone")
+            .unwrap()
+            .contains("gone.csv not found")
+    );
+    let margin = market
+        .coverage
+        .iter()
+        .find(|c| c.series == "margin")
+        .unwrap();
+    assert_eq!((margin.rows, margin.span), (0, None));
+    let findings: Vec<String> = dataset.findings.iter().map(|f| f.to_string()).collect();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("optional series gone left out") && f.contains("are n/a")),
+        "{findings:?}"
+    );
+    assert!(!dataset.files.iter().any(|f| f.ends_with("raw/gone.csv")));
+    // The same without `optional`: the missing file is the loader's error.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_fixture(dir.path(), &optional.replace("optional = true\n", ""));
+    let error = match cyclebt_data::load(&manifest, dir.path()) {
+        Ok(_) => panic!("loaded without a required file"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("no_margin.csv: cannot read file"), "{error}");
+}
+
+/// An index file of `n` weekdays from 2020-01-01 in baostock's layout, a slow wave.
+fn baostock_index(n: usize) -> String {
+    let mut text = String::from("date,open,close,high,low,volume,amount,turn,pctChg\n");
+    let mut day = date("2020-01-01");
+    let mut written = 0;
+    while written < n {
+        if chrono::Datelike::weekday(&day).number_from_monday() <= 5 {
+            let level = 3000.0 + 300.0 * (written as f64 / 15.0).sin();
+            let (open, close) = (level - 5.0, level);
+            text.push_str(&format!(
+                "{day},{open:.2},{close:.2},{:.2},{:.2},100,1000000,0.01,0\n",
+                close + 10.0,
+                open - 10.0
+            ));
+            written += 1;
+        }
+        day = day.succ_opt().unwrap();
+    }
+    text
+}
+
+#[test]
+fn with_only_the_index_file_runs_that_need_margin_data_are_n_a_and_the_others_run() {
+    // A data root holding the Shanghai Composite's index file and nothing else: the shipped
+    // manifest's margin, PE, market value and maintenance ratio are optional.
+    let data = tempfile::tempdir().unwrap();
+    let index = data.path().join("raw/baostock/sh000001.csv");
+    std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+    std::fs::write(&index, baostock_index(200)).unwrap();
+    let (sma, timing) = (
+        shipped_strategy("sma-trend"),
+        shipped_strategy("margin-timing"),
+    );
+    let plugins = crate::plugins::plugin_dir().to_str().unwrap().to_string();
+    let output = cyclebt(&[
+        "compare",
+        &sma,
+        &timing,
+        "--data",
+        data.path().to_str().unwrap(),
+        "--window",
+        "full",
+        "--all-rows",
+        "--plugin-dir",
+        &plugins,
+    ]);
+    let (table, notes) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{notes}");
+    let row = |strategy: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(strategy))
+            .unwrap_or_else(|| panic!("no {strategy} row: {table}"))
+            .to_string()
+    };
+    assert!(row("sma-trend").contains('%'), "{table}");
+    assert!(row("margin-timing").contains(" n/a "), "{table}");
+    assert!(
+        table.contains("n/a: no margin (financing_balance) (optional series margin left out:")
+            && table.contains("macro_china_market_margin_sh.csv not found) data in the window"),
+        "{table}"
+    );
 }

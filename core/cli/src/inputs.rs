@@ -72,11 +72,12 @@ pub fn snapshot_sources() -> Result<SnapshotSources> {
 /// The message for an origin that lacks a file the manifest reads.
 fn no_data_message(origin: &Origin, manifest: &Manifest, missing: &Path) -> String {
     match origin {
-        Origin::Exports(_) => format!(
-            "no market data found: {} does not exist. Get the exports with `pip install akshare baostock && \
-             python3 datasets/fetch.py data`, then rerun with `--data data`; or leave out --data and \
-             {DATA_ENV} to run on the bundled snapshot.",
-            missing.display()
+        Origin::Exports(root) => format!(
+            "no market data found: {} does not exist. Run `pip install akshare baostock && \
+             python3 datasets/fetch.py {root}` to download the exports there, then this command \
+             again; or leave out --data and {DATA_ENV} to run on the bundled snapshot.",
+            missing.display(),
+            root = root.display()
         ),
         Origin::Snapshot(_) => format!(
             "the bundled snapshot has no {}: it holds the files of the built-in datasets ({}), and \

@@ -78,8 +78,15 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
         ("pe", &manifest.pe, &[Field::Pe], 0),
         ("market_cap", &manifest.market_cap, &[Field::MarketCap], 0),
     ];
+    let mut absent: Vec<(String, String)> = Vec::new();
     for (name, spec, fields, default_lag) in series {
         let Some(spec) = spec else { continue };
+        let spliced = spec.splice.iter().flat_map(|s| &s.sources);
+        let readings = spec.sources.iter().chain(spliced).map(Reading::Source);
+        if let Some(why) = absent_optional(spec.optional, readings, name, origin) {
+            leave_out(name, why, &mut coverage, &mut findings, &mut absent);
+            continue;
+        }
         let joined = join_series(name, spec, fields, &calendar, origin, &mut findings)?;
         let lag = spec.lag_days.unwrap_or(default_lag);
         coverage.push(SeriesCoverage {
@@ -97,6 +104,11 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
 
     let mut named = Vec::new();
     for spec in &manifest.series {
+        let reading = std::iter::once(Reading::Named(spec));
+        if let Some(why) = absent_optional(spec.optional, reading, &spec.name, origin) {
+            leave_out(&spec.name, why, &mut coverage, &mut findings, &mut absent);
+            continue;
+        }
         let table = checked(origin.read(Reading::Named(spec), &mut findings)?)?;
         let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
         let rows = align(&table, spec.join, max_age, &calendar, &mut findings);
@@ -130,15 +142,68 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
         close_exact,
         coverage,
     );
-    let market = named.into_iter().fold(market, |market, (info, values)| {
-        market.with_series(info, values)
-    });
-    let files = origin.files(manifest);
+    let market = named
+        .into_iter()
+        .fold(market, |market, (info, values)| {
+            market.with_series(info, values)
+        })
+        .with_absent(absent);
+    // The files read: an optional series' missing file is not one of them.
+    let files = origin
+        .files(manifest)
+        .into_iter()
+        .filter(|f| f.exists())
+        .collect();
     Ok(Dataset {
         market,
         findings,
         files,
     })
+}
+
+/// Why an optional series is left out: one of its files does not exist. None for a required
+/// series (a missing file is then the loader's error) or when every file is there.
+fn absent_optional<'a>(
+    optional: bool,
+    mut readings: impl Iterator<Item = Reading<'a>>,
+    name: &str,
+    origin: &Origin,
+) -> Option<(String, PathBuf)> {
+    if !optional {
+        return None;
+    }
+    let missing = readings.find_map(|r| Some(origin.path(r)).filter(|p| !p.exists()))?;
+    Some((
+        format!(
+            "optional series {name} left out: {} not found",
+            missing.display()
+        ),
+        missing,
+    ))
+}
+
+/// Records an optional series left out: a coverage line without rows, a finding, and the
+/// reason runs that need it will give.
+fn leave_out(
+    name: &str,
+    (why, path): (String, PathBuf),
+    coverage: &mut Vec<SeriesCoverage>,
+    findings: &mut Vec<Finding>,
+    absent: &mut Vec<(String, String)>,
+) {
+    coverage.push(SeriesCoverage {
+        series: name.into(),
+        sources: vec![format!("{} (not found; optional)", path.display())],
+        span: None,
+        rows: 0,
+        missing_days: 0,
+        lag_days: 0,
+    });
+    findings.push(Finding {
+        location: Location::file(&path),
+        message: format!("{why}; runs whose signals need it are n/a"),
+    });
+    absent.push((name.into(), why));
 }
 
 fn describe(table: &Table) -> String {

@@ -67,6 +67,10 @@ pub struct NamedSeriesSpec {
     pub join: Join,
     /// Oldest value, in calendar days, that an `asof` join carries forward.
     pub max_age_days: Option<i64>,
+    /// When true, a missing file leaves the series out (with a finding) instead of failing
+    /// the dataset: runs whose signals need it are n/a, every other run is unaffected.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 fn default_date_column() -> String {
@@ -219,6 +223,10 @@ pub struct SeriesSpec {
     pub sources: Vec<Source>,
     /// From a date on, take the series from other files instead.
     pub splice: Option<Splice>,
+    /// When true, a missing file leaves the series out (with a finding) instead of failing
+    /// the dataset: runs whose signals need it are n/a, every other run is unaffected.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// Switch to other sources from a date on (exchange files before 2012-09-27, the market total

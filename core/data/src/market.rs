@@ -57,6 +57,19 @@ impl Field {
         Field::MarketCap,
     ];
 
+    /// The manifest section (`index`, `margin`, `pe`, `market_cap`) this field comes from.
+    pub fn series(self) -> &'static str {
+        match self {
+            Field::FinancingBalance
+            | Field::FinancingBuy
+            | Field::LendingBalance
+            | Field::MarginTotal => "margin",
+            Field::Pe => "pe",
+            Field::MarketCap => "market_cap",
+            _ => "index",
+        }
+    }
+
     /// The snake-case name used in manifests, strategies and reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -122,6 +135,8 @@ pub struct MarketData {
     values: Vec<f64>,
     /// The named series, in column order after the fields.
     named: Vec<SeriesInfo>,
+    /// Optional series the manifest declares but the loader left out, with why.
+    absent: Vec<(String, String)>,
     /// Opening levels exactly as written in the file, for fills.
     pub open_exact: Vec<Decimal>,
     /// Closing levels exactly as written in the file, for fills and valuation.
@@ -176,6 +191,7 @@ impl MarketData {
             dates,
             values,
             named: Vec::new(),
+            absent: Vec::new(),
             open_exact,
             close_exact,
             coverage,
@@ -199,6 +215,21 @@ impl MarketData {
         self.values.extend(values);
         self.named.push(info);
         self
+    }
+
+    /// Records optional series (`margin`, `pe`, `market_cap` or a named one) the loader left
+    /// out, each with why.
+    pub fn with_absent(mut self, absent: Vec<(String, String)>) -> Self {
+        self.absent = absent;
+        self
+    }
+
+    /// Why the series `name` (a series of the manifest, not a field) was left out, if it was.
+    pub fn absent_reason(&self, name: &str) -> Option<&str> {
+        self.absent
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, why)| why.as_str())
     }
 
     /// The named series, in column order.
@@ -266,6 +297,7 @@ impl MarketData {
                 .flat_map(|c| self.nth_column(c)[..keep].iter().copied())
                 .collect(),
             named: self.named.clone(),
+            absent: self.absent.clone(),
             open_exact: self.open_exact[..keep].to_vec(),
             close_exact: self.close_exact[..keep].to_vec(),
             coverage: self.coverage.clone(),

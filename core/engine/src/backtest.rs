@@ -226,18 +226,15 @@ fn input_gaps(market: &MarketData, span: WindowSpan, signals: &[Box<dyn Signal>]
     let mut gaps = Vec::new();
     for signal in signals {
         let fields = signal.requires().into_iter().map(|field| {
-            let margin = matches!(
-                field,
-                Field::FinancingBalance
-                    | Field::FinancingBuy
-                    | Field::LendingBalance
-                    | Field::MarginTotal
-            );
-            let what = if margin {
+            let margin = field.series() == "margin";
+            let mut what = if margin {
                 format!("margin ({})", field.name())
             } else {
                 field.name().to_string()
             };
+            if let Some(why) = market.absent_reason(field.series()) {
+                what = format!("{what} ({why})");
+            }
             (what, Some(market.column(field)))
         });
         let series = signal
@@ -245,10 +242,13 @@ fn input_gaps(market: &MarketData, span: WindowSpan, signals: &[Box<dyn Signal>]
             .into_iter()
             .map(|name| match market.series(&name) {
                 Some(column) => (name, Some(column)),
-                None => (
-                    format!("{name} (dataset {} declares no such series)", market.name),
-                    None,
-                ),
+                None => {
+                    let why = market.absent_reason(&name).map_or_else(
+                        || format!("dataset {} declares no such series", market.name),
+                        str::to_string,
+                    );
+                    (format!("{name} ({why})"), None)
+                }
             });
         for (what, column) in fields.chain(series) {
             let column = column.map_or(&[][..], |c| &c[span.first..span.last]);
