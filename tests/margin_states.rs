@@ -223,8 +223,8 @@ fn a_balance_surging_early_in_a_decline_warns_of_a_deeper_correction() {
 /// on day 82); B flat to day 69, then +0.2% a day; L flat to day 79, then +1% a day.
 /// L's share of the two balances falls a little on days 70-79 and rises from day 80; on day
 /// 83 it is above every earlier day's (1.01^4 / 1.002^14 > 1), the top of its percentile.
-/// - days 70-82 healthy: B rising steadily, L up at most 3% over 5 days, the index up at most
-///   4.6% over 5 days;
+/// - days 70-82 healthy: B rising steadily, L up at most 3.03% (1.01^3) over 5 days, the
+///   index up at most 4.6% over 5 days;
 /// - days 83-99 squeeze setup: a rally of 5% or more while the lending share is at its top
 ///   and L is not falling (no stall: B keeps rising).
 #[test]
