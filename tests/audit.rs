@@ -309,6 +309,60 @@ fn a_panicking_plugin_fails_its_strategy_and_the_others_are_written() {
 }
 
 #[test]
+fn a_plugin_that_cannot_load_fails_its_strategy_and_the_others_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    std::fs::write(
+        &missing,
+        "name = \"missing\"\n[[signal]]\nid = \"x\"\nplugin = \"no-such-plugin\"\n[[entry]]\nsignal = \"x\"\nabove = 0\n",
+    )
+    .unwrap();
+    let fine = misbehaving_strategy(dir.path(), "fine", "fine");
+    let out = dir.path().join("out");
+    let output = cyclebt(&[
+        "compare",
+        missing.to_str().unwrap(),
+        fine.to_str().unwrap(),
+        "--plugin-dir",
+        plugin_dir().to_str().unwrap(),
+        "--window",
+        "bulls",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let errors = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{errors}");
+    // Said once, with the file, line and plugin, though it fails all five windows.
+    assert_eq!(
+        errors.matches("error: strategy missing failed").count(),
+        1,
+        "{errors}"
+    );
+    assert!(
+        errors.contains("missing.toml:2:1: signal \"x\": plugin \"no-such-plugin\" not found"),
+        "{errors}"
+    );
+    let summary = Csv::read(&out.join("summary.csv"));
+    let status = |strategy: &str| -> Vec<&str> {
+        summary
+            .rows
+            .iter()
+            .filter(|r| summary.text(r, "strategy") == strategy)
+            .map(|r| summary.text(r, "status"))
+            .collect()
+    };
+    assert_eq!(status("missing"), ["failed"; 5]);
+    assert_eq!(status("fine"), ["ran"; 5]);
+    assert_eq!(
+        run_folders(&out).len(),
+        10,
+        "fine and buy-and-hold in five windows"
+    );
+    let record = std::fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(record.contains("\"version\": \"not loaded: "), "{record}");
+}
+
+#[test]
 fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
     let out = tempfile::tempdir().unwrap();
     let compare = |windows: &[&str]| {

@@ -194,7 +194,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut rows: Vec<Summary> = Vec::new();
     // Names of the strategies that failed somewhere, and the messages already printed.
     let mut failures: Vec<String> = Vec::new();
-    let mut messages: Vec<String> = Vec::new();
+    let mut messages: Vec<(String, String)> = Vec::new();
     let runs: usize = strategies.iter().map(|s| s.sizings.len()).sum::<usize>() * windows.len();
     let progress = Progress::new(runs as u64);
     for window in &windows {
@@ -247,7 +247,11 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             // Not applicable, failed, or the signals' values, evaluated once for every sizing
             // rule. A failing plugin fails its strategy's runs only: the others go on.
             let mut caveat = None;
-            let values = match strategy.signals(&args.factory) {
+            let signals = match &strategy.unbuildable {
+                Some(error) => Err(error.to_string()),
+                None => strategy.signals(&args.factory),
+            };
+            let values = match signals {
                 Err(error) => Err(Skipped::Failed(error)),
                 Ok(mut signals) => {
                     caveat = partial_inputs(market, span, &signals);
@@ -280,13 +284,16 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                         (not_applicable(labels, &benchmark, reason), None)
                     }
                     Err(Skipped::Failed(error)) => {
-                        let message = format!(
-                            "strategy {} failed in window {}: {error}",
-                            strategy.name, window.id
-                        );
-                        if !messages.contains(&message) {
-                            writeln!(err, "error: {message}")?;
-                            messages.push(message);
+                        // Once per strategy and error: a plugin that cannot load fails every
+                        // window the same way.
+                        let key = (strategy.name.clone(), error.clone());
+                        if !messages.contains(&key) {
+                            writeln!(
+                                err,
+                                "error: strategy {} failed in window {}: {error}",
+                                strategy.name, window.id
+                            )?;
+                            messages.push(key);
                         }
                         if !failures.contains(&strategy.name) {
                             failures.push(strategy.name.clone());

@@ -230,7 +230,9 @@ pub fn strategy(
 ) -> Result<Strategy> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| input_error(format!("{}: cannot read file: {e}", path.display())))?;
-    let mut strategy = Strategy::parse(path, &text, regulation, factory).map_err(input_error)?;
+    // A plugin that cannot be built fails this strategy's runs, not the whole command.
+    let mut strategy = Strategy::parse_keeping_plugin_failures(path, &text, regulation, factory)
+        .map_err(input_error)?;
     if let Some(dataset) = &strategy.dataset
         && dataset.ends_with(".toml")
     {

@@ -10,7 +10,6 @@ use cyclebt_engine::{SignalSource, Strategy};
 use cyclebt_report::identity::{InputFile, PluginRecord, RunRecord, WindowRecord, sha256_hex};
 
 use crate::compare::{CompareArgs, Finished};
-use crate::input_error;
 use crate::inputs::{self, Datasets};
 
 fn hash_file(path: &Path) -> Result<String> {
@@ -47,17 +46,34 @@ pub fn gather(
         if matches!(spec.source, SignalSource::Builtin(_)) {
             continue;
         }
-        let library = args.factory.library(&spec.source).map_err(input_error)?;
-        let file = library.info.path.display().to_string();
-        if plugins.iter().any(|p| p.file == file) {
+        let record = match args.factory.library(&spec.source) {
+            Ok(library) => PluginRecord {
+                name: library.info.name.clone(),
+                version: library.info.version.clone(),
+                sha256: hash_file(&library.info.path)?,
+                file: library.info.path.display().to_string(),
+            },
+            // Its strategy failed and says why; the record says it was not loaded.
+            Err(error) => PluginRecord {
+                name: match &spec.source {
+                    SignalSource::Plugin(name) => name.clone(),
+                    _ => String::new(),
+                },
+                version: format!("not loaded: {error}"),
+                sha256: String::new(),
+                file: match &spec.source {
+                    SignalSource::PluginPath(path) => path.display().to_string(),
+                    _ => String::new(),
+                },
+            },
+        };
+        if plugins
+            .iter()
+            .any(|p| p.name == record.name && p.file == record.file)
+        {
             continue;
         }
-        plugins.push(PluginRecord {
-            name: library.info.name.clone(),
-            version: library.info.version.clone(),
-            sha256: hash_file(&library.info.path)?,
-            file,
-        });
+        plugins.push(record);
     }
     let strategy_files = args
         .strategies

@@ -530,6 +530,9 @@ pub struct Strategy {
     pub sizings: Vec<Sizing>,
     /// Capital, costs, execution.
     pub setup: Setup,
+    /// The first plugin the factory could not build, when parsed with
+    /// [`Strategy::parse_keeping_plugin_failures`]: the strategy cannot run.
+    pub unbuildable: Option<StrategyError>,
 }
 
 impl Strategy {
@@ -550,13 +553,31 @@ impl Strategy {
             plan: Plan::Rules(Rules::default()),
             sizings: vec![Sizing::full()],
             setup,
+            unbuildable: None,
         }
     }
 
     /// Parses a strategy file. `path` is used for messages and to resolve plugin paths,
     /// `stamp_duty` is the schedule charged when the file keeps stamp duty on, and `factory`
-    /// builds the signals it names.
+    /// builds the signals it names; a signal it cannot build is an error.
     pub fn parse(
+        path: &Path,
+        text: &str,
+        regulation: &Regulation,
+        factory: &dyn SignalFactory,
+    ) -> Result<Self, StrategyError> {
+        let strategy = Self::parse_keeping_plugin_failures(path, text, regulation, factory)?;
+        match strategy.unbuildable {
+            Some(error) => Err(error),
+            None => Ok(strategy),
+        }
+    }
+
+    /// [`Strategy::parse`], except that a plugin the factory cannot build (missing, rejected by
+    /// the host, refusing its params) does not fail the parse: the strategy comes back with
+    /// the error in [`Strategy::unbuildable`], so that a comparison can report it as failed
+    /// and run the other strategies. Every other error in the file still fails the parse.
+    pub fn parse_keeping_plugin_failures(
         path: &Path,
         text: &str,
         regulation: &Regulation,
@@ -592,9 +613,14 @@ impl Strategy {
                 role,
             };
             // Built once here so that a bad plugin or parameter is reported against this line.
-            factory.create(&spec).map_err(fail)?;
-            Ok::<_, StrategyError>(spec)
+            let failure = match factory.create(&spec) {
+                Ok(_) => None,
+                Err(m) if !matches!(spec.source, SignalSource::Builtin(_)) => Some(fail(m)),
+                Err(m) => return Err(fail(m)),
+            };
+            Ok::<_, StrategyError>((spec, failure))
         };
+        let mut unbuildable: Option<StrategyError> = None;
 
         let mut specs: Vec<SignalSpec> = Vec::new();
         let mut ids: Vec<&str> = Vec::new();
@@ -613,13 +639,15 @@ impl Strategy {
                 folder,
             );
             let what = format!("signal \"{}\"", config.id);
-            specs.push(build(
+            let (spec, failure) = build(
                 source,
                 &config.params,
                 SignalRole::Signal,
                 signal.span(),
                 &what,
-            )?);
+            )?;
+            specs.push(spec);
+            unbuildable = unbuildable.or(failure);
             ids.push(&config.id);
         }
         if let Some(plugin) = &file.strategy_plugin {
@@ -633,13 +661,15 @@ impl Strategy {
             let source = signal_source(None, config.plugin.as_ref(), config.path.as_ref(), folder);
             let role = SignalRole::Strategy;
             ids.push(STRATEGY_PLUGIN_ID);
-            specs.push(build(
+            let (spec, failure) = build(
                 source,
                 &config.params,
                 role,
                 plugin.span(),
                 "[strategy_plugin]",
-            )?);
+            )?;
+            specs.push(spec);
+            unbuildable = unbuildable.or(failure);
         }
 
         let resolve =
@@ -794,6 +824,7 @@ impl Strategy {
                 execution: file.execution,
                 margin,
             },
+            unbuildable,
         })
     }
 }
