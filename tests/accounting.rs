@@ -221,3 +221,37 @@ fn an_entry_the_cash_cannot_pay_for_is_asked_again_not_forgotten() {
     assert_eq!(result.units[1], dec!(1));
     assert_eq!(result.cash[1], dec!(0));
 }
+
+#[test]
+fn a_run_observed_on_another_calendar_reads_each_date_as_of_its_last_close() {
+    // Weekdays from Wednesday 2020-01-01; bought at the open of day 1 (100 units at 100).
+    let market = synthetic_market(
+        &["100", "100", "110", "120", "130"],
+        &["100", "105", "115", "125", "135"],
+        &[],
+    );
+    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(vec![1.0; 5]))];
+    let span = WindowSpan { first: 0, last: 4 };
+    let mut setup = setup(dec!(0), FillTiming::NextOpen);
+    setup.costs = CostModel::free();
+    let own = run(
+        &market,
+        span,
+        &mut signals,
+        &Rules::follow_sign(0).into(),
+        &Sizing::full(),
+        &setup,
+    )
+    .unwrap();
+    // Closes: Wed 1st 10,000 cash; Thu 2nd 100 x 105; Fri 3rd 11,500; Mon 6th 12,500; Tue 7th.
+    // Another calendar: a day before the first (the first close), Saturday the 4th (Friday's),
+    // Monday, and a day after the last (Tuesday's).
+    let dates = ["2019-12-31", "2020-01-04", "2020-01-06", "2020-01-09"].map(date);
+    let seen = own.observed_on(&dates);
+    assert_eq!(seen.dates, dates);
+    assert_eq!(
+        seen.equity,
+        vec![dec!(10000), dec!(11500), dec!(12500), dec!(13500)]
+    );
+    assert_eq!(seen.units, vec![dec!(0), dec!(100), dec!(100), dec!(100)]);
+}

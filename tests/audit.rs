@@ -605,3 +605,40 @@ fn a_strategy_named_like_a_benchmark_row_is_refused_rather_than_sharing_its_fold
         stderr(&output)
     );
 }
+
+#[test]
+fn the_ledger_s_signal_values_replay_every_decision_of_a_rules_strategy() {
+    // sma-trend: in when its signal is above 0, out when below; `full` holds 1.
+    let out = tempfile::tempdir().unwrap();
+    let output = cyclebt(&[
+        "compare",
+        &shipped_strategy("sma-trend"),
+        "--window",
+        "full",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ledger = Csv::read(&out.path().join("runs/full/sma-trend/full/ledger.csv"));
+    let last = ledger.rows.len() - 1;
+    let mut orders = 0;
+    for (i, row) in ledger.rows.iter().enumerate() {
+        let order = ledger.text(row, "order");
+        if i == last {
+            assert_eq!((order, ledger.text(row, "signal:trend")), ("", ""));
+            continue;
+        }
+        let value: f64 = ledger.text(row, "signal:trend").parse().unwrap();
+        let holding = ledger.decimal(row, "units") > Decimal::ZERO;
+        let expected = if !holding && value > 0.0 {
+            "1.000000"
+        } else if holding && value < 0.0 {
+            "0.000000"
+        } else {
+            ""
+        };
+        assert_eq!(order, expected, "on {}", ledger.text(row, "date"));
+        orders += usize::from(!order.is_empty());
+    }
+    assert!(orders > 100, "{orders} orders");
+}
