@@ -44,7 +44,9 @@ fn boundary_types_keep_their_layout() {
     assert_eq!(offset_of!(Output, value), 0);
     assert_eq!(offset_of!(Output, label), 8);
 
-    assert_eq!(size_of::<PluginDescriptor>(), 192);
+    assert_eq!(size_of::<PluginDescriptor>(), 208);
+    // A version-2 descriptor built before label names is this one up to `series`.
+    assert_eq!(DESCRIPTOR_V2_SERIES_SIZE, 192);
     // A version-1 descriptor is this one up to `requires`.
     assert_eq!(DESCRIPTOR_V1_SIZE, 176);
     assert_eq!(align_of::<PluginDescriptor>(), 8);
@@ -65,6 +67,9 @@ fn boundary_types_keep_their_layout() {
     // Appended in version 2.
     assert_eq!(offset_of!(PluginDescriptor, series_count), 176);
     assert_eq!(offset_of!(PluginDescriptor, series), 184);
+    // Appended in version 2 after the series.
+    assert_eq!(offset_of!(PluginDescriptor, label_count), 192);
+    assert_eq!(offset_of!(PluginDescriptor, label_names), 200);
 }
 
 #[test]

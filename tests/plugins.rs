@@ -13,7 +13,7 @@ use cyclebt_host::{PluginDirs, PluginError, PluginFactory, load};
 use crate::lookahead::assert_prefix_stable;
 use crate::util::{cyclebt, shipped_market, stderr, stdout, wavy_market};
 
-const PLUGIN_CRATES: [&str; 14] = [
+const PLUGIN_CRATES: [&str; 16] = [
     "sma-cross",
     "maintenance-gauge",
     "fixture-abi-v1",
@@ -28,6 +28,8 @@ const PLUGIN_CRATES: [&str; 14] = [
     "fixture-null-descriptor",
     "fixture-no-entry",
     "fixture-null-functions",
+    "fixture-labelled-days",
+    "fixture-v2-before-labels",
 ];
 
 /// The folder holding the plugin libraries, built once per test run with the same cargo,
@@ -414,6 +416,12 @@ fn plugins_list_shows_versions_paths_parameters_and_rejections() {
             && text.contains("  reads series: maintenance_ratio"),
         "{text}"
     );
+    // Named labels are listed with their numbers; an unnamed one is not.
+    assert!(text.contains("  labels: 1 up day\n"), "{text}");
+    assert!(
+        text.contains("  labels: 1 bottom building, 2 breakeven, 3 FOMO, 4 profit taking\n"),
+        "{text}"
+    );
     // A plugin built for ABI version 1 is listed as such, and loads.
     assert!(
         text.contains("fixture-abi-v1 0.1.0 (signal plugin, ABI 1)"),
@@ -637,4 +645,23 @@ fn a_plugin_built_for_abi_version_1_still_loads_and_runs() {
         .evaluate_days(market.history(29), 10, &mut range)
         .unwrap();
     assert_eq!(range, vec![0.25; 20]);
+}
+
+#[test]
+fn plugins_name_their_labels_and_a_descriptor_from_before_label_names_still_loads() {
+    let fomo = load(&library("fomo-phase")).unwrap();
+    assert_eq!(
+        fomo.info.label_names,
+        ["bottom building", "breakeven", "FOMO", "profit taking"]
+    );
+    let user = load(&library("fixture-labelled-days")).unwrap();
+    assert_eq!(user.info.label_names, ["up day", ""]);
+    // Its size stops before the label fields, which hold a count with a null list: the host
+    // reads no label names instead of following the null pointer.
+    let old = load(&library("fixture-v2-before-labels")).unwrap();
+    assert_eq!(old.info.abi_version, 2);
+    assert!(old.info.label_names.is_empty());
+    let market = wavy_market(30);
+    let mut signal = plugin_signal("fixture-v2-before-labels", "").unwrap();
+    assert_eq!(signal.evaluate(market.history(5)).unwrap(), 0.5);
 }

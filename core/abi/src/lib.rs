@@ -14,6 +14,10 @@
 //! [`DESCRIPTOR_V1_SIZE`] bytes of a version-2 one and a version-1 plugin, which reads no field
 //! of the view past `missing`, still loads and runs.
 //!
+//! Also in version 2, appended after `series`: the names a plugin gives its labels
+//! ([`PluginDescriptor::label_names`]). A version-2 descriptor built before them is
+//! [`DESCRIPTOR_V2_SERIES_SIZE`] bytes; the host reads it as one declaring no label names.
+//!
 //! **Architecture Invariant:** only types from this crate cross a plugin boundary.
 //! **Architecture Invariant:** fields are only ever added at the end of a struct; any other
 //! change (removing, reordering, retyping a field, changing a function's signature or the
@@ -38,6 +42,10 @@ pub const OLDEST_ABI_VERSION: u32 = 1;
 
 /// Size of a version-1 [`PluginDescriptor`]: the fields up to and including `requires`.
 pub const DESCRIPTOR_V1_SIZE: usize = core::mem::offset_of!(PluginDescriptor, series_count);
+
+/// Size of a version-2 [`PluginDescriptor`] built before label names were appended: the fields
+/// up to and including `series`.
+pub const DESCRIPTOR_V2_SERIES_SIZE: usize = core::mem::offset_of!(PluginDescriptor, label_count);
 
 /// [`HistoryView::series_columns`] entry for a series the dataset does not have.
 pub const SERIES_ABSENT: usize = usize::MAX;
@@ -200,7 +208,9 @@ pub struct Output {
     /// The signal value ([`KIND_SIGNAL`]: [-1, 1]) or target exposure ([`KIND_STRATEGY`]:
     /// [0, 1]). Never NaN.
     pub value: f64,
-    /// An optional plugin-defined label (a phase number, say); 0 means none.
+    /// An optional plugin-defined label (a phase number, say); 0 means none. Label `k`, from
+    /// 1 on, is named by entry `k - 1` of [`PluginDescriptor::label_names`] when the plugin
+    /// declares it.
     pub label: u32,
 }
 
@@ -275,6 +285,12 @@ pub struct PluginDescriptor {
     /// the plugin reads, each one it cannot do without: a window in which a dataset lacks it,
     /// or has no value of it, is reported as not applicable.
     pub series: *const StrRef,
+    /// Since version 2 (appended after `series`): the number of names at `label_names`.
+    pub label_count: usize,
+    /// Since version 2 (appended after `series`): the name of each label the plugin returns in
+    /// [`Output::label`], entry `k - 1` naming label `k` (label 0 means none and has no name;
+    /// an empty name leaves a label unnamed). Reports shade the days of each named label on the charts of the plugin's strategies.
+    pub label_names: *const StrRef,
 }
 
 /// Converts a date to the `yyyymmdd` integer of [`HistoryView::dates`].

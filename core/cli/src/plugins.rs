@@ -33,6 +33,14 @@ pub fn list(dirs: &PluginDirs, out: &mut dyn Write) -> Result<()> {
                 if !info.requires_series.is_empty() {
                     writeln!(out, "  reads series: {}", info.requires_series.join(", "))?;
                 }
+                if !info.label_names.is_empty() {
+                    let named: Vec<String> = (1..)
+                        .zip(&info.label_names)
+                        .filter(|(_, name)| !name.is_empty())
+                        .map(|(k, name)| format!("{k} {name}"))
+                        .collect();
+                    writeln!(out, "  labels: {}", named.join(", "))?;
+                }
                 for p in &info.params {
                     writeln!(out, "  param {} = {}  {}", p.name, p.default, p.description)?;
                 }

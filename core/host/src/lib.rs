@@ -188,6 +188,9 @@ pub struct PluginInfo {
     /// Named series it reads (and cannot do without), in the order of its view's
     /// `series_columns`.
     pub requires_series: Vec<String>,
+    /// The names of its labels: entry `k - 1` names label `k`, an empty name leaving it
+    /// unnamed (no entries when it declares none).
+    pub label_names: Vec<String>,
     /// The library.
     pub path: PathBuf,
 }
@@ -315,9 +318,11 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
             expected: abi::ABI_VERSION,
         });
     }
+    // The least a descriptor of this version holds; fields appended within the version since
+    // (the label names of version 2) are read when the size covers them.
     let expected = match version {
         1 => abi::DESCRIPTOR_V1_SIZE,
-        _ => std::mem::size_of::<abi::PluginDescriptor>(),
+        _ => abi::DESCRIPTOR_V2_SERIES_SIZE,
     };
     if (size as usize) < expected {
         return Err(PluginError::DescriptorTooShort {
@@ -336,13 +341,19 @@ fn open(path: &Path) -> Result<Plugin, PluginError> {
             message: "the descriptor is not aligned for its type".into(),
         });
     }
+    // Version 1 stops at `requires` whatever its size says; a version-2 descriptor is read as
+    // far as its size and ours both reach.
+    let readable = match version {
+        1 => expected,
+        _ => (size as usize).min(std::mem::size_of::<abi::PluginDescriptor>()),
+    };
     // SAFETY: version, size and alignment checked: the plugin's static descriptor has our
-    // layout for its first `expected` bytes, and the library is never unloaded. Only those
-    // bytes are copied; the fields a version-1 descriptor lacks stay zero (null, 0, None),
-    // which every one of them allows.
+    // layout for its first `readable` bytes, and the library is never unloaded. Only those
+    // bytes are copied; the fields an older descriptor lacks stay zero (null, 0, None), which
+    // every one of them allows.
     let descriptor: abi::PluginDescriptor = unsafe {
         let mut copy = std::mem::MaybeUninit::<abi::PluginDescriptor>::zeroed();
-        std::ptr::copy_nonoverlapping(raw.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), expected);
+        std::ptr::copy_nonoverlapping(raw.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), readable);
         copy.assume_init()
     };
     let descriptor = &descriptor;
@@ -399,6 +410,13 @@ fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, Plugin
         // SAFETY: the descriptor promises `series_count` names at `series`.
         .map(|i| text(unsafe { *d.series.add(i) }, "a series name"))
         .collect::<Result<Vec<_>, _>>()?;
+    if d.label_count > 0 && d.label_names.is_null() {
+        return Err(bad("the label name list is null".into()));
+    }
+    let label_names = (0..d.label_count)
+        // SAFETY: the descriptor promises `label_count` names at `label_names`.
+        .map(|i| text(unsafe { *d.label_names.add(i) }, "a label name"))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(PluginInfo {
         name,
         version: text(d.version, "the version")?,
@@ -417,6 +435,7 @@ fn describe(d: &abi::PluginDescriptor, path: &Path) -> Result<PluginInfo, Plugin
             .filter(|f| d.requires & (1 << *f as u64) != 0)
             .collect(),
         requires_series,
+        label_names,
         path: path.to_path_buf(),
     })
 }
@@ -511,6 +530,11 @@ impl Signal for PluginSignal {
 }
 
 impl PluginSignal {
+    /// What the plugin says about itself (its label names, say).
+    pub fn info(&self) -> &PluginInfo {
+        &self.plugin.info
+    }
+
     /// Value and label of the days `first..=history.today()`, in one call across the boundary.
     pub fn outputs(
         &mut self,

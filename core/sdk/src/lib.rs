@@ -265,6 +265,11 @@ pub trait Plugin: Sized + 'static {
     /// manifest with `[[series]]`, such as `maintenance_ratio`), each one it cannot do without:
     /// a window whose dataset lacks it or has no value of it is reported "n/a".
     const SERIES: &'static [&'static str] = &[];
+    /// The names of the labels [`Plugin::label`] returns: entry `k - 1` names label `k` (0
+    /// means none and has no name; an empty name leaves a label unnamed). Reports shade the days
+    /// of each named label on the charts of the strategies using the plugin; unnamed labels
+    /// are not shaded.
+    const LABELS: &'static [&'static str] = &[];
 
     /// Builds an instance; an `Err` message is shown to the user as the plugin's own words.
     fn new(config: Self::Config) -> Result<Self, String>;
@@ -306,6 +311,7 @@ pub struct Descriptor {
     _strings: Vec<String>,
     _params: Vec<ParamSpec>,
     _series: Vec<StrRef>,
+    _labels: Vec<StrRef>,
 }
 
 // SAFETY: the descriptor's pointers refer to the immutable strings and params owned by this
@@ -339,6 +345,7 @@ impl Descriptor {
             });
         }
         let series: Vec<StrRef> = P::SERIES.iter().map(|name| StrRef::new(name)).collect();
+        let labels: Vec<StrRef> = P::LABELS.iter().map(|name| StrRef::new(name)).collect();
         let descriptor = PluginDescriptor {
             abi_version: abi::ABI_VERSION,
             descriptor_size: std::mem::size_of::<PluginDescriptor>() as u32,
@@ -364,6 +371,8 @@ impl Descriptor {
             requires: P::REQUIRES.iter().fold(0, |bits, f| bits | 1 << *f as u64),
             series_count: series.len(),
             series: series.as_ptr(),
+            label_count: labels.len(),
+            label_names: labels.as_ptr(),
         };
         // Moving the Vecs into the struct moves only their headers; the heap buffers the
         // pointers above refer to stay where they are.
@@ -372,6 +381,7 @@ impl Descriptor {
             _strings: strings,
             _params: params,
             _series: series,
+            _labels: labels,
         })
     }
 

@@ -65,6 +65,7 @@ impl BreakevenZone {
 impl Plugin for BreakevenZone {
     type Config = Config;
     const NAME: &'static str = "breakeven-zone";
+    const LABELS: &'static [&'static str] = &["stalled in the cost zone", "profit taking"];
     const PARAMS: &'static [(&'static str, &'static str)] = &[(
         "heavy_amount",
         "marginal amount (today over the mean of the previous amount_days) that counts as heavy",

@@ -63,6 +63,9 @@ impl FomoPhase {
 impl Plugin for FomoPhase {
     type Config = Config;
     const NAME: &'static str = "fomo-phase";
+    // The phases of seed-common's classifier, by their numbers (`Phase`).
+    const LABELS: &'static [&'static str] =
+        &["bottom building", "breakeven", "FOMO", "profit taking"];
     const PARAMS: &'static [(&'static str, &'static str)] = &[(
         "output",
         "\"phase\": +1 on FOMO days; \"entry\": +1 on the first FOMO day after the gain threshold",

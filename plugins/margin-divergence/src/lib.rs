@@ -363,6 +363,18 @@ impl Plugin for MarginDivergence {
     type Config = Config;
     const NAME: &'static str = "margin-divergence";
     const REQUIRES: &'static [Field] = &[Field::FinancingBalance];
+    // By the label constants above; the gauges' label (4) marks every day with a value and is
+    // left unnamed, so it is not shaded.
+    const LABELS: &'static [&'static str] = &[
+        "leverage outrunning price",
+        "stall near the high",
+        "capitulation",
+        "",
+        "healthy",
+        "weak rally",
+        "deeper correction",
+        "squeeze setup",
+    ];
     const PARAMS: &'static [(&'static str, &'static str)] = &[
         (
             "output",
