@@ -406,6 +406,18 @@ fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
             "summary.csv"
         ]
     );
+    // A rerun that stops on bad input leaves the earlier results as they were.
+    let typo = out.path().join("typo.toml");
+    std::fs::write(&typo, "name = \"s\"\nwindos = [\"bull3\"]\n").unwrap();
+    let output = cyclebt(&[
+        "compare",
+        typo.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(run_folders(out.path()).len(), 1);
+    std::fs::remove_file(&typo).unwrap();
     // A folder with outputs of unknown origin (no run.json) is refused, not mixed into.
     std::fs::remove_file(out.path().join("run.json")).unwrap();
     let output = cyclebt(&[

@@ -68,9 +68,10 @@ pub(crate) struct Finished {
 
 /// Runs the comparison, prints the table to `out` and notes to `err`.
 pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    if let Some(dir) = &args.out {
-        prepare_out(dir)?;
-    }
+    let earlier = match &args.out {
+        Some(dir) => prepare_out(dir)?,
+        None => Vec::new(),
+    };
     let regulation = inputs::regulation(args.stamp_duty.as_deref(), args.margin_rules.as_deref())?;
     let parse = || {
         args.strategies
@@ -360,6 +361,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         Output::JsonLines => write_json_lines(out, &rows, &record.run_id)?,
     }
     if let Some(dir) = &args.out {
+        clear_earlier_outputs(&earlier)?;
         write_files(dir, &mut datasets, &finished, &rows, &args.conventions)?;
         let mut json = Vec::new();
         record.write(&mut json)?;
@@ -477,11 +479,11 @@ const OUTPUT_FILES: [&str; 6] = [
 /// Folders of run files: `runs/` now, `equity/` from versions before the audit files.
 const OUTPUT_FOLDERS: [&str; 2] = ["runs", "equity"];
 
-/// Readies `--out` before any work, so a bad folder fails fast as bad input: a new folder is
-/// created; one holding an earlier comparison's outputs (it has `run.json`) has them removed,
-/// so no stale run sits beside the new ones; one holding files of that name without
-/// `run.json` is refused rather than mixed. Other files in the folder are left alone.
-fn prepare_out(dir: &Path) -> Result<()> {
+/// Checks `--out` before any work, so a bad folder fails fast as bad input: it must be a
+/// folder or not exist yet (it is created), and files of a comparison's names in it must come
+/// with `run.json`, or they may be someone else's and the folder is refused rather than mixed.
+/// Returns the earlier comparison's outputs found there, for [`clear_earlier_outputs`].
+fn prepare_out(dir: &Path) -> Result<Vec<PathBuf>> {
     let refuse = |why: String| input_error(format!("--out {}: {why}", dir.display()));
     if dir.exists() && !dir.is_dir() {
         return Err(refuse("exists and is not a folder".into()));
@@ -502,17 +504,25 @@ fn prepare_out(dir: &Path) -> Result<()> {
                 .join(", ")
         )));
     }
-    for path in &ours {
+    fs::create_dir_all(dir).map_err(|e| refuse(format!("cannot create the folder: {e}")))?;
+    Ok(ours)
+}
+
+/// Removes an earlier comparison's outputs, once the new one has run and is about to be
+/// written (a comparison that stops on bad input leaves the earlier results alone), so no
+/// stale run sits beside the new ones. Other files in the folder are left alone.
+fn clear_earlier_outputs(earlier: &[PathBuf]) -> Result<()> {
+    for path in earlier {
         let removed = if path.is_dir() {
             fs::remove_dir_all(path)
         } else {
             fs::remove_file(path)
         };
-        removed
-            .map_err(|e| refuse(format!("cannot remove the earlier {}: {e}", path.display())))?;
+        removed.map_err(|e| {
+            input_error(format!("cannot remove the earlier {}: {e}", path.display()))
+        })?;
     }
-    fs::create_dir_all(dir.join("runs"))
-        .map_err(|e| refuse(format!("cannot create the folder: {e}")))
+    Ok(())
 }
 
 /// Runs one sizing rule of a strategy over one window, with fresh signal instances.
