@@ -14,6 +14,7 @@ mod lookahead;
 mod malformed;
 mod margin_states;
 mod metrics;
+mod money;
 mod plugins;
 mod quirks;
 mod real_data;

@@ -304,14 +304,11 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     Ok(result) => {
                         let mut summary = summarize(labels, &result, &benchmark, &args.conventions);
                         if strategy.name.starts_with(BUY_AND_HOLD) {
+                            let account = summary.note.take();
                             summary.note = Some(strategy.description.clone());
+                            add_note(&mut summary.note, account);
                         }
-                        if let Some(caveat) = &caveat {
-                            summary.note = Some(match summary.note.take() {
-                                Some(ruin) => format!("{ruin}; {caveat}"),
-                                None => caveat.clone(),
-                            });
-                        }
+                        add_note(&mut summary.note, caveat.clone());
                         (summary, Some(result))
                     }
                 };
@@ -523,6 +520,14 @@ fn clear_earlier_outputs(earlier: &[PathBuf]) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Appends `more` to a row's note, `; `-separated.
+fn add_note(note: &mut Option<String>, more: Option<String>) {
+    *note = match (note.take(), more) {
+        (Some(note), Some(more)) => Some(format!("{note}; {more}")),
+        (note, more) => note.or(more),
+    };
 }
 
 /// Runs one sizing rule of a strategy over one window, with fresh signal instances.

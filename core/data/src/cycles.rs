@@ -118,8 +118,17 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
         || !name.chars().all(allowed)
         || name.starts_with('.')
     {
+        // A name of any length is quoted at most MAX_NAME_LENGTH characters long.
+        let shown = match name.char_indices().nth(MAX_NAME_LENGTH) {
+            Some((end, _)) => format!(
+                "\"{}...\" ({} characters)",
+                &name[..end],
+                name.chars().count()
+            ),
+            None => format!("\"{name}\""),
+        };
         return Err(format!(
-            "{what} \"{name}\" must be letters, digits, '_', '-' or '.', at most {MAX_NAME_LENGTH} of them and not starting with '.' (it names output folders)"
+            "{what} {shown} must be letters, digits, '_', '-' or '.', at most {MAX_NAME_LENGTH} of them and not starting with '.' (it names output folders)"
         ));
     }
     Ok(())

@@ -14,10 +14,15 @@
 //! that cannot be done; the fill is marked forced.
 //!
 //! **Invariant:** cash >= 0, units >= 0, debt >= 0, and equity = cash + units x price - debt.
+//! **Invariant:** no arithmetic here can panic or wrap. Cash, debt and holdings are checked
+//! against [`MAX_MONEY`] before every trade and at every close, which keeps every fee, sum and
+//! product of a run far inside `Decimal`'s 28 digits; the few quotients that could still leave
+//! them (a tiny price or lot) are computed checked. Either way the account answers
+//! [`OutOfRange`] and the engine stops the run with an error naming the day.
 
 use chrono::NaiveDate;
 use rust_decimal::prelude::FromPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::{Decimal, RoundingStrategy, dec};
 use serde::Deserialize;
 
 use crate::costs::{CostModel, Side, to_cents};
@@ -47,8 +52,9 @@ pub struct MarginSchedule {
 }
 
 impl MarginSchedule {
-    /// Parses the schedule; ratios must be in (0, 10], dates strictly increasing, and an
-    /// announcement not after its rule's first day.
+    /// Parses the schedule; ratios must be in [0.01, 10] (a yuan of own money borrows at most
+    /// a hundred), dates strictly increasing, and an announcement not after its rule's first
+    /// day.
     pub fn parse(text: &str) -> Result<Self, String> {
         let schedule: MarginSchedule = toml::from_str(text).map_err(|e| e.to_string())?;
         for (i, entry) in schedule.initial_ratio.iter().enumerate() {
@@ -59,9 +65,9 @@ impl MarginSchedule {
                     entry.from
                 ));
             }
-            if entry.ratio <= Decimal::ZERO || entry.ratio > Decimal::TEN {
+            if entry.ratio < dec!(0.01) || entry.ratio > Decimal::TEN {
                 return Err(format!(
-                    "ratio {} from {} is outside (0, 10]",
+                    "ratio {} from {} is outside [0.01, 10]",
                     entry.ratio, entry.from
                 ));
             }
@@ -98,6 +104,47 @@ impl MarginTerms {
             maintenance_ratio: Decimal::from(13) / Decimal::TEN,
             restore_ratio: Decimal::from(15) / Decimal::TEN,
         }
+    }
+}
+
+/// The largest amount of money an account holds: 10^20 yuan (about a million times the yearly
+/// output of the world). Cash, debt and holdings at every close and before every trade stay
+/// at or under it, so that a trade of up to `MAX_EXPOSURE` times that, its fees at up to
+/// 1,000 bps, and sums of such values over a hundred thousand fills all keep whole cents
+/// inside `Decimal`'s 96-bit mantissa (7.9 x 10^28). Only compounding far beyond any real
+/// account reaches it (a 100x-long history, say); the run then fails with the day.
+pub const MAX_MONEY: Decimal = dec!(100000000000000000000);
+
+/// Money left the range the account keeps exact: `what` would exceed [`MAX_MONEY`] or could
+/// not be computed in `Decimal` at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OutOfRange {
+    /// What was being computed ("cash", "holdings", "the units to buy", ...).
+    pub what: &'static str,
+}
+
+/// Checked `Decimal` arithmetic for the account, naming what was computed when it fails.
+trait Checked: Sized {
+    fn times(self, other: Decimal, what: &'static str) -> Result<Decimal, OutOfRange>;
+    fn over(self, other: Decimal, what: &'static str) -> Result<Decimal, OutOfRange>;
+}
+
+impl Checked for Decimal {
+    fn times(self, other: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
+        self.checked_mul(other).ok_or(OutOfRange { what })
+    }
+
+    fn over(self, other: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
+        self.checked_div(other).ok_or(OutOfRange { what })
+    }
+}
+
+/// `amount` if it is at most [`MAX_MONEY`].
+fn bounded(amount: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
+    if amount <= MAX_MONEY {
+        Ok(amount)
+    } else {
+        Err(OutOfRange { what })
     }
 }
 
@@ -235,6 +282,11 @@ pub(crate) struct Account<'a> {
     pub fills: Vec<Fill>,
     /// Positions opened so far, the last one possibly still open.
     pub trades: Vec<Trade>,
+    /// Days an order to enter bought nothing: cash (and credit) could not pay for one lot and
+    /// its fees.
+    pub unfilled_buys: Vec<NaiveDate>,
+    /// Days a sale's fees were cut because cash plus proceeds could not pay them in full.
+    pub fees_cut: Vec<NaiveDate>,
 }
 
 impl<'a> Account<'a> {
@@ -254,17 +306,23 @@ impl<'a> Account<'a> {
             lot,
             fills: Vec::new(),
             trades: Vec::new(),
+            unfilled_buys: Vec::new(),
+            fees_cut: Vec::new(),
         }
     }
 
-    /// Cash plus holdings minus debt at `price`.
-    pub fn equity(&self, price: Decimal) -> Decimal {
-        self.cash + self.units * price - self.debt
+    /// Cash plus holdings minus debt at `price`, after checking that cash, debt and holdings
+    /// are within [`MAX_MONEY`]; every other computation of the account relies on that check.
+    pub fn equity(&self, price: Decimal) -> Result<Decimal, OutOfRange> {
+        let holdings = bounded(self.units.times(price, "holdings")?, "holdings")?;
+        Ok(bounded(self.cash, "cash")? + holdings - bounded(self.debt, "debt")?)
     }
 
-    fn round_to_lot(&self, units: Decimal) -> Decimal {
-        ((units / self.lot).round_dp_with_strategy(0, RoundingStrategy::ToZero) * self.lot)
-            .normalize()
+    fn round_to_lot(&self, units: Decimal) -> Result<Decimal, OutOfRange> {
+        let lots = units
+            .over(self.lot, "the units to trade")?
+            .round_dp_with_strategy(0, RoundingStrategy::ToZero);
+        Ok(lots.times(self.lot, "the units to trade")?.normalize())
     }
 
     /// Charges interest on the debt for `days` calendar days; returns the charge.
@@ -272,6 +330,8 @@ impl<'a> Account<'a> {
         if self.debt <= Decimal::ZERO || days <= 0 {
             return Decimal::ZERO;
         }
+        // Debt is within MAX_MONEY, the rate at most 1 and the gap between trading days a few
+        // weeks: the product stays far inside Decimal.
         let charge = to_cents(
             self.debt * self.margin.interest_rate * Decimal::from(days)
                 / Decimal::from(INTEREST_YEAR_DAYS),
@@ -288,14 +348,16 @@ impl<'a> Account<'a> {
         self.trades.last_mut().filter(|t| t.exit.is_none())
     }
 
-    /// Whether collateral at `price` is under the maintenance ratio.
+    /// Whether collateral at `price` is under the maintenance ratio. Call after `equity`
+    /// succeeded at this price.
     pub fn maintenance_breached(&self, price: Decimal) -> bool {
         self.debt > Decimal::ZERO
             && self.cash + self.units * price < self.margin.maintenance_ratio * self.debt
     }
 
     /// The broker's forced sale at `price`: enough units to restore `restore_ratio`, or all.
-    pub fn force_sale(&mut self, date: NaiveDate, price: Decimal) {
+    pub fn force_sale(&mut self, date: NaiveDate, price: Decimal) -> Result<(), OutOfRange> {
+        self.equity(price)?;
         let sell_price = self.costs.fill_price(price, Side::Sell);
         let restore = self.margin.restore_ratio;
         // Selling q units at s repays q*s: (assets - q*price) >= R * (debt - q*s) gives
@@ -304,8 +366,8 @@ impl<'a> Account<'a> {
         let denominator = restore * sell_price - price;
         let mut units = self.units;
         if denominator > Decimal::ZERO {
-            let needed = (restore * self.debt - assets) / denominator;
-            units = (self.round_to_lot(needed) + self.lot).min(self.units);
+            let needed = (restore * self.debt - assets).over(denominator, "the units to sell")?;
+            units = (self.round_to_lot(needed)? + self.lot).min(self.units);
         }
         self.sell(date, price, units, true);
         if self.debt > Decimal::ZERO
@@ -314,34 +376,48 @@ impl<'a> Account<'a> {
         {
             self.sell(date, price, self.units, true);
         }
+        Ok(())
     }
 
     /// Trades at `price` on `date` towards holding `exposure` x equity.
-    pub fn rebalance(&mut self, date: NaiveDate, price: Decimal, exposure: f64) {
+    pub fn rebalance(
+        &mut self,
+        date: NaiveDate,
+        price: Decimal,
+        exposure: f64,
+    ) -> Result<(), OutOfRange> {
+        let equity = self.equity(price)?;
         // Ten decimals of the exposure: its binary noise (0.6 is 0.59999999999999997...) must not
         // cost a lot in the rounding down to lots.
         let exposure_exact = Decimal::from_f64(exposure)
             .unwrap_or(Decimal::ZERO)
             .round_dp(10);
-        let target = exposure_exact * self.equity(price).max(Decimal::ZERO);
+        let target = exposure_exact * equity.max(Decimal::ZERO);
         let held = self.units * price;
         if exposure <= 0.0 {
             self.sell(date, price, self.units, false);
         } else if target > held {
             let buy_price = self.costs.fill_price(price, Side::Buy);
-            self.buy(date, price, self.round_to_lot((target - held) / buy_price));
+            let units = self.round_to_lot((target - held).over(buy_price, "the units to buy")?)?;
+            self.buy(date, price, units)?;
+            if self.units.is_zero() {
+                self.unfilled_buys.push(date);
+            }
         } else if target < held {
             let sell_price = self.costs.fill_price(price, Side::Sell);
             let units = self
-                .round_to_lot((held - target) / sell_price)
+                .round_to_lot((held - target).over(sell_price, "the units to sell")?)?
                 .min(self.units);
             self.sell(date, price, units, false);
         }
+        Ok(())
     }
 
     /// What may still be borrowed on `date` with equity `equity`.
     fn credit_left(&self, date: NaiveDate, equity: Decimal) -> Decimal {
         match self.margin.schedule.ratio_on(date) {
+            // The ratio is at least 0.01 (checked where the schedule is read): equity / ratio
+            // stays within 100 x MAX_MONEY.
             Some(ratio) if equity > Decimal::ZERO => {
                 (equity / ratio - self.debt).max(Decimal::ZERO)
             }
@@ -350,17 +426,28 @@ impl<'a> Account<'a> {
     }
 
     /// Buys up to `units` at `price` plus slippage, paying with cash and then credit; fewer
-    /// units if cash and credit do not cover value and fees.
-    fn buy(&mut self, date: NaiveDate, price: Decimal, mut units: Decimal) {
-        let credit = self.credit_left(date, self.equity(price));
+    /// units if cash and credit do not cover value and fees, none if they cannot pay for one
+    /// lot.
+    fn buy(
+        &mut self,
+        date: NaiveDate,
+        price: Decimal,
+        mut units: Decimal,
+    ) -> Result<(), OutOfRange> {
+        let credit = self.credit_left(date, self.equity(price)?);
         let quoted = price;
         let price = self.costs.fill_price(price, Side::Buy);
         let available = self.cash + credit;
         loop {
             if units <= Decimal::ZERO {
-                return;
+                return Ok(());
             }
-            let value = to_cents(units * price);
+            // At most MAX_EXPOSURE x equity, which is within MAX_MONEY: fees and sums below
+            // cannot overflow.
+            let value = bounded(
+                to_cents(units.times(price, "the value to buy")?),
+                "the value to buy",
+            )?;
             let charged = self.costs.fees(value, Side::Buy, date);
             let fees = charged.total();
             if value + fees <= available {
@@ -381,11 +468,15 @@ impl<'a> Account<'a> {
                     forced: false,
                 };
                 self.record(fill);
-                return;
+                return Ok(());
             }
             // Shrink to what cash and credit pay for after these fees; fees only fall with the
             // value, so this ends within a few rounds. The lot step guarantees progress.
-            let affordable = self.round_to_lot((available - fees).max(Decimal::ZERO) / price);
+            let affordable = self.round_to_lot(
+                (available - fees)
+                    .max(Decimal::ZERO)
+                    .over(price, "the units to buy")?,
+            )?;
             units = if affordable < units {
                 affordable
             } else {
@@ -395,7 +486,8 @@ impl<'a> Account<'a> {
     }
 
     /// Sells `units` at `price` less slippage; the proceeds repay debt first. A sale always
-    /// goes through: fees that would exceed cash plus proceeds are cut to what there is.
+    /// goes through: fees that would exceed cash plus proceeds are cut to what there is (and
+    /// the day noted in `fees_cut`). Called only after `equity` checked the holdings.
     fn sell(&mut self, date: NaiveDate, price: Decimal, units: Decimal, forced: bool) {
         if units <= Decimal::ZERO {
             return;
@@ -408,6 +500,9 @@ impl<'a> Account<'a> {
         let payable = self.cash + value;
         let commission = charged.commission.min(payable);
         let stamp_duty = charged.stamp_duty.min(payable - commission);
+        if commission + stamp_duty < charged.total() {
+            self.fees_cut.push(date);
+        }
         let fees = commission + stamp_duty;
         let net = value - fees;
         let repaid = net.min(self.debt).max(Decimal::ZERO);

@@ -21,13 +21,15 @@
 //! fills at a price of day `t + 1`.
 //! **Architecture Invariant:** cash, units and debt never go negative; buys are cut to what
 //! cash and credit pay for, fees included.
+//! **Architecture Invariant:** money beyond what the account keeps exact stops the run with
+//! [`EngineError::MoneyOutOfRange`] naming the sizing rule and the day; nothing panics.
 
 use chrono::NaiveDate;
 use cyclebt_data::{Field, MarketData, WindowSpan};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::account::{Account, Fill, Trade};
+use crate::account::{Account, Fill, MAX_MONEY, OutOfRange, Trade};
 use crate::signal::Signal;
 use crate::sizing::Sizing;
 use crate::strategy::{FillTiming, Plan, Setup};
@@ -56,6 +58,18 @@ pub enum EngineError {
         value: f64,
         /// The range it must be in.
         range: &'static str,
+    },
+    /// The account's money left the range it is kept exact in ([`MAX_MONEY`]).
+    #[error(
+        "sizing {sizing}: on {date} {what} left the range the account keeps exact (at most {MAX_MONEY} yuan of cash, debt or holdings, and 28 digits for any amount); the run stops there, having compounded beyond any real account (check the data's units and the capital)"
+    )]
+    MoneyOutOfRange {
+        /// The sizing rule of the run.
+        sizing: String,
+        /// The day.
+        date: NaiveDate,
+        /// What would have left the range ("holdings", "the units to buy", ...).
+        what: &'static str,
     },
 }
 
@@ -89,6 +103,11 @@ pub struct RunResult {
     /// The first close at which equity was zero or less (debt above assets): the account is
     /// wiped out and trades no more.
     pub ruined: Option<NaiveDate>,
+    /// Days an order to enter bought nothing because cash (and credit) could not pay for one
+    /// lot and its fees (a minimum fee above the capital, say).
+    pub unfilled_buys: Vec<NaiveDate>,
+    /// Days a sale's fees were cut to what cash plus proceeds could pay.
+    pub fees_cut: Vec<NaiveDate>,
 }
 
 impl RunResult {
@@ -98,7 +117,9 @@ impl RunResult {
             .map(|i| {
                 let held = self.units[i] * market.close_exact[span.first + i];
                 if self.equity[i] > Decimal::ZERO {
-                    (held / self.equity[i]).to_f64().unwrap_or(f64::NAN)
+                    held.checked_div(self.equity[i])
+                        .and_then(|e| e.to_f64())
+                        .unwrap_or(f64::NAN)
                 } else {
                     f64::NAN
                 }
@@ -139,6 +160,8 @@ impl RunResult {
             trades: self.trades.clone(),
             interest: self.interest,
             ruined: self.ruined,
+            unfilled_buys: self.unfilled_buys.clone(),
+            fees_cut: self.fees_cut.clone(),
         }
     }
 
@@ -342,6 +365,8 @@ pub fn run_on(
         trades: Vec::new(),
         interest: Decimal::ZERO,
         ruined: None,
+        unfilled_buys: Vec::new(),
+        fees_cut: Vec::new(),
     };
     let close = market.column(Field::Close);
     let mut values = vec![0.0; by_signal.len()];
@@ -353,13 +378,20 @@ pub fn run_on(
     let mut forced_sale_due = false;
     for t in span.first..=span.last {
         let date = market.dates[t];
+        let out_of_range = |e: OutOfRange| EngineError::MoneyOutOfRange {
+            sizing: sizing.name.clone(),
+            date,
+            what: e.what,
+        };
         let interest = if t > span.first {
             account.accrue_interest((date - market.dates[t - 1]).num_days())
         } else {
             Decimal::ZERO
         };
         if forced_sale_due {
-            account.force_sale(date, market.open_exact[t]);
+            account
+                .force_sale(date, market.open_exact[t])
+                .map_err(out_of_range)?;
             pending = None;
             ordered = if account.units > Decimal::ZERO {
                 ordered
@@ -371,10 +403,12 @@ pub fn run_on(
                 FillTiming::NextOpen => market.open_exact[t],
                 FillTiming::NextClose => market.close_exact[t],
             };
-            account.rebalance(date, price, exposure);
+            account
+                .rebalance(date, price, exposure)
+                .map_err(out_of_range)?;
         }
         let price = market.close_exact[t];
-        let equity = account.equity(price);
+        let equity = account.equity(price).map_err(out_of_range)?;
         result.cash.push(account.cash);
         result.debt.push(account.debt);
         result.units.push(account.units);
@@ -435,6 +469,8 @@ pub fn run_on(
     result.interest = account.interest;
     result.fills = account.fills;
     result.trades = account.trades;
+    result.unfilled_buys = account.unfilled_buys;
+    result.fees_cut = account.fees_cut;
     Ok(result)
 }
 

@@ -15,7 +15,7 @@ mod signal;
 mod sizing;
 mod strategy;
 
-pub use account::{Fill, InitialRatio, MarginSchedule, MarginTerms, Trade};
+pub use account::{Fill, InitialRatio, MAX_MONEY, MarginSchedule, MarginTerms, Trade};
 pub use backtest::{
     EngineError, RunResult, SignalValues, evaluate_signals, missing_inputs, partial_inputs, run,
     run_on,

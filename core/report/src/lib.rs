@@ -282,11 +282,33 @@ pub fn summarize(
     };
     Summary {
         outcome: Outcome::Ran(metrics),
-        note: run.ruined.map(|day| {
-            format!("ruined on {day}: debt exceeded assets; metrics stop there, at -100%")
-        }),
+        note: account_notes(run),
         ..not_applicable(labels, benchmark, String::new())
     }
+}
+
+/// What the account says of a run beside its metrics: ruin, entries the cash could not pay
+/// for, fees cut to what a sale could pay.
+fn account_notes(run: &RunResult) -> Option<String> {
+    let mut notes = Vec::new();
+    if let Some(day) = run.ruined {
+        notes.push(format!(
+            "ruined on {day}: debt exceeded assets; metrics stop there, at -100%"
+        ));
+    }
+    if let Some(first) = run.unfilled_buys.first() {
+        notes.push(format!(
+            "{} entry orders bought nothing (first on {first}): the cash could not pay one lot and its fees",
+            run.unfilled_buys.len()
+        ));
+    }
+    if let Some(first) = run.fees_cut.first() {
+        notes.push(format!(
+            "{} sales could not pay their full fees (first on {first}); the fees were cut to the proceeds and cash",
+            run.fees_cut.len()
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// Mean, median and lowest of the finite `values` (NaN each with none), for aggregates over
