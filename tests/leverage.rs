@@ -2,12 +2,12 @@
 //! rule, a leveraged position force-sold after a crash (debt, interest and proceeds to the
 //! cent), and the initial margin ratio raised mid-run.
 
-use cyclebt_data::{MarketData, WindowSpan};
+use cyclebt_data::MarketData;
 use cyclebt_engine::*;
 use rust_decimal::Decimal;
 use rust_decimal::dec;
 
-use crate::util::{Scripted, synthetic_market, synthetic_market_from};
+use crate::util::{Scripted, run_whole, synthetic_market, synthetic_market_from};
 
 /// No costs, lot 1, the given capital, margin ratio `ratio` from 2000 on, 3.6% interest.
 fn setup(capital: Decimal, schedule: &str) -> Setup {
@@ -39,20 +39,7 @@ fn run_with(
     setup: &Setup,
     signals: Vec<Box<dyn Signal>>,
 ) -> RunResult {
-    let mut signals = signals;
-    let span = WindowSpan {
-        first: 0,
-        last: market.len() - 1,
-    };
-    run(
-        market,
-        span,
-        &mut signals,
-        &Rules::follow_sign(0).into(),
-        sizing,
-        setup,
-    )
-    .unwrap()
+    run_whole(market, signals, sizing, setup).unwrap()
 }
 
 #[test]

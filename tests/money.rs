@@ -3,12 +3,12 @@
 //! trade and says so, and an unleveraged account never borrows, not even its fees, so its
 //! equity never goes negative.
 
-use cyclebt_data::{MarketData, WindowSpan};
+use cyclebt_data::MarketData;
 use cyclebt_engine::*;
 use rust_decimal::Decimal;
 use rust_decimal::dec;
 
-use crate::util::{Scripted, synthetic_market, wavy_market};
+use crate::util::{Scripted, run_whole, synthetic_market, wavy_market};
 
 fn setup(capital: Decimal, min_commission: Decimal, lot: Decimal) -> Setup {
     Setup {
@@ -32,16 +32,9 @@ fn run_script(
     script: Vec<f64>,
     setup: &Setup,
 ) -> Result<RunResult, EngineError> {
-    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(Scripted(script))];
-    let span = WindowSpan {
-        first: 0,
-        last: market.len() - 1,
-    };
-    run(
+    run_whole(
         market,
-        span,
-        &mut signals,
-        &Rules::follow_sign(0).into(),
+        vec![Box::new(Scripted(script))],
         &Sizing::full(),
         setup,
     )

@@ -136,6 +136,28 @@ pub fn free_setup() -> cyclebt_engine::Setup {
     }
 }
 
+/// Runs `signals` under the rules "in while the first is positive" with `sizing` over the
+/// whole of `market`.
+pub fn run_whole(
+    market: &MarketData,
+    mut signals: Vec<Box<dyn Signal>>,
+    sizing: &cyclebt_engine::Sizing,
+    setup: &cyclebt_engine::Setup,
+) -> Result<cyclebt_engine::RunResult, cyclebt_engine::EngineError> {
+    let span = cyclebt_data::WindowSpan {
+        first: 0,
+        last: market.len() - 1,
+    };
+    cyclebt_engine::run(
+        market,
+        span,
+        &mut signals,
+        &cyclebt_engine::Rules::follow_sign(0).into(),
+        sizing,
+        setup,
+    )
+}
+
 /// A signal that answers from a script, indexed by decision day.
 pub struct Scripted(pub Vec<f64>);
 
