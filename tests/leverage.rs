@@ -2,7 +2,7 @@
 //! rule, a leveraged position force-sold after a crash (debt, interest and proceeds to the
 //! cent), and the initial margin ratio raised mid-run.
 
-use cyclebt_data::MarketData;
+use cyclebt_data::{MarketData, WindowSpan};
 use cyclebt_engine::*;
 use rust_decimal::Decimal;
 use rust_decimal::dec;
