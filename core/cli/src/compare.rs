@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{Origin, WindowSpan};
-use cyclebt_engine::{
-    BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalFactory, SignalSource, Strategy,
-    evaluate_signals, missing_inputs, partial_inputs, run, run_on,
-};
+use cyclebt_engine::{BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalSource, Strategy};
+use cyclebt_exec::{Done, Executor, Job, Skipped};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::audit::{run_dir, write_fills_csv, write_ledger_csv, write_trades_csv};
 use cyclebt_report::{
@@ -190,16 +188,30 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let windows = cycles.select(&args.windows).map_err(input_error)?;
 
     let mut datasets = Datasets::new(args.data.clone());
-    let mut finished = Vec::new();
-    // Every row in order: the finished runs' and those of windows a dataset does not cover.
-    let mut rows: Vec<Summary> = Vec::new();
-    // Names of the strategies that failed somewhere, and the messages already printed.
-    let mut failures: Vec<String> = Vec::new();
-    let mut messages: Vec<(String, String)> = Vec::new();
+    // The plan: every row in order, each either a window a dataset does not cover (n/a with
+    // the reason, no run) or a job for the executor.
+    enum Slot {
+        Uncovered(Box<Summary>),
+        Job,
+    }
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut job_window: Vec<usize> = Vec::new();
+    let mut dataset_names: Vec<String> = Vec::new();
+    let mut dataset_index = |name: &str, datasets: &mut Datasets| -> Result<usize> {
+        datasets.get(name)?;
+        Ok(match dataset_names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                dataset_names.push(name.to_string());
+                dataset_names.len() - 1
+            }
+        })
+    };
     let runs: usize = strategies.iter().map(|s| s.sizings.len()).sum::<usize>() * windows.len();
     let progress = Progress::new(runs as u64);
-    for window in &windows {
-        for strategy in &strategies {
+    for (w, window) in windows.iter().enumerate() {
+        for (s, strategy) in strategies.iter().enumerate() {
             if strategy.windows.as_ref().is_some_and(|names| {
                 !names
                     .iter()
@@ -208,25 +220,38 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 continue;
             }
             let dataset_name = dataset_of(strategy);
-            let holding = Strategy::buy_and_hold(strategy.setup.clone());
             // Buy-and-hold of `--benchmark` over the window, with the strategy's costs.
             let chosen = match &args.benchmark {
                 Some(name) => {
+                    let index = dataset_index(name, &mut datasets)?;
                     let market = &datasets.get(name)?.market;
                     match window.span(market) {
-                        Ok(span) => Ok(Some(run_one(market, span, &holding, 0, &args.factory)?)),
+                        Ok(span) => Ok(Some((index, span))),
                         Err(why) => Err(format!("benchmark {}: {why}", market.name)),
                     }
                 }
                 None => Ok(None),
             };
+            let index = dataset_index(&dataset_name, &mut datasets)?;
             let market = &datasets.get(&dataset_name)?.market;
             let found = window
                 .span(market)
                 .map_err(|why| format!("dataset {}: {why}", market.name))
-                .and_then(|span| chosen.map(|run| (span, run)));
-            let (span, chosen) = match found {
-                Ok(found) => found,
+                .and_then(|span| chosen.map(|bench| (span, bench)));
+            match found {
+                Ok((span, benchmark)) => {
+                    for sizing in 0..strategy.sizings.len() {
+                        slots.push(Slot::Job);
+                        job_window.push(w);
+                        jobs.push(Job {
+                            dataset: index,
+                            span,
+                            strategy: s,
+                            sizing,
+                            benchmark,
+                        });
+                    }
+                }
                 Err(reason) => {
                     // n/a with the reason, in the table and summary.csv; no run, no files.
                     let (start, end) = (
@@ -235,98 +260,97 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     );
                     for sizing in &strategy.sizings {
                         let labels = [&*window.id, &*strategy.name, &*sizing.name];
-                        rows.push(uncovered(labels, start, end, reason.clone()));
+                        let row = uncovered(labels, start, end, reason.clone());
+                        slots.push(Slot::Uncovered(Box::new(row)));
                         progress.inc(1);
                     }
-                    continue;
                 }
-            };
-            let benchmark = match chosen {
-                Some(run) => run.observed_on(&market.dates[span.first..=span.last]),
-                None => run_one(market, span, &holding, 0, &args.factory)?,
-            };
-            // Not applicable, failed, or the signals' values, evaluated once for every sizing
-            // rule. A failing plugin fails its strategy's runs only: the others go on.
-            let mut caveat = None;
-            let signals = match &strategy.unbuildable {
-                Some(error) => Err(error.to_string()),
-                None => strategy.signals(&args.factory),
-            };
-            let values = match signals {
-                Err(error) => Err(Skipped::Failed(error)),
-                Ok(mut signals) => {
-                    caveat = partial_inputs(market, span, &signals);
-                    match missing_inputs(market, span, &signals) {
-                        Some(reason) => Err(Skipped::NotApplicable(reason)),
-                        None => evaluate_signals(market, span, &mut signals)
-                            .map_err(|e| Skipped::Failed(e.to_string())),
-                    }
-                }
-            };
-            for sizing in &strategy.sizings {
-                let labels = [
-                    window.id.as_str(),
-                    strategy.name.as_str(),
-                    sizing.name.as_str(),
-                ];
-                let outcome = values.as_ref().map_err(Clone::clone).and_then(|values| {
-                    run_on(
-                        market,
-                        span,
-                        values,
-                        &strategy.plan,
-                        sizing,
-                        &strategy.setup,
-                    )
-                    .map_err(|e| Skipped::Failed(e.to_string()))
-                });
-                let (summary, run) = match outcome {
-                    Err(Skipped::NotApplicable(reason)) => {
-                        (not_applicable(labels, &benchmark, reason), None)
-                    }
-                    Err(Skipped::Failed(error)) => {
-                        // Once per strategy and error: a plugin that cannot load fails every
-                        // window the same way.
-                        let key = (strategy.name.clone(), error.clone());
-                        if !messages.contains(&key) {
-                            writeln!(
-                                err,
-                                "error: strategy {} failed in window {}: {error}",
-                                strategy.name, window.id
-                            )?;
-                            messages.push(key);
-                        }
-                        if !failures.contains(&strategy.name) {
-                            failures.push(strategy.name.clone());
-                        }
-                        (failed(labels, &benchmark, error), None)
-                    }
-                    Ok(result) => {
-                        let mut summary = summarize(labels, &result, &benchmark, &args.conventions);
-                        if strategy.name.starts_with(BUY_AND_HOLD) {
-                            let account = summary.note.take();
-                            summary.note = Some(strategy.description.clone());
-                            add_note(&mut summary.note, account);
-                        }
-                        add_note(&mut summary.note, caveat.clone());
-                        (summary, Some(result))
-                    }
-                };
-                rows.push(summary.clone());
-                finished.push(Finished {
-                    summary,
-                    dataset: dataset_name.clone(),
-                    span,
-                    run,
-                    benchmark: benchmark.clone(),
-                    signal_ids: strategy.signal_ids.clone(),
-                    fomo_params: fomo_params(strategy),
-                });
-                progress.inc(1);
             }
         }
     }
 
+    let markets: Vec<&cyclebt_data::MarketData> = dataset_names
+        .iter()
+        .map(|name| &datasets.loaded(name).expect("loaded while planning").market)
+        .collect();
+    let executor = Executor {
+        markets: &markets,
+        strategies: &strategies,
+        factory: &args.factory,
+    };
+    // Runs are kept only when --out will write them.
+    let keep = args.out.is_some();
+    let mut results = executor
+        .run(&jobs, |done| {
+            let strategy = &strategies[done.job.strategy];
+            let window = &windows[job_window[done.index]];
+            let labels = [
+                window.id.as_str(),
+                strategy.name.as_str(),
+                strategy.sizings[done.job.sizing].name.as_str(),
+            ];
+            let benchmark = done.benchmark;
+            let holding = strategy.name.starts_with(BUY_AND_HOLD);
+            let summary = summary_of(
+                labels,
+                &done,
+                &args.conventions,
+                holding.then_some(&*strategy.description),
+            );
+            // The error and its message; said once per strategy and error, as a plugin that
+            // cannot load fails every window the same way.
+            let error = match &done.outcome {
+                Err(Skipped::Failed(error)) => Some((
+                    error.clone(),
+                    format!(
+                        "strategy {} failed in window {}: {error}",
+                        strategy.name, window.id
+                    ),
+                )),
+                _ => None,
+            };
+            let run = done.outcome.ok().filter(|_| keep);
+            progress.inc(1);
+            let finished = Finished {
+                summary,
+                dataset: dataset_names[done.job.dataset].clone(),
+                span: done.job.span,
+                run,
+                benchmark: benchmark.clone(),
+                signal_ids: strategy.signal_ids.clone(),
+                fomo_params: fomo_params(strategy),
+            };
+            (finished, error)
+        })
+        .map_err(|e| input_error(format!("buy-and-hold: {e}")))?
+        .into_iter();
+    let mut finished = Vec::new();
+    // Every row in order: the finished runs' and those of windows a dataset does not cover.
+    let mut rows: Vec<Summary> = Vec::new();
+    // Names of the strategies that failed somewhere, and the messages already printed.
+    let mut failures: Vec<String> = Vec::new();
+    let mut messages: Vec<(String, String)> = Vec::new();
+    for slot in slots {
+        let (done, error) = match slot {
+            Slot::Uncovered(summary) => {
+                rows.push(*summary);
+                continue;
+            }
+            Slot::Job => results.next().expect("one result per job"),
+        };
+        if let Some((error, message)) = error {
+            let key = (done.summary.strategy.clone(), error);
+            if !messages.contains(&key) {
+                writeln!(err, "error: {message}")?;
+                messages.push(key);
+            }
+            if !failures.contains(&done.summary.strategy) {
+                failures.push(done.summary.strategy.clone());
+            }
+        }
+        rows.push(done.summary.clone());
+        finished.push(done);
+    }
     progress.finish();
     let findings: usize = datasets_findings(&mut datasets, &finished)?;
     if findings > 0 {
@@ -403,13 +427,31 @@ pub enum Output {
     JsonLines,
 }
 
-/// Why a run has no result.
-#[derive(Clone)]
-enum Skipped {
-    /// An input it needs has no data in the window.
-    NotApplicable(String),
-    /// A signal or plugin failed.
-    Failed(String),
+/// A job's summary row: its metrics against its benchmark with the caveat in its note (after
+/// the account's own notes), or why it has none. `note`, when given, goes first (buy-and-hold
+/// rows say which costs they pay).
+pub(crate) fn summary_of(
+    labels: [&str; 3],
+    done: &Done<'_>,
+    conventions: &Conventions,
+    note: Option<&str>,
+) -> Summary {
+    match &done.outcome {
+        Err(Skipped::NotApplicable(reason)) => {
+            not_applicable(labels, done.benchmark, reason.clone())
+        }
+        Err(Skipped::Failed(error)) => failed(labels, done.benchmark, error.clone()),
+        Ok(result) => {
+            let mut summary = summarize(labels, result, done.benchmark, conventions);
+            if let Some(note) = note {
+                let account = summary.note.take();
+                summary.note = Some(note.to_string());
+                add_note(&mut summary.note, account);
+            }
+            add_note(&mut summary.note, done.caveat.map(str::to_string));
+            summary
+        }
+    }
 }
 
 /// The parameters of the strategy's fomo-phase signal, if it has one.
@@ -528,26 +570,6 @@ fn add_note(note: &mut Option<String>, more: Option<String>) {
         (Some(note), Some(more)) => Some(format!("{note}; {more}")),
         (note, more) => note.or(more),
     };
-}
-
-/// Runs one sizing rule of a strategy over one window, with fresh signal instances.
-fn run_one(
-    market: &cyclebt_data::MarketData,
-    span: WindowSpan,
-    strategy: &Strategy,
-    sizing: usize,
-    factory: &dyn SignalFactory,
-) -> Result<RunResult> {
-    let mut signals = strategy.signals(factory).map_err(input_error)?;
-    run(
-        market,
-        span,
-        &mut signals,
-        &strategy.plan,
-        &strategy.sizings[sizing],
-        &strategy.setup,
-    )
-    .map_err(|e| input_error(format!("strategy {}: {e}", strategy.name)))
 }
 
 fn datasets_findings(datasets: &mut Datasets, finished: &[Finished]) -> Result<usize> {

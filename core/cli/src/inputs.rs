@@ -132,6 +132,11 @@ impl Datasets {
         }
         Ok(&self.loaded[name])
     }
+
+    /// A dataset [`Datasets::get`] already loaded.
+    pub fn loaded(&self, name: &str) -> Option<&Dataset> {
+        self.loaded.get(name)
+    }
 }
 
 /// The built-in manifests, parsed.

@@ -298,6 +298,15 @@ pub struct SignalValues {
     by_signal: Vec<Vec<f64>>,
 }
 
+impl SignalValues {
+    /// Values evaluated elsewhere (one column per signal, one value per decision day of the
+    /// window, each already checked by [`evaluate_signal`]), with the signals' names: how an
+    /// executor shares one evaluation among every strategy that uses the same signal.
+    pub fn from_columns(names: Vec<String>, by_signal: Vec<Vec<f64>>) -> Self {
+        SignalValues { names, by_signal }
+    }
+}
+
 /// Evaluates `signals` over the decision days of `span`, each checked to lie in [-1, 1].
 ///
 /// This is done once per window, before the day loop: a value depends only on its own day's
@@ -310,7 +319,7 @@ pub fn evaluate_signals(
 ) -> Result<SignalValues, EngineError> {
     let by_signal = signals
         .iter_mut()
-        .map(|signal| signal_values(signal.as_mut(), market, span))
+        .map(|signal| evaluate_signal(signal.as_mut(), market, span))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SignalValues {
         names: signals.iter().map(|s| s.describe()).collect(),
@@ -475,7 +484,7 @@ pub fn run_on(
 }
 
 /// The values of `signal` on the decision days of `span`, checked to lie in [-1, 1].
-fn signal_values(
+pub fn evaluate_signal(
     signal: &mut dyn Signal,
     market: &MarketData,
     span: WindowSpan,

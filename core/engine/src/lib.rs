@@ -17,8 +17,8 @@ mod strategy;
 
 pub use account::{Fill, InitialRatio, MAX_MONEY, MarginSchedule, MarginTerms, Trade};
 pub use backtest::{
-    EngineError, RunResult, SignalValues, evaluate_signals, missing_inputs, partial_inputs, run,
-    run_on,
+    EngineError, RunResult, SignalValues, evaluate_signal, evaluate_signals, missing_inputs,
+    partial_inputs, run, run_on,
 };
 pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};

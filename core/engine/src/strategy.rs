@@ -387,6 +387,10 @@ struct StrategyFile {
     leverage: Option<Spanned<LeverageConfig>>,
     #[serde(default)]
     execution: Execution,
+    /// The parameter grid `cyclebt sweep` and `cyclebt validate` expand (read by
+    /// `cyclebt_exec::Grid`); a single run of the file uses the parameters as written.
+    #[serde(rename = "sweep")]
+    _sweep: Option<toml::Table>,
 }
 
 /// A comparison of a signal value with a threshold.

@@ -338,7 +338,7 @@ pub fn number(value: f64) -> String {
 }
 
 /// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn quoted(text: &str) -> String {
+pub fn quoted(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -366,49 +366,54 @@ pub const SUMMARY_HEADER: &str = "window,strategy,sizing,start,end,days,total_re
 pub fn write_summary_csv(out: &mut dyn Write, rows: &[Summary]) -> io::Result<()> {
     writeln!(out, "{SUMMARY_HEADER}")?;
     for r in rows {
-        let metrics: Vec<String> = match r.metrics() {
-            Some(m) => vec![
-                number(m.total_return),
-                number(m.cagr),
-                number(m.ann_vol),
-                number(m.sharpe),
-                number(m.sortino),
-                number(m.calmar),
-                number(m.max_drawdown),
-                m.max_dd_days.to_string(),
-                number(m.exposure),
-                m.trades.to_string(),
-                number(m.win_rate),
-                format!("{:.2}", m.fees),
-                format!("{:.2}", m.slippage),
-                format!("{:.2}", m.interest),
-                number(m.turnover),
-                m.forced_sales.to_string(),
-                m.ruined.to_string(),
-                format!("{:.2}", m.final_equity),
-            ],
-            None => vec![String::new(); SUMMARY_METRICS],
-        };
-        let status = r.status();
-        let note: Vec<String> = r
-            .no_metrics_note()
-            .into_iter()
-            .chain(r.note.clone())
-            .collect();
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{status},{}",
-            r.window,
-            r.strategy,
-            r.sizing,
-            r.start,
-            r.end,
-            r.days,
-            metrics.join(","),
-            number(r.bench_total_return),
-            number(r.bench_max_drawdown),
-            quoted(&note.join("; ")),
-        )?;
+        writeln!(out, "{}", summary_line(r))?;
     }
     Ok(())
+}
+
+/// One row of `summary.csv` (the columns of [`SUMMARY_HEADER`]), without the line break:
+/// also the tail of each `sweep.csv` row.
+pub fn summary_line(r: &Summary) -> String {
+    let metrics: Vec<String> = match r.metrics() {
+        Some(m) => vec![
+            number(m.total_return),
+            number(m.cagr),
+            number(m.ann_vol),
+            number(m.sharpe),
+            number(m.sortino),
+            number(m.calmar),
+            number(m.max_drawdown),
+            m.max_dd_days.to_string(),
+            number(m.exposure),
+            m.trades.to_string(),
+            number(m.win_rate),
+            format!("{:.2}", m.fees),
+            format!("{:.2}", m.slippage),
+            format!("{:.2}", m.interest),
+            number(m.turnover),
+            m.forced_sales.to_string(),
+            m.ruined.to_string(),
+            format!("{:.2}", m.final_equity),
+        ],
+        None => vec![String::new(); SUMMARY_METRICS],
+    };
+    let status = r.status();
+    let note: Vec<String> = r
+        .no_metrics_note()
+        .into_iter()
+        .chain(r.note.clone())
+        .collect();
+    format!(
+        "{},{},{},{},{},{},{},{},{},{status},{}",
+        r.window,
+        r.strategy,
+        r.sizing,
+        r.start,
+        r.end,
+        r.days,
+        metrics.join(","),
+        number(r.bench_total_return),
+        number(r.bench_max_drawdown),
+        quoted(&note.join("; ")),
+    )
 }
