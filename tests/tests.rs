@@ -21,5 +21,6 @@ mod real_data;
 mod seeds;
 mod series;
 mod snapshot;
+mod sweep;
 mod util;
 mod windows;

@@ -19,6 +19,8 @@ mod phases;
 mod plugins;
 mod record;
 mod report_page;
+mod sweep;
+mod validate;
 
 /// Backtests leverage- and crowd-driven signals over the five A-share bull cycles.
 #[derive(Parser)]
@@ -34,10 +36,6 @@ enum Command {
     Compare {
         /// Strategy files (strategies/*.toml). With none, buy-and-hold alone.
         strategies: Vec<PathBuf>,
-        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
-        /// snapshot].
-        #[arg(long)]
-        data: Option<PathBuf>,
         /// Folder for summary.csv, run.json, report.html and each run's ledger, fills and
         /// trades under runs/<window>/<strategy>/<sizing>/. An earlier comparison's outputs in
         /// it are removed first.
@@ -55,9 +53,6 @@ enum Command {
         /// name or a manifest path, e.g. a total-return index) [default: each strategy's own].
         #[arg(long)]
         benchmark: Option<String>,
-        /// Cycle list to use instead of the built-in datasets/cycles.toml.
-        #[arg(long)]
-        cycles: Option<PathBuf>,
         /// Only this window or group of windows (repeatable): a group (bulls, cycles, bears)
         /// or a window id (bull1..bull5, cycle1..cycle5, bear1..bear5, margin-era, full).
         /// Default: the cycle list's `default` (bulls, cycles, margin-era, full).
@@ -69,29 +64,85 @@ enum Command {
         /// manifest path.
         #[arg(long = "dataset")]
         datasets: Vec<String>,
-        /// Annualisation factor (empyrical's default 252; A-share years average about 243 days).
-        #[arg(long, default_value_t = cyclebt_metrics::DEFAULT_PERIODS_PER_YEAR)]
-        periods_per_year: f64,
-        /// Annual risk-free rate, as a fraction (0.02 = 2%): Sharpe's risk-free rate and, per
-        /// day, Sortino's required return (empyrical's `required_return`).
-        #[arg(long, default_value_t = 0.0)]
-        risk_free: f64,
-        /// Stamp-duty schedule to charge instead of the built-in datasets/stamp_duty.toml.
-        #[arg(long)]
-        stamp_duty: Option<PathBuf>,
-        /// Initial-margin schedule instead of the built-in datasets/margin_rules.toml.
-        #[arg(long)]
-        margin_rules: Option<PathBuf>,
         /// Bootstrap resamples for each Sharpe ratio's confidence interval in report.html.
         #[arg(long, default_value_t = cyclebt_metrics::Bootstrap::default().resamples)]
         bootstrap: usize,
         /// Seed of the bootstrap's generator: same seed, same intervals.
         #[arg(long, default_value_t = cyclebt_metrics::Bootstrap::default().seed)]
         seed: u64,
-        /// Directory searched first for plugins named by strategies (repeatable); then
-        /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
-        #[arg(long = "plugin-dir")]
-        plugin_dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        inputs: RunInputs,
+    },
+    /// Runs one strategy file over a grid of its parameters ([sweep] table, --param): every
+    /// combination x window x sizing rule, ranked; sweep.csv with --out; `sweep merge` joins
+    /// shards.
+    #[command(args_conflicts_with_subcommands = true)]
+    Sweep {
+        #[command(subcommand)]
+        command: Option<SweepCommand>,
+        /// The strategy file (strategies/*.toml), with or without a [sweep] table.
+        strategy: Option<PathBuf>,
+        /// A swept parameter, overriding the file's [sweep] entry (repeatable):
+        /// KEY=FROM:TO:STEP (inclusive), KEY=A,B,C or KEY=A. Keys: <signal id>.<param>,
+        /// sizing.<name>.<field>, costs.<field>, execution.<field>, leverage.<field>,
+        /// strategy_plugin.<param>, capital.
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// Only this window or group of windows (repeatable), as in compare.
+        #[arg(long = "window")]
+        windows: Vec<String>,
+        /// The metric the table ranks by.
+        #[arg(long, value_enum, default_value_t = sweep::RankBy::Sharpe)]
+        rank: sweep::RankBy,
+        /// Combinations shown per window and sizing rule.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Folder for sweep.csv (with --shard: sweep.part.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard I of N (rows whose index is I modulo N), e.g. a job array's index:
+        /// --shard $SLURM_ARRAY_TASK_ID/64.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+        #[command(flatten)]
+        inputs: RunInputs,
+    },
+    /// Judges a grid out of sample: leave-one-cycle-out over the bulls (or whole cycles), a
+    /// walk-forward with its stitched out-of-sample curve, the probability of backtest
+    /// overfitting (CSCV) and the deflated Sharpe ratio of the best given the trials.
+    Validate {
+        /// The strategy file, with or without a [sweep] table.
+        strategy: PathBuf,
+        /// A swept parameter, as in sweep (repeatable).
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// The windows left out one at a time: a group (bulls, cycles) or window ids.
+        #[arg(long, default_value = "bulls")]
+        over: String,
+        /// The window of the walk-forward, PBO and deflated Sharpe ratio.
+        #[arg(long, default_value = "full")]
+        walk_window: String,
+        /// Years of training in each walk-forward step.
+        #[arg(long, default_value_t = 8)]
+        train_years: u32,
+        /// Years tested after each training period (and the step between them).
+        #[arg(long, default_value_t = 3)]
+        test_years: u32,
+        /// Train from the window's first day every time, instead of a rolling --train-years.
+        #[arg(long)]
+        anchored: bool,
+        /// Blocks the walk window's days are cut into for the PBO (even, 2..=24).
+        #[arg(long, default_value_t = 16)]
+        blocks: usize,
+        /// The metric leave-one-out chooses and scores by.
+        #[arg(long, value_enum, default_value_t = sweep::RankBy::Sharpe)]
+        rank: sweep::RankBy,
+        /// Folder for validate_loco.csv, walkforward_steps.csv, walkforward_curve.csv and
+        /// pbo_logits.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        inputs: RunInputs,
     },
     /// The phase tables of the bull-cycle study: FOMO days by gain and time bucket of each
     /// cycle, average amount and PE per bucket, FOMO stretches.
@@ -173,6 +224,88 @@ enum Command {
     },
 }
 
+/// What every command that runs backtests reads: data, calendar, conventions, rules, plugins.
+#[derive(clap::Args)]
+struct RunInputs {
+    /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
+    /// snapshot].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Cycle list to use instead of the built-in datasets/cycles.toml.
+    #[arg(long)]
+    cycles: Option<PathBuf>,
+    /// Annualisation factor (empyrical's default 252; A-share years average about 243 days).
+    #[arg(long, default_value_t = cyclebt_metrics::DEFAULT_PERIODS_PER_YEAR)]
+    periods_per_year: f64,
+    /// Annual risk-free rate, as a fraction (0.02 = 2%): Sharpe's risk-free rate and, per
+    /// day, Sortino's required return (empyrical's `required_return`).
+    #[arg(long, default_value_t = 0.0)]
+    risk_free: f64,
+    /// Stamp-duty schedule to charge instead of the built-in datasets/stamp_duty.toml.
+    #[arg(long)]
+    stamp_duty: Option<PathBuf>,
+    /// Initial-margin schedule instead of the built-in datasets/margin_rules.toml.
+    #[arg(long)]
+    margin_rules: Option<PathBuf>,
+    /// Directory searched first for plugins named by strategies (repeatable); then
+    /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
+    #[arg(long = "plugin-dir")]
+    plugin_dirs: Vec<PathBuf>,
+}
+
+impl RunInputs {
+    /// The metric conventions, checked.
+    fn conventions(&self) -> anyhow::Result<Conventions> {
+        let (periods_per_year, risk_free) = (self.periods_per_year, self.risk_free);
+        if !(1.0..=10_000.0).contains(&periods_per_year) {
+            return Err(input_error(format!(
+                "--periods-per-year {periods_per_year}: expected a number of periods between 1 and 10000"
+            )));
+        }
+        if !(risk_free > -1.0 && risk_free < 10.0) {
+            return Err(input_error(format!(
+                "--risk-free {risk_free}: expected an annual rate as a fraction above -1 and below 10 (0.02 = 2%)"
+            )));
+        }
+        Ok(Conventions {
+            periods_per_year,
+            risk_free_annual: risk_free,
+        })
+    }
+
+    /// A grid run's inputs: the strategy file and its `--param`s with these.
+    fn grid(
+        self,
+        strategy: PathBuf,
+        params: Vec<String>,
+        err: &mut dyn Write,
+    ) -> anyhow::Result<sweep::GridArgs> {
+        Ok(sweep::GridArgs {
+            strategy,
+            params,
+            conventions: self.conventions()?,
+            data: inputs::origin(self.data, err)?,
+            cycles: self.cycles,
+            stamp_duty: self.stamp_duty,
+            margin_rules: self.margin_rules,
+            factory: PluginFactory::new(search_path(&self.plugin_dirs)?),
+        })
+    }
+}
+
+/// `I/N`: shard I of N (0 <= I < N).
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((i, n)) if i < n => Ok((i, n)),
+        _ => Err(format!(
+            "expected I/N with 0 <= I < N (0/4 .. 3/4), got {text}"
+        )),
+    }
+}
+
 /// What `compare` prints on stdout.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -180,6 +313,20 @@ enum Format {
     Table,
     /// One JSON object per summary row.
     Json,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Joins shards' sweep.part.csv into one sweep.csv, byte for byte what the unsharded sweep
+    /// writes.
+    Merge {
+        /// The shards' --out folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder for sweep.csv.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,45 +408,26 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Compare {
             strategies,
-            data,
             out: out_dir,
             all_rows,
             format,
             benchmark,
-            cycles,
             windows,
             datasets,
-            periods_per_year,
-            risk_free,
-            stamp_duty,
-            margin_rules,
             bootstrap,
             seed,
-            plugin_dirs,
+            inputs: run,
         } => {
-            if !(1.0..=10_000.0).contains(&periods_per_year) {
-                return Err(input_error(format!(
-                    "--periods-per-year {periods_per_year}: expected a number of periods between 1 and 10000"
-                )));
-            }
-            if !(risk_free > -1.0 && risk_free < 10.0) {
-                return Err(input_error(format!(
-                    "--risk-free {risk_free}: expected an annual rate as a fraction above -1 and below 10 (0.02 = 2%)"
-                )));
-            }
             let args = compare::CompareArgs {
                 strategies,
-                data: inputs::origin(data, &mut err)?,
+                conventions: run.conventions()?,
+                data: inputs::origin(run.data, &mut err)?,
                 out: out_dir,
-                cycles,
+                cycles: run.cycles,
                 windows,
-                conventions: Conventions {
-                    periods_per_year,
-                    risk_free_annual: risk_free,
-                },
-                stamp_duty,
-                margin_rules,
-                factory: PluginFactory::new(search_path(&plugin_dirs)?),
+                stamp_duty: run.stamp_duty,
+                margin_rules: run.margin_rules,
+                factory: PluginFactory::new(search_path(&run.plugin_dirs)?),
                 bootstrap: cyclebt_metrics::Bootstrap {
                     resamples: bootstrap,
                     seed,
@@ -314,6 +442,59 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 datasets,
             };
             compare::compare(&args, &mut out, &mut err)
+        }
+        Command::Sweep {
+            command: Some(SweepCommand::Merge { dirs, out: out_dir }),
+            ..
+        } => sweep::merge(&dirs, &out_dir, &mut err),
+        Command::Sweep {
+            command: None,
+            strategy,
+            params,
+            windows,
+            rank,
+            top,
+            out: out_dir,
+            shard,
+            inputs: run,
+        } => {
+            let strategy = strategy
+                .ok_or_else(|| input_error("sweep: give a strategy file (or `sweep merge`)"))?;
+            let args = sweep::SweepArgs {
+                grid: run.grid(strategy, params, &mut err)?,
+                windows,
+                rank,
+                top,
+                out: out_dir,
+                shard,
+            };
+            sweep::sweep(&args, &mut out, &mut err)
+        }
+        Command::Validate {
+            strategy,
+            params,
+            over,
+            walk_window,
+            train_years,
+            test_years,
+            anchored,
+            blocks,
+            rank,
+            out: out_dir,
+            inputs: run,
+        } => {
+            let args = validate::ValidateArgs {
+                grid: run.grid(strategy, params, &mut err)?,
+                over,
+                walk_window,
+                train_years,
+                test_years,
+                anchored,
+                blocks,
+                rank,
+                out: out_dir,
+            };
+            validate::validate(&args, &mut out, &mut err)
         }
         Command::Phases {
             data,

@@ -1,0 +1,237 @@
+//! `cyclebt sweep`: the grid from the file and --param, invalid combinations counted, shards
+//! merged byte for byte into the unsharded sweep.csv, and a sweep row equal to the `compare`
+//! run of the same parameters to the cent.
+
+use std::fs;
+
+use crate::util::{cyclebt, shipped_strategy, stderr, stdout};
+
+const GRID: [&str; 4] = [
+    "--param",
+    "trend.fast=5:50:5",
+    "--param",
+    "trend.slow=20:200:20",
+];
+
+fn sweep(extra: &[&str]) -> std::process::Output {
+    let strategy = shipped_strategy("sma-trend");
+    let mut args = vec!["sweep", strategy.as_str()];
+    args.extend(GRID);
+    args.extend(["--window", "full"]);
+    args.extend(extra);
+    cyclebt(&args)
+}
+
+#[test]
+fn sweep_counts_invalid_combinations_and_shards_merge_to_the_same_bytes() {
+    let whole = tempfile::tempdir().unwrap();
+    let output = sweep(&["--out", whole.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = stdout(&output);
+    // fast 5..50 x slow 20..200: 100 combinations; fast >= slow for 10 of them (slow 20 with
+    // fast 20..50, slow 40 with fast 40 and 50), which sma_cross rejects.
+    assert!(
+        table.contains("100 combinations of trend.fast x trend.slow (10 invalid, skipped)"),
+        "{table}"
+    );
+    assert!(stderr(&output).contains("fast = 20, slow = 20"));
+    let csv = fs::read(whole.path().join("sweep.csv")).unwrap();
+    let text = String::from_utf8(csv.clone()).unwrap();
+    // 90 combinations x 2 sizing rules, one window.
+    assert_eq!(text.lines().count(), 1 + 180);
+    assert!(text.starts_with("trend.fast,trend.slow,window,strategy,sizing,"));
+
+    let parts: Vec<_> = (0..4)
+        .map(|i| {
+            let dir = tempfile::tempdir().unwrap();
+            let shard = format!("{i}/4");
+            let output = sweep(&["--shard", &shard, "--out", dir.path().to_str().unwrap()]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            dir
+        })
+        .collect();
+    let merged = tempfile::tempdir().unwrap();
+    let mut args = vec!["sweep", "merge"];
+    // The folders in any order.
+    let dirs: Vec<String> = parts
+        .iter()
+        .rev()
+        .map(|d| d.path().to_str().unwrap().to_string())
+        .collect();
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", merged.path().to_str().unwrap()]);
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(fs::read(merged.path().join("sweep.csv")).unwrap(), csv);
+
+    // A missing shard is refused, naming it.
+    let mut args = vec!["sweep", "merge"];
+    args.extend(dirs[..3].iter().map(String::as_str));
+    args.extend(["--out", merged.path().to_str().unwrap()]);
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("missing shards 0/4"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_sweep_row_equals_the_compare_run_of_its_parameters_to_the_cent() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(shipped_strategy("sma-trend"))
+        .unwrap()
+        .replace("fast = 20, slow = 60", "fast = 15, slow = 40");
+    let file = dir.path().join("sma-15-40.toml");
+    fs::write(&file, text).unwrap();
+    let compared = dir.path().join("compare");
+    let output = cyclebt(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--window",
+        "full",
+        "--window",
+        "bull5",
+        "--out",
+        compared.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let swept = dir.path().join("sweep");
+    let strategy = shipped_strategy("sma-trend");
+    let output = cyclebt(&[
+        "sweep",
+        &strategy,
+        "--param",
+        "trend.fast=10,15",
+        "--param",
+        "trend.slow=40",
+        "--window",
+        "full",
+        "--window",
+        "bull5",
+        "--out",
+        swept.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sweep_csv = fs::read_to_string(swept.join("sweep.csv")).unwrap();
+    let summary = fs::read_to_string(compared.join("summary.csv")).unwrap();
+    let mut matched = 0;
+    for row in sweep_csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("15,40,"))
+    {
+        // The same summary.csv columns, every metric, fees and the final equity to the cent.
+        let tail = row.strip_prefix("15,40,").unwrap();
+        assert!(
+            summary.lines().any(|l| l == tail),
+            "{tail}\nnot in\n{summary}"
+        );
+        matched += 1;
+        // And that final equity is the exact one the compare run's ledger ends on.
+        let cells: Vec<&str> = tail.split(',').collect();
+        let (window, sizing, final_equity) = (cells[0], cells[2], cells[23]);
+        let ledger = fs::read_to_string(
+            compared
+                .join("runs")
+                .join(window)
+                .join("sma-trend")
+                .join(sizing)
+                .join("ledger.csv"),
+        )
+        .unwrap();
+        let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
+        let column = header.iter().position(|h| *h == "equity").unwrap();
+        let last = ledger
+            .lines()
+            .last()
+            .unwrap()
+            .split(',')
+            .nth(column)
+            .unwrap();
+        let exact: rust_decimal::Decimal = last.parse().unwrap();
+        assert_eq!(
+            exact.round_dp(2).to_string(),
+            final_equity,
+            "{window} {sizing}"
+        );
+    }
+    assert_eq!(matched, 4, "full and bull5 x full and half");
+}
+
+#[test]
+fn a_bad_sweep_key_is_an_input_error_naming_it() {
+    let strategy = shipped_strategy("sma-trend");
+    let output = cyclebt(&["sweep", &strategy, "--param", "trnd.fast=5,10"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("no [[signal]] with id \"trnd\""),
+        "{message}"
+    );
+    let output = cyclebt(&["sweep", &strategy, "--shard", "4/4", "--out", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn validate_scores_the_chosen_candidate_with_the_sweeps_own_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = shipped_strategy("sma-trend");
+    let grid = [
+        "--param",
+        "trend.fast=5,10,20",
+        "--param",
+        "trend.slow=40,60",
+    ];
+    let mut args = vec!["validate", strategy.as_str()];
+    args.extend(grid);
+    let validated = dir.path().join("validate");
+    args.extend(["--out", validated.to_str().unwrap()]);
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("6 combinations (0 invalid, skipped) x sizing rules = 12 candidates"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Probability of backtest overfitting (CSCV, 16 blocks, 12870 splits)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Deflated Sharpe ratio of the best over full"),
+        "{text}"
+    );
+    let swept = dir.path().join("sweep");
+    let mut args = vec!["sweep", strategy.as_str()];
+    args.extend(grid);
+    args.extend(["--window", "bulls", "--out", swept.to_str().unwrap()]);
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sweep_csv = fs::read_to_string(swept.join("sweep.csv")).unwrap();
+    let loco = fs::read_to_string(validated.join("validate_loco.csv")).unwrap();
+    assert_eq!(loco.lines().count(), 1 + 5, "{loco}");
+    for line in loco.lines().skip(1) {
+        // left_out,chosen ("trend.fast=F trend.slow=S sizing"),in_sample,out_of_sample,...
+        let cells: Vec<&str> = line.split(',').collect();
+        let chosen: Vec<&str> = cells[1].split(' ').collect();
+        let fast = chosen[0].strip_prefix("trend.fast=").unwrap();
+        let slow = chosen[1].strip_prefix("trend.slow=").unwrap();
+        let prefix = format!("{fast},{slow},{},sma-trend,{},", cells[0], chosen[2]);
+        let row = sweep_csv.lines().find(|l| l.starts_with(&prefix)).unwrap();
+        // sharpe is the 10th summary column, after the two swept values.
+        assert_eq!(
+            row.split(',').nth(2 + 9).unwrap(),
+            cells[3],
+            "{line}\n{row}"
+        );
+    }
+    let curve = fs::read_to_string(validated.join("walkforward_curve.csv")).unwrap();
+    assert!(
+        curve.lines().count() > 2000,
+        "the stitched curve covers years"
+    );
+    let logits = fs::read_to_string(validated.join("pbo_logits.csv")).unwrap();
+    assert_eq!(logits.lines().count(), 1 + 12_870);
+}
