@@ -40,6 +40,15 @@ fn sweep_counts_invalid_combinations_and_shards_merge_to_the_same_bytes() {
     // 90 combinations x 2 sizing rules, one window.
     assert_eq!(text.lines().count(), 1 + 180);
     assert!(text.starts_with("trend.fast,trend.slow,window,strategy,sizing,"));
+    // report.html: one heat map per sizing rule (one window, one pair of parameters), a cell
+    // per (fast, slow), the 10 invalid ones grey.
+    let page = fs::read_to_string(whole.path().join("report.html")).unwrap();
+    assert_eq!(page.matches("<rect").count(), 2 * 100);
+    assert_eq!(page.matches("sharpe no run</title>").count(), 2 * 10);
+    assert!(
+        page.contains("<title>trend.slow=80, trend.fast=35: sharpe "),
+        "{page}"
+    );
 
     let parts: Vec<_> = (0..4)
         .map(|i| {

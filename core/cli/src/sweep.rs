@@ -12,6 +12,7 @@ use cyclebt_engine::{Regulation, Strategy};
 use cyclebt_exec::grid::{Grid, label, parse_param};
 use cyclebt_exec::{Done, Executor, Job};
 use cyclebt_host::PluginFactory;
+use cyclebt_report::sweep_page::{HeatMap, Stability, spearman, write_sweep_page};
 use cyclebt_report::{Conventions, SUMMARY_HEADER, Summary, quoted, summary_line, uncovered};
 
 use crate::input_error;
@@ -395,8 +396,90 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         let path = dir.join(name);
         fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         writeln!(err, "wrote {}", path.display())?;
+        if args.shard.is_none() {
+            let mut page = Vec::new();
+            let title = format!("cyclebt sweep: {}", expanded.strategies[0].name);
+            let (maps, stability) = heat_maps(&expanded, &windows, &rows, args.rank);
+            write_sweep_page(&mut page, &title, args.rank.name(), &maps, &stability)?;
+            let path = dir.join("report.html");
+            fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(err, "wrote {}", path.display())?;
+        }
     }
     Ok(())
+}
+
+/// The heat maps (every pair of swept parameters with two values or more, per window and
+/// sizing rule, the best metric over any other parameters) and the ranking's stability
+/// between every two windows.
+fn heat_maps<T>(
+    expanded: &Expanded,
+    windows: &[&Window],
+    rows: &[(Row, T)],
+    rank: RankBy,
+) -> (Vec<HeatMap>, Vec<Stability>) {
+    let dims = &expanded.grid.dims;
+    let mut sizings: Vec<&str> = Vec::new();
+    for (row, _) in rows {
+        if !sizings.contains(&row.summary.sizing.as_str()) {
+            sizings.push(&row.summary.sizing);
+        }
+    }
+    let mut maps = Vec::new();
+    let labels = |d: usize| dims[d].values.iter().map(label).collect::<Vec<_>>();
+    for (w, window) in windows.iter().enumerate() {
+        for sizing in &sizings {
+            for a in 0..dims.len() {
+                for b in a + 1..dims.len() {
+                    if dims[a].values.len() < 2 || dims[b].values.len() < 2 {
+                        continue;
+                    }
+                    let mut cells = vec![vec![None; dims[b].values.len()]; dims[a].values.len()];
+                    for (row, _) in rows {
+                        let value = rank.of(&row.summary);
+                        if row.window != w || row.summary.sizing != *sizing || !value.is_finite() {
+                            continue;
+                        }
+                        let digits = expanded.grid.digits(expanded.combos[row.combo]);
+                        let cell: &mut Option<f64> = &mut cells[digits[a]][digits[b]];
+                        *cell = Some(cell.map_or(value, |best: f64| best.max(value)));
+                    }
+                    maps.push(HeatMap {
+                        window: window.id.clone(),
+                        sizing: sizing.to_string(),
+                        x: (dims[b].key.clone(), labels(b)),
+                        y: (dims[a].key.clone(), labels(a)),
+                        cells,
+                    });
+                }
+            }
+        }
+    }
+    let mut stability = Vec::new();
+    for sizing in &sizings {
+        // metric[window][combo]
+        let mut metric = vec![vec![f64::NAN; expanded.combos.len()]; windows.len()];
+        for (row, _) in rows.iter().filter(|(r, _)| r.summary.sizing == *sizing) {
+            metric[row.window][row.combo] = rank.of(&row.summary);
+        }
+        for a in 0..windows.len() {
+            for b in a + 1..windows.len() {
+                let (x, y): (Vec<f64>, Vec<f64>) = metric[a]
+                    .iter()
+                    .zip(&metric[b])
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .map(|(x, y)| (*x, *y))
+                    .unzip();
+                stability.push(Stability {
+                    sizing: sizing.to_string(),
+                    windows: (windows[a].id.clone(), windows[b].id.clone()),
+                    combinations: x.len(),
+                    rho: spearman(&x, &y),
+                });
+            }
+        }
+    }
+    (maps, stability)
 }
 
 /// `sweep.csv`'s header: the swept parameters, then `summary.csv`'s columns.

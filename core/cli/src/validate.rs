@@ -72,9 +72,9 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
     let folds = cycles
         .select(std::slice::from_ref(&args.over))
         .map_err(input_error)?;
-    if folds.len() < 3 {
+    if folds.len() < 2 {
         return Err(input_error(format!(
-            "--over {}: leave-one-out needs three windows at least, it names {}",
+            "--over {}: leave-one-out needs two windows at least, it names {}",
             args.over,
             folds.len()
         )));
@@ -162,14 +162,39 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         args.rank.name()
     )?;
 
-    // Leave one window out.
-    let held = leave_one_out(&scores);
+    // Leave one window out, over the windows where some candidate ran (a margin signal has
+    // nothing to say in the bulls before margin trading).
+    let (kept, dropped): (Vec<usize>, Vec<usize>) =
+        (0..folds.len()).partition(|&w| scores[w].iter().any(|v| v.is_finite()));
+    if !dropped.is_empty() {
+        writeln!(
+            out,
+            "\n{}: no candidate ran there (n/a), left out of the leave-one-out",
+            dropped
+                .iter()
+                .map(|&w| folds[w].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    let kept_scores: Vec<Vec<f64>> = kept.iter().map(|&w| scores[w].clone()).collect();
+    let held: Vec<select::HeldOut> = if kept.len() >= 2 {
+        leave_one_out(&kept_scores)
+            .into_iter()
+            .map(|fold| select::HeldOut {
+                window: kept[fold.window],
+                ..fold
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     writeln!(
         out,
         "\nLeave one out over {}: the best mean {} on the other {} windows, scored on the one left out",
         args.over,
         args.rank.name(),
-        folds.len() - 1
+        kept.len().saturating_sub(1)
     )?;
     writeln!(
         out,
@@ -207,7 +232,10 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         ));
     }
     if held.is_empty() {
-        writeln!(out, "(no candidate has a score on the other windows)")?;
+        writeln!(
+            out,
+            "(not computable: fewer than two windows where a candidate ran)"
+        )?;
     }
 
     // The walk-forward window: candidates that ran there.

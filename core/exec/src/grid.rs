@@ -83,21 +83,30 @@ impl Grid {
         self.len() == 0
     }
 
-    /// The values of combination `index`, one per dimension.
-    pub fn combination(&self, index: usize) -> Vec<&Value> {
+    /// The position of each dimension's value in combination `index`.
+    pub fn digits(&self, index: usize) -> Vec<usize> {
         let mut rest = index;
-        let mut picked: Vec<&Value> = self
+        let mut digits: Vec<usize> = self
             .dims
             .iter()
             .rev()
             .map(|d| {
-                let value = &d.values[rest % d.values.len()];
+                let digit = rest % d.values.len();
                 rest /= d.values.len();
-                value
+                digit
             })
             .collect();
-        picked.reverse();
-        picked
+        digits.reverse();
+        digits
+    }
+
+    /// The values of combination `index`, one per dimension.
+    pub fn combination(&self, index: usize) -> Vec<&Value> {
+        self.dims
+            .iter()
+            .zip(self.digits(index))
+            .map(|(d, digit)| &d.values[digit])
+            .collect()
     }
 
     /// Checks every key names something in `base` and the grid is not too large.

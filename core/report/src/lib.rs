@@ -13,6 +13,7 @@ pub mod events;
 pub mod html;
 pub mod identity;
 pub mod phases;
+pub mod sweep_page;
 mod table;
 
 pub use table::{TableLayout, write_json_lines, write_table};
