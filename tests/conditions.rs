@@ -2,11 +2,13 @@
 //! any day, the classic SMA(10, 30) crossover against backtesting.py's trades, and a plugin
 //! `path` resolved against the strategy file's folder.
 
-use cyclebt_data::{Field, MarketData, WindowSpan};
+use cyclebt_data::WindowSpan;
 use cyclebt_engine::*;
 
 use crate::plugins::plugin_dir;
-use crate::util::{Scripted, date, free_setup, shipped_manifest, shipped_market, synthetic_market};
+use crate::util::{
+    Scripted, date, free_setup, shipped_manifest, shipped_market, synthetic_market, without_days,
+};
 
 /// Runs all in, without costs.
 fn run_free(
@@ -118,22 +120,6 @@ const BACKTESTING_PY_FIRST_REPAIRED: [(&str, &str); 2] =
     [("1991-02-25", "1991-03-13"), ("1991-06-04", "1991-10-10")];
 const BACKTESTING_PY_LAST: [(&str, &str); 2] =
     [("2026-04-21", "2026-06-01"), ("2026-06-26", "2026-07-08")];
-
-/// `market` without the rows of `days`.
-fn without_days(market: &MarketData, days: &[chrono::NaiveDate]) -> MarketData {
-    let keep: Vec<usize> = (0..market.len())
-        .filter(|&t| !days.contains(&market.dates[t]))
-        .collect();
-    let pick = |column: &[f64]| keep.iter().map(|&t| column[t]).collect::<Vec<f64>>();
-    MarketData::from_columns(
-        market.name.clone(),
-        keep.iter().map(|&t| market.dates[t]).collect(),
-        Field::ALL.iter().map(|f| pick(market.column(*f))).collect(),
-        keep.iter().map(|&t| market.open_exact[t]).collect(),
-        keep.iter().map(|&t| market.close_exact[t]).collect(),
-        Vec::new(),
-    )
-}
 
 #[test]
 fn the_classic_crossover_makes_backtesting_py_s_trades_on_the_shanghai_bars() {

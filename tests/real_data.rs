@@ -189,6 +189,73 @@ fn inconsistent_early_bars_are_repaired_on_the_listed_dates_only() {
     );
 }
 
+/// The shipped manifest repairs the 18 inconsistent bars of 1991-1996 instead of dropping them,
+/// as long as that changes no result from 1997 on: every shipped strategy, every sizing rule,
+/// every window of the cycle list starting after 1996, the same equity on both markets.
+#[test]
+fn repairing_the_early_bad_bars_changes_no_result_from_1997_on() {
+    let repaired = crate::util::shipped_market();
+    let dropped = crate::util::without_days(&repaired, &shipped_manifest().index.bad_bar_dates);
+    let margin_rules = std::fs::read_to_string(project_datasets().join("margin_rules.toml"));
+    let regulation = Regulation {
+        stamp_duty: shipped_stamp_duty(),
+        margin: MarginSchedule::parse(&margin_rules.unwrap()).unwrap(),
+    };
+    let factory = crate::plugins::factory();
+    let cycles = shipped_cycles();
+    let windows: Vec<_> = cycles
+        .windows
+        .iter()
+        .filter(|w| w.start.is_some_and(|d| d >= date("1997-01-01")))
+        .collect();
+    assert!(windows.len() >= 10, "the bulls, cycles and bears at least");
+    let folder = project_datasets().join("../strategies");
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut compared = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let strategy = Strategy::parse(&file, &text, &regulation, &factory).unwrap();
+        for window in &windows {
+            let run_all = |market: &MarketData| -> Vec<Vec<rust_decimal::Decimal>> {
+                let span = window.span(market).unwrap();
+                let mut signals = strategy.signals(&factory).unwrap();
+                if missing_inputs(market, span, &signals).is_some() {
+                    return Vec::new();
+                }
+                let values = evaluate_signals(market, span, &mut signals).unwrap();
+                strategy
+                    .sizings
+                    .iter()
+                    .map(|sizing| {
+                        run_on(
+                            market,
+                            span,
+                            &values,
+                            &strategy.plan,
+                            sizing,
+                            &strategy.setup,
+                        )
+                        .unwrap()
+                        .equity
+                    })
+                    .collect()
+            };
+            let (on_repaired, on_dropped) = (run_all(&repaired), run_all(&dropped));
+            assert_eq!(
+                on_repaired, on_dropped,
+                "{} in {}",
+                strategy.name, window.id
+            );
+            compared += on_repaired.len();
+        }
+    }
+    assert!(compared > 100, "{compared} runs compared");
+}
+
 /// The date of a raw row as `YYYY-MM-DD`: its first field, or for the monthly statistics
 /// (`2025年04月份`) the month's last day.
 fn row_date(line: &str) -> Option<String> {

@@ -187,3 +187,19 @@ pub fn stderr(output: &Output) -> String {
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// `market` without the rows of `days`.
+pub fn without_days(market: &MarketData, days: &[NaiveDate]) -> MarketData {
+    let keep: Vec<usize> = (0..market.len())
+        .filter(|&t| !days.contains(&market.dates[t]))
+        .collect();
+    let pick = |column: &[f64]| keep.iter().map(|&t| column[t]).collect::<Vec<f64>>();
+    MarketData::from_columns(
+        market.name.clone(),
+        keep.iter().map(|&t| market.dates[t]).collect(),
+        Field::ALL.iter().map(|f| pick(market.column(*f))).collect(),
+        keep.iter().map(|&t| market.open_exact[t]).collect(),
+        keep.iter().map(|&t| market.close_exact[t]).collect(),
+        Vec::new(),
+    )
+}

@@ -407,12 +407,15 @@ fn read_table(
         }
     }
     let offset = comments.len() as u64;
-    let body = text
-        .lines()
-        .skip(comments.len())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let file = CsvFile::parse_at(path, body.as_bytes(), offset)?;
+    // The table starts after the line end of the last comment line (there is at least one,
+    // the version line).
+    let start = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(comments.len() - 1)
+        .map_or(bytes.len(), |(i, _)| i + 1);
+    let file = CsvFile::parse_at(path, &bytes[start..], offset)?;
     let columns = file.headers();
     if columns.first().map(String::as_str) != Some("date") {
         return Err(DataError::invalid(
