@@ -112,6 +112,79 @@ fn catalogue() -> Vec<Case> {
             ],
         },
         Case {
+            name: "stray double quote swallowing the rest of the file",
+            index: index(
+                "2020-01-03,\"10,11,12,9,100,1000,0.01,0\n2020-01-06,10,11,12,9,100,1000,0.01,0\n",
+            ),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:3: column 2 (open)",
+                "a double quote inside the field",
+            ],
+        },
+        Case {
+            name: "CRLF line ends: the line number of the file",
+            index: format!("{HEADER}{GOOD_ROW}2020-01-03,10,11,12,9,100,1000,0.01,0\n2020-01-06,x,11,12,9,100,1000,0.01,0\n")
+                .replace('\n', "\r\n")
+                .into_bytes(),
+            manifest: MANIFEST,
+            expected: &["index.csv:4: column 2 (open)", "found \"x\""],
+        },
+        Case {
+            name: "lone CR line ends",
+            index: format!("{HEADER}{GOOD_ROW}2020-01-03,10,11,12,9,100,1000,0.01,0\n2020-01-06,x,11,12,9,100,1000,0.01,0\n")
+                .replace('\n', "\r")
+                .into_bytes(),
+            manifest: MANIFEST,
+            expected: &["index.csv:4: column 2 (open)", "found \"x\""],
+        },
+        Case {
+            name: "mixed line ends and a blank line",
+            index: format!("{HEADER}{GOOD_ROW}\r\n2020-01-03,10,11,12,9,100,1000,0.01,0\r2020-01-06,10,11,12,9,100,1000\n")
+                .into_bytes(),
+            manifest: MANIFEST,
+            expected: &["index.csv:5", "truncated row: 7 fields; expected 9"],
+        },
+        Case {
+            name: "file above the input size cap",
+            index: index(""),
+            manifest: "name = \"bad\"\nmax_file_mb = 0\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n",
+            expected: &["index.csv", "larger than 0 bytes, the input size cap"],
+        },
+        Case {
+            name: "duplicate column name",
+            index: format!("date,open,close,high,low,volume,amount,turn,close\n{GOOD_ROW}").into_bytes(),
+            manifest: MANIFEST,
+            expected: &[
+                "index.csv:1: column 9 (close)",
+                "column name \"close\" also names column 3; expected each column once",
+            ],
+        },
+        Case {
+            name: "first date 0001-01-01",
+            index: format!("{HEADER}0001-01-01,10,11,12,9,100,999,0.01,0\n{GOOD_ROW}").into_bytes(),
+            manifest: MANIFEST,
+            expected: &["index.csv:2", "date 0001-01-01 is outside 1990-01-01 to"],
+        },
+        Case {
+            name: "a date in the far future",
+            index: index("9999-12-31,10,11,12,9,100,1000,0.01,0\n"),
+            manifest: MANIFEST,
+            expected: &["index.csv:3", "date 9999-12-31 is outside 1990-01-01 to"],
+        },
+        Case {
+            name: "an amount of forty 9s",
+            index: index(&format!("2020-01-03,10,11,12,9,100,{},0.01,0\n", "9".repeat(40))),
+            manifest: MANIFEST,
+            expected: &["index.csv:3", "amount 1e40 on 2020-01-03 is above 1e15"],
+        },
+        Case {
+            name: "turnover 1e5 percent",
+            index: index("2020-01-03,10,11,12,9,100,1000,100000,0\n"),
+            manifest: MANIFEST,
+            expected: &["index.csv:3", "turnover 1e3 on 2020-01-03 is above 1e2"],
+        },
+        Case {
             name: "price too small for the account's arithmetic",
             index: index(
                 "2020-01-03,0.00000000000000000001,12,13,0.00000000000000000001,100,1000,0.01,0\n",

@@ -9,6 +9,7 @@ mod audit;
 mod cli;
 mod conditions;
 mod events;
+mod hardening;
 mod leverage;
 mod lookahead;
 mod malformed;

@@ -352,7 +352,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         finished.push(done);
     }
     progress.finish();
-    let findings: usize = datasets_findings(&mut datasets, &finished)?;
+    let (findings, files) = datasets_findings(&mut datasets, &finished)?;
     if findings > 0 {
         let data = match datasets.origin() {
             Origin::Exports(root) => format!(" --data {}", root.display()),
@@ -360,7 +360,8 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         };
         writeln!(
             err,
-            "note: the importer reported {findings} findings (rows dropped, units assumed); `cyclebt data check{data}` lists them",
+            "note: the importer reported {findings} findings (rows dropped or read as missing, units assumed, values doubted) in {}; `cyclebt data check{data}` lists them",
+            files.join(", ")
         )?;
     }
     let record = crate::record::gather(
@@ -572,15 +573,28 @@ fn add_note(note: &mut Option<String>, more: Option<String>) {
     };
 }
 
-fn datasets_findings(datasets: &mut Datasets, finished: &[Finished]) -> Result<usize> {
+/// How many findings the datasets of the finished runs have, and the files they are in.
+fn datasets_findings(
+    datasets: &mut Datasets,
+    finished: &[Finished],
+) -> Result<(usize, Vec<String>)> {
     let mut names: Vec<&str> = finished.iter().map(|f| f.dataset.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     let mut total = 0;
+    let mut files = Vec::new();
     for name in names {
-        total += datasets.get(name)?.findings.len();
+        let findings = &datasets.get(name)?.findings;
+        total += findings.len();
+        files.extend(
+            findings
+                .iter()
+                .map(|f| f.location.path.display().to_string()),
+        );
     }
-    Ok(total)
+    files.sort_unstable();
+    files.dedup();
+    Ok((total, files))
 }
 
 fn write_files(

@@ -35,14 +35,11 @@ pub(crate) struct Row<'a> {
 }
 
 impl CsvFile {
-    /// Reads and splits a whole file. Rejects empty files, UTF-16 and other non-UTF-8 encodings,
-    /// and rows whose field count differs from the header's.
-    pub(crate) fn open(path: &Path) -> Result<CsvFile, DataError> {
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            path: path.into(),
-            source,
-        })?;
-        Self::parse(path, &bytes)
+    /// Reads and splits a whole file of at most `limit` bytes (see [`read_input`]). Rejects
+    /// empty files, UTF-16 and other non-UTF-8 encodings, stray quotes, and rows whose field
+    /// count differs from the header's.
+    pub(crate) fn open(path: &Path, limit: u64) -> Result<CsvFile, DataError> {
+        Self::parse(path, &read_input(path, limit)?)
     }
 
     pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<CsvFile, DataError> {
@@ -64,31 +61,61 @@ impl CsvFile {
                 "file is empty; expected a header line and data rows",
             ));
         }
+        // Quotes are not special: a stray one cannot make the rest of the file one field.
+        // A field wholly enclosed in quotes on one line (as R and spreadsheets write headers)
+        // is unquoted below; any other quote is an error at its line and column.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
+            .quoting(false)
             .from_reader(body);
+        let lines = LineStarts::of(body);
         let mut records = Vec::new();
         let mut headers: Option<Vec<String>> = None;
+        let mut first_line = 1 + offset;
         for result in reader.byte_records() {
-            let record = result.map_err(|e| csv_error(path, &e, headers.as_deref()))?;
-            let line = record.position().map_or(0, |p| p.line()) + offset;
-            let record = csv::StringRecord::from_byte_record(record).map_err(|e| {
-                let field = e.utf8_error().field();
+            let record =
+                result.map_err(|e| csv_error(path, &e, headers.as_deref(), &lines, offset))?;
+            let line = record.position().map_or(0, |p| lines.line_at(p.byte())) + offset;
+            let field_error = |field: usize, message: &str| {
                 let header = headers
                     .as_ref()
                     .and_then(|h| h.get(field))
                     .map_or("", |h| h);
-                DataError::invalid(
-                    Location::field(path, line, field, header),
+                DataError::invalid(Location::field(path, line, field, header), message)
+            };
+            let record = unquoted(record).map_err(|field| {
+                field_error(
+                    field,
+                    "a double quote inside the field; expected plain text, or a whole field in quotes on one line",
+                )
+            })?;
+            let record = csv::StringRecord::from_byte_record(record).map_err(|e| {
+                field_error(
+                    e.utf8_error().field(),
                     "text is not valid UTF-8 (a GBK or other legacy encoding?); expected UTF-8",
                 )
             })?;
             match &headers {
-                None => headers = Some(record.iter().map(|h| h.trim().to_string()).collect()),
+                None => {
+                    first_line = line;
+                    headers = Some(record.iter().map(|h| h.trim().to_string()).collect());
+                }
                 Some(_) => records.push((line, record)),
             }
         }
         let headers = headers.ok_or_else(|| file_error("file has no header line"))?;
+        // A repeated name would be read from whichever copy comes first, silently.
+        for (i, name) in headers.iter().enumerate() {
+            if let Some(first) = headers[..i].iter().position(|h| h == name) {
+                return Err(DataError::invalid(
+                    Location::field(path, first_line, i, name),
+                    format!(
+                        "column name \"{name}\" also names column {}; expected each column once",
+                        first + 1
+                    ),
+                ));
+            }
+        }
         if records.is_empty() {
             return Err(DataError::invalid(
                 Location::line(path, 1 + offset),
@@ -138,14 +165,114 @@ impl CsvFile {
     }
 }
 
-fn csv_error(path: &Path, error: &csv::Error, headers: Option<&[String]>) -> DataError {
+/// Largest input file read unless a manifest sets `max_file_mb`: 256 MiB, some three hundred
+/// times the largest real export (a daily index file of thirty years is under 1 MB).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads a whole input file: it must be a regular file (not a device such as `/dev/zero`, a
+/// FIFO that would block, or a folder) of at most `limit` bytes, checked before reading and
+/// again while reading (the file may grow).
+pub(crate) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, DataError> {
+    use std::io::Read;
+    let io = |source| DataError::Io {
+        path: path.into(),
+        source,
+    };
+    let too_large = || {
+        DataError::invalid(
+            Location::file(path),
+            format!(
+                "file is larger than {limit} bytes, the input size cap; raise the manifest's max_file_mb if it is really this large"
+            ),
+        )
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if !metadata.is_file() {
+        return Err(DataError::invalid(
+            Location::file(path),
+            "not a regular file (a device, FIFO, socket or folder); expected a CSV file",
+        ));
+    }
+    if metadata.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Where each physical line of a text starts, lines ending in LF, CRLF or a lone CR (as the
+/// CSV reader splits them), so that a byte position gives the same line number whatever the
+/// line ends.
+struct LineStarts<'a> {
+    text: &'a [u8],
+    starts: Vec<u64>,
+}
+
+impl<'a> LineStarts<'a> {
+    fn of(text: &'a [u8]) -> Self {
+        let mut starts = vec![0];
+        for (i, &b) in text.iter().enumerate() {
+            let ends = b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n'));
+            if ends {
+                starts.push(i as u64 + 1);
+            }
+        }
+        LineStarts { text, starts }
+    }
+
+    /// The 1-based line of the record the CSV reader says starts at byte `position`. The
+    /// reader may place it on the line ends before it (the LF of a CRLF, a blank line); a
+    /// record starts at its first byte that ends no line.
+    fn line_at(&self, position: u64) -> u64 {
+        let first = self.text[(position as usize).min(self.text.len())..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(position, |skip| position + skip as u64);
+        self.starts.partition_point(|&start| start <= first) as u64
+    }
+}
+
+/// The record with fields wholly in double quotes unquoted; the index of the first field with
+/// any other double quote as the error.
+fn unquoted(record: csv::ByteRecord) -> Result<csv::ByteRecord, usize> {
+    if !record.iter().any(|f| f.contains(&b'"')) {
+        return Ok(record);
+    }
+    let mut plain = csv::ByteRecord::new();
+    for (i, field) in record.iter().enumerate() {
+        let inner = match field {
+            [b'"', inner @ .., b'"'] if !inner.contains(&b'"') => inner,
+            _ if field.contains(&b'"') => return Err(i),
+            _ => field,
+        };
+        plain.push_field(inner);
+    }
+    plain.set_position(record.position().cloned());
+    Ok(plain)
+}
+
+fn csv_error(
+    path: &Path,
+    error: &csv::Error,
+    headers: Option<&[String]>,
+    lines: &LineStarts,
+    offset: u64,
+) -> DataError {
     match error.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
             expected_len,
             len,
         } => {
-            let line = pos.as_ref().map_or(0, |p| p.line());
+            let line = pos.as_ref().map_or(0, |p| lines.line_at(p.byte())) + offset;
             let what = if len < expected_len {
                 "truncated row"
             } else {

@@ -131,9 +131,10 @@ impl Table {
 pub(crate) fn read(
     path: &Path,
     source: &Source,
+    limit: u64,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    let file = CsvFile::open(path)?;
+    let file = CsvFile::open(path, limit)?;
     let (format, column) = (source.format, source.column.as_deref());
     let bad_bars = BadBarPolicy {
         bad_bars: source.bad_bars.unwrap_or_default(),
@@ -502,9 +503,10 @@ fn read_legulegu_pe(
 pub(crate) fn read_named_column(
     path: &Path,
     spec: &NamedSeriesSpec,
+    limit: u64,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    let file = CsvFile::open(path)?;
+    let file = CsvFile::open(path, limit)?;
     let date = file.column(&spec.date_column)?;
     let value = file.column(&spec.column)?;
     let unit = spec.unit;

@@ -19,9 +19,11 @@ mod formats;
 mod load;
 mod manifest;
 mod market;
+mod plausible;
 mod snapshot;
 mod validate;
 
+pub use csvfile::DEFAULT_MAX_FILE_BYTES;
 pub use cycles::{CycleList, Window, WindowError, WindowSpan, check_name, parse_cycles};
 pub use error::{DataError, Finding, Location};
 pub use formats::Format;
@@ -31,6 +33,7 @@ pub use manifest::{
     SeriesSpec, Source, Splice, Unit,
 };
 pub use market::{Field, History, MarketData, SeriesCoverage, SeriesInfo};
+pub use plausible::{FIRST_PLAUSIBLE_DATE, JUMP_FACTOR, MAX_TURNOVER, MAX_YUAN};
 pub use snapshot::{
     ExportInfo, Origin, SNAPSHOT_VERSION, SnapshotFile, SnapshotSources, build as build_snapshot,
 };

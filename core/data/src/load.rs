@@ -39,7 +39,8 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
 /// Loads every file a manifest names from the exports or from a snapshot.
 pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataError> {
     let mut findings = Vec::new();
-    let index = read_source(&manifest.index, origin, &mut findings)?;
+    let limit = manifest.max_file_bytes();
+    let index = read_source(&manifest.index, origin, limit, &mut findings)?;
     if index.exact.is_empty() {
         return Err(DataError::invalid(
             Location::file(&index.path),
@@ -87,7 +88,7 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             leave_out(name, why, &mut coverage, &mut findings, &mut absent);
             continue;
         }
-        let joined = join_series(name, spec, fields, &calendar, origin, &mut findings)?;
+        let joined = join_series(name, spec, fields, &calendar, origin, limit, &mut findings)?;
         let lag = spec.lag_days.unwrap_or(default_lag);
         coverage.push(SeriesCoverage {
             series: name.into(),
@@ -109,7 +110,7 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             leave_out(&spec.name, why, &mut coverage, &mut findings, &mut absent);
             continue;
         }
-        let table = checked(origin.read(Reading::Named(spec), &mut findings)?)?;
+        let table = checked(origin.read(Reading::Named(spec), limit, &mut findings)?)?;
         let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
         let rows = align(&table, spec.join, max_age, &calendar, &mut findings);
         let values: Vec<f64> = rows
@@ -213,9 +214,10 @@ fn describe(table: &Table) -> String {
 fn read_source(
     source: &Source,
     origin: &Origin,
+    limit: u64,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    checked(origin.read(Reading::Source(source), findings)?)
+    checked(origin.read(Reading::Source(source), limit, findings)?)
 }
 
 /// `table`, checked by its origin, if it has rows left.
@@ -268,6 +270,7 @@ fn join_series(
     fields: &[Field],
     calendar: &[NaiveDate],
     origin: &Origin,
+    limit: u64,
     findings: &mut Vec<Finding>,
 ) -> Result<Joined, DataError> {
     let joiner = SourceJoin {
@@ -277,6 +280,7 @@ fn join_series(
         fields,
         calendar,
         origin,
+        limit,
     };
     let mut sources = Vec::new();
     let mut columns = joiner.sum(&spec.sources, findings, &mut sources)?;
@@ -322,6 +326,8 @@ struct SourceJoin<'a> {
     fields: &'a [Field],
     calendar: &'a [NaiveDate],
     origin: &'a Origin,
+    /// The input size cap, in bytes.
+    limit: u64,
 }
 
 impl SourceJoin<'_> {
@@ -336,7 +342,7 @@ impl SourceJoin<'_> {
         let (fields, calendar, name) = (self.fields, self.calendar, self.series);
         let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
         for source in sources {
-            let table = read_source(source, self.origin, findings)?;
+            let table = read_source(source, self.origin, self.limit, findings)?;
             described.push(describe(&table));
             let rows = align(&table, self.join, self.max_age_days, calendar, findings);
             for (field, total) in fields.iter().zip(sum.iter_mut()) {

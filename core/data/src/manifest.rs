@@ -35,6 +35,9 @@ pub struct Manifest {
     /// that name.
     #[serde(default)]
     pub series: Vec<NamedSeriesSpec>,
+    /// Largest file the dataset reads, in MiB (default 256): a cap on memory whatever a path
+    /// points at.
+    pub max_file_mb: Option<u64>,
 }
 
 /// A user-declared series: one numeric column of any CSV file, dated by another column, with
@@ -241,6 +244,15 @@ pub struct Splice {
 }
 
 impl Manifest {
+    /// The input size cap in bytes: `max_file_mb`, else
+    /// [`DEFAULT_MAX_FILE_BYTES`](crate::csvfile::DEFAULT_MAX_FILE_BYTES).
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_mb
+            .map_or(crate::csvfile::DEFAULT_MAX_FILE_BYTES, |mb| {
+                mb.saturating_mul(1 << 20)
+            })
+    }
+
     /// Parses a manifest; `path` is only used in error messages.
     pub fn parse(path: &Path, text: &str) -> Result<Manifest, DataError> {
         let manifest: Manifest = parse_toml(path, text)?;

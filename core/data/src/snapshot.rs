@@ -121,12 +121,13 @@ impl Reading<'_> {
     fn read_export(
         &self,
         data_root: &Path,
+        limit: u64,
         findings: &mut Vec<Finding>,
     ) -> Result<Table, DataError> {
         let path = data_root.join(self.file());
         let mut table = match self {
-            Reading::Source(source) => formats::read(&path, source, findings)?,
-            Reading::Named(spec) => formats::read_named_column(&path, spec, findings)?,
+            Reading::Source(source) => formats::read(&path, source, limit, findings)?,
+            Reading::Named(spec) => formats::read_named_column(&path, spec, limit, findings)?,
         };
         check_table(&mut table, findings)?;
         Ok(table)
@@ -155,16 +156,20 @@ impl Origin {
         files
     }
 
-    /// Reads one reading's table, checked.
+    /// Reads one reading's table from a file of at most `limit` bytes, checked, and then for
+    /// plausibility (on the snapshot as on the exports, so that both give the same findings).
     pub(crate) fn read(
         &self,
         reading: Reading<'_>,
+        limit: u64,
         findings: &mut Vec<Finding>,
     ) -> Result<Table, DataError> {
-        match self {
-            Origin::Exports(root) => reading.read_export(root, findings),
-            Origin::Snapshot(_) => read_table(&self.path(reading), reading, findings),
-        }
+        let mut table = match self {
+            Origin::Exports(root) => reading.read_export(root, limit, findings)?,
+            Origin::Snapshot(_) => read_table(&self.path(reading), reading, limit, findings)?,
+        };
+        crate::plausible::check(&mut table, crate::plausible::today(), findings)?;
+        Ok(table)
     }
 
     /// One line for people: where the data comes from.
@@ -262,7 +267,7 @@ pub fn build(
                     )
                 })?;
             let mut findings = Vec::new();
-            let table = reading.read_export(data_root, &mut findings)?;
+            let table = reading.read_export(data_root, manifest.max_file_bytes(), &mut findings)?;
             let bytes = render(&table, &reading, info, &findings, data_root);
             built.insert(name, (key, bytes));
         }
@@ -358,12 +363,10 @@ fn render(
 fn read_table(
     path: &Path,
     reading: Reading<'_>,
+    limit: u64,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-        path: path.into(),
-        source,
-    })?;
+    let bytes = crate::csvfile::read_input(path, limit)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         DataError::invalid(Location::file(path), "snapshot is not UTF-8; rebuild it")
     })?;
