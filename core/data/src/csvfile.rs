@@ -43,12 +43,6 @@ impl CsvFile {
     }
 
     pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<CsvFile, DataError> {
-        Self::parse_at(path, bytes, 0)
-    }
-
-    /// [`Self::parse`] of text that starts after `offset` lines of the file (which the caller
-    /// has read), so that line numbers stay those of the file.
-    pub(crate) fn parse_at(path: &Path, bytes: &[u8], offset: u64) -> Result<CsvFile, DataError> {
         let file_error = |message: &str| DataError::invalid(Location::file(path), message);
         if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
             return Err(file_error(
@@ -71,11 +65,10 @@ impl CsvFile {
         let lines = LineStarts::of(body);
         let mut records = Vec::new();
         let mut headers: Option<Vec<String>> = None;
-        let mut first_line = 1 + offset;
+        let mut first_line = 1;
         for result in reader.byte_records() {
-            let record =
-                result.map_err(|e| csv_error(path, &e, headers.as_deref(), &lines, offset))?;
-            let line = record.position().map_or(0, |p| lines.line_at(p.byte())) + offset;
+            let record = result.map_err(|e| csv_error(path, &e, headers.as_deref(), &lines))?;
+            let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
             let field_error = |field: usize, message: &str| {
                 let header = headers
                     .as_ref()
@@ -118,7 +111,7 @@ impl CsvFile {
         }
         if records.is_empty() {
             return Err(DataError::invalid(
-                Location::line(path, 1 + offset),
+                Location::line(path, 1),
                 "file has a header but no data rows; expected at least one row",
             ));
         }
@@ -131,11 +124,6 @@ impl CsvFile {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// The header's column names.
-    pub(crate) fn headers(&self) -> &[String] {
-        &self.headers
     }
 
     /// Position of a required column, by its exact header text.
@@ -264,7 +252,6 @@ fn csv_error(
     error: &csv::Error,
     headers: Option<&[String]>,
     lines: &LineStarts,
-    offset: u64,
 ) -> DataError {
     match error.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -272,7 +259,7 @@ fn csv_error(
             expected_len,
             len,
         } => {
-            let line = pos.as_ref().map_or(0, |p| lines.line_at(p.byte())) + offset;
+            let line = pos.as_ref().map_or(0, |p| lines.line_at(p.byte()));
             let what = if len < expected_len {
                 "truncated row"
             } else {
@@ -335,13 +322,7 @@ impl Row<'_> {
 
     /// A `YYYY-MM-DD` date.
     pub(crate) fn date(&self, column: usize) -> Result<NaiveDate, DataError> {
-        let text = self.raw(column);
-        parse_iso_date(text).ok_or_else(|| {
-            self.error(
-                column,
-                format!("expected a date YYYY-MM-DD, found \"{text}\""),
-            )
-        })
+        parse_date(self.raw(column)).map_err(|message| self.error(column, message))
     }
 
     /// A month written `YYYY年MM月份`, as the last calendar day of that month.
@@ -370,17 +351,7 @@ impl Row<'_> {
 
     /// A finite number; empty is an error.
     pub(crate) fn number(&self, column: usize) -> Result<f64, DataError> {
-        let text = self.raw(column);
-        if text.is_empty() {
-            return Err(self.error(column, "expected a number, found an empty field".into()));
-        }
-        match f64::from_str(text) {
-            Ok(value) if value.is_finite() => Ok(value),
-            _ => Err(self.error(
-                column,
-                format!("expected a finite number, found \"{text}\""),
-            )),
-        }
+        parse_number(self.raw(column)).map_err(|message| self.error(column, message))
     }
 
     /// A finite number, or NaN for an empty field.
@@ -403,26 +374,41 @@ impl Row<'_> {
 
     /// A price: positive, finite, kept exactly as written.
     pub(crate) fn price(&self, column: usize) -> Result<Decimal, DataError> {
-        let text = self.raw(column);
-        let value = Decimal::from_str(text)
-            .or_else(|_| Decimal::from_scientific(text))
-            .map_err(|_| {
-                self.error(
-                    column,
-                    format!("expected a positive price, found \"{text}\""),
-                )
-            })?;
-        if value <= Decimal::ZERO {
-            return Err(self.error(column, format!("expected a positive price, found {value}")));
-        }
-        if !(MIN_PRICE..=MAX_PRICE).contains(&value) {
-            return Err(self.error(
-                column,
-                format!("expected a price between {MIN_PRICE} and {MAX_PRICE}, found {value}"),
-            ));
-        }
-        Ok(value)
+        parse_price(self.raw(column)).map_err(|message| self.error(column, message))
     }
+}
+
+/// A `YYYY-MM-DD` date; the message says what was expected and found.
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    parse_iso_date(text).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{text}\""))
+}
+
+/// A finite number; empty is an error. The message says what was expected and found.
+pub(crate) fn parse_number(text: &str) -> Result<f64, String> {
+    if text.is_empty() {
+        return Err("expected a number, found an empty field".into());
+    }
+    match f64::from_str(text) {
+        Ok(value) if value.is_finite() => Ok(value),
+        _ => Err(format!("expected a finite number, found \"{text}\"")),
+    }
+}
+
+/// A price: positive, finite, between [`MIN_PRICE`] and [`MAX_PRICE`], kept exactly as
+/// written.
+pub(crate) fn parse_price(text: &str) -> Result<Decimal, String> {
+    let value = Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| format!("expected a positive price, found \"{text}\""))?;
+    if value <= Decimal::ZERO {
+        return Err(format!("expected a positive price, found {value}"));
+    }
+    if !(MIN_PRICE..=MAX_PRICE).contains(&value) {
+        return Err(format!(
+            "expected a price between {MIN_PRICE} and {MAX_PRICE}, found {value}"
+        ));
+    }
+    Ok(value)
 }
 
 /// `YYYY-MM-DD` exactly (four, two and two digits), a real calendar day. Read by hand because

@@ -97,13 +97,13 @@ impl Table {
 
     pub(crate) fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
         self.fingerprints.push(row.fingerprint());
-        self.push_unchecked(row, date, values);
+        self.push_parsed(row.line(), date, values);
     }
 
-    /// [`Self::push`] without the fingerprint, for a file whose quirks were already removed
-    /// (the snapshot), which [`crate::validate::check_table`] does not see.
-    pub(crate) fn push_unchecked(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
-        self.lines.push(row.line());
+    /// A row read from a file whose quirks were already removed (the snapshot), without the
+    /// fingerprint [`crate::validate::check_table`] needs.
+    pub(crate) fn push_parsed(&mut self, line: u64, date: NaiveDate, values: Vec<f64>) {
+        self.lines.push(line);
         self.dates.push(date);
         self.values.push(values);
     }

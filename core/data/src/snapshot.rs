@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::csvfile::CsvFile;
+use crate::csvfile::{parse_date, parse_number, parse_price};
 use crate::error::{DataError, Finding, Location};
 use crate::formats::{self, Table, decimal_to_f64};
 use crate::manifest::{BadBars, Manifest, NamedSeriesSpec, Source, parse_toml};
@@ -418,11 +418,16 @@ fn read_table(
         .filter(|(_, b)| **b == b'\n')
         .nth(comments.len() - 1)
         .map_or(bytes.len(), |(i, _)| i + 1);
-    let file = CsvFile::parse_at(path, &bytes[start..], offset)?;
-    let columns = file.headers();
-    if columns.first().map(String::as_str) != Some("date") {
+    // The table is the project's own plain format (no quotes, no BOM), read line by line
+    // without a general CSV reader: the load time of every command depends on it.
+    let mut lines = text[start..].lines().zip(offset + 1..);
+    let (header_line, header_number) = lines.next().ok_or_else(|| {
+        DataError::invalid(Location::file(path), "no table after the comment lines")
+    })?;
+    let columns: Vec<&str> = header_line.split(',').collect();
+    if columns.first() != Some(&"date") {
         return Err(DataError::invalid(
-            Location::line(path, offset + 1),
+            Location::line(path, header_number),
             "expected the first column to be date",
         ));
     }
@@ -434,32 +439,59 @@ fn read_table(
                 Field::ALL
                     .iter()
                     .copied()
-                    .find(|f| f.name() == name)
+                    .find(|f| f.name() == *name)
                     .ok_or_else(|| {
                         DataError::invalid(
-                            Location::line(path, offset + 1),
+                            Location::line(path, header_number),
                             format!("unknown column \"{name}\"; expected field names"),
                         )
                     })
             })
             .collect::<Result<_, _>>()?,
     };
-    let exact = ["open", "close"].map(|name| columns.iter().position(|c| c == name));
+    let exact = ["open", "close"].map(|name| columns.iter().position(|c| *c == name));
     let description = format!("snapshot of {}", header("read as").unwrap_or("an export"));
     let mut table = Table::new(path, description, fields);
-    for row in file.rows() {
-        let date = row.date(0)?;
+    let mut cells: Vec<&str> = Vec::with_capacity(columns.len());
+    for (line, number) in lines {
+        cells.clear();
+        cells.extend(line.split(','));
+        if cells.len() != columns.len() {
+            return Err(DataError::invalid(
+                Location::line(path, number),
+                format!(
+                    "{} fields; expected {} as in the header",
+                    cells.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        let at = |c: usize, message: String| {
+            DataError::invalid(Location::field(path, number, c, columns[c]), message)
+        };
+        let date = parse_date(cells[0]).map_err(|message| at(0, message))?;
         let mut values = Vec::with_capacity(columns.len() - 1);
-        for c in 1..columns.len() {
-            values.push(row.optional_number(c)?);
+        for (c, cell) in cells.iter().enumerate().skip(1) {
+            let value = match *cell {
+                "" => f64::NAN,
+                text => parse_number(text).map_err(|message| at(c, message))?,
+            };
+            values.push(value);
         }
         if let [Some(open_column), Some(close_column)] = exact {
-            let (open, close) = (row.price(open_column)?, row.price(close_column)?);
+            let price = |c: usize| parse_price(cells[c]).map_err(|message| at(c, message));
+            let (open, close) = (price(open_column)?, price(close_column)?);
             values[open_column - 1] = decimal_to_f64(open);
             values[close_column - 1] = decimal_to_f64(close);
             table.exact.push((open, close));
         }
-        table.push_unchecked(&row, date, values);
+        table.push_parsed(number, date, values);
+    }
+    if table.dates.is_empty() {
+        return Err(DataError::invalid(
+            Location::line(path, header_number),
+            "the table has no rows",
+        ));
     }
     crate::validate::check_dates(&table)?;
     Ok(table)
