@@ -367,3 +367,24 @@ fn with_only_the_index_file_runs_that_need_margin_data_are_n_a_and_the_others_ru
         "{table}"
     );
 }
+
+#[test]
+fn events_measure_the_dataset_named_on_the_command_line() {
+    let plugins = crate::plugins::plugin_dir().to_str().unwrap().to_string();
+    let output = cyclebt(&["events", "--dataset", "csi300", "--plugin-dir", &plugins]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // CSI 300 from 2005: the 1991 stamp-duty change has no base day there, the 2015 margin
+    // rule has one.
+    let text = stdout(&output);
+    let row = |event: &str| {
+        text.lines()
+            .find(|l| l.starts_with(event))
+            .unwrap_or_else(|| panic!("no {event}: {text}"))
+            .to_string()
+    };
+    assert!(row("stamp-duty-1991-10-10").contains(" n/a "), "{text}");
+    assert!(row("margin-2015-11-23").contains("2015-11-12"), "{text}");
+    let output = cyclebt(&["events", "--dataset", "nasdaq"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown dataset \"nasdaq\""));
+}

@@ -18,7 +18,7 @@ use cyclebt_report::events::{
 use serde::Deserialize;
 
 use crate::input_error;
-use crate::inputs::{self, DEFAULT_DATASET, Datasets};
+use crate::inputs::{self, Datasets};
 
 /// The dataset's named series holding the average maintenance ratio (datasets/sh000001.toml).
 pub const MAINTENANCE_SERIES: &str = "maintenance_ratio";
@@ -27,6 +27,8 @@ pub const MAINTENANCE_SERIES: &str = "maintenance_ratio";
 pub struct EventsArgs {
     /// Where market data comes from.
     pub data: cyclebt_data::Origin,
+    /// The dataset whose index, margin and maintenance ratio are measured.
+    pub dataset: String,
     /// Output folder for events.csv and warnings.csv.
     pub out: Option<PathBuf>,
     /// The user's event lists; none: the built-in margin rules and stamp duty changes.
@@ -194,7 +196,7 @@ pub fn events(args: &EventsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         (all, Vec::new())
     };
     let mut datasets = Datasets::new(args.data.clone());
-    let market = &datasets.get(DEFAULT_DATASET)?.market;
+    let market = &datasets.get(&args.dataset)?.market;
     let Some(study) = rule_changes(market, &events, &args.horizons) else {
         return Err(input_error(
             "the dataset has no financing balance: the events study needs the margin series",

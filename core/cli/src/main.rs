@@ -208,6 +208,9 @@ enum Command {
         /// ...within this many trading days.
         #[arg(long, default_value_t = 60)]
         fall_days: usize,
+        /// Built-in dataset name or alias (sh000001, csi300, ...) or path to a manifest.
+        #[arg(long, default_value = inputs::DEFAULT_DATASET)]
+        dataset: String,
         /// Directory searched first for the margin-divergence plugin (repeatable).
         #[arg(long = "plugin-dir")]
         plugin_dirs: Vec<PathBuf>,
@@ -528,11 +531,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             min_drawdown,
             fall,
             fall_days,
+            dataset,
             plugin_dirs,
         } => {
             let params = plugin_params(&params)?;
             let args = events::EventsArgs {
                 data: inputs::origin(data, &mut err)?,
+                dataset,
                 out: out_dir,
                 events,
                 horizons,
