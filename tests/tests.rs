@@ -6,6 +6,7 @@
 mod abi_layout;
 mod accounting;
 mod audit;
+mod causality;
 mod cli;
 mod conditions;
 mod events;

@@ -254,9 +254,22 @@ struct RunInputs {
     /// $CYCLEBT_PLUGIN_PATH, then the folder of this binary.
     #[arg(long = "plugin-dir")]
     plugin_dirs: Vec<PathBuf>,
+    /// Audit every plugin signal on every window: fresh instances re-evaluate it on the
+    /// history cut at three seeded days and once more whole; a plugin that reads ahead or
+    /// keeps state across instances fails its runs with the first day that differs.
+    #[arg(long)]
+    audit_causality: bool,
 }
 
 impl RunInputs {
+    /// The plugin factory for these inputs.
+    fn factory(&self) -> anyhow::Result<PluginFactory> {
+        let audit = self
+            .audit_causality
+            .then(cyclebt_engine::CausalityAudit::default);
+        Ok(PluginFactory::new(search_path(&self.plugin_dirs)?).with_audit(audit))
+    }
+
     /// The metric conventions, checked.
     fn conventions(&self) -> anyhow::Result<Conventions> {
         let (periods_per_year, risk_free) = (self.periods_per_year, self.risk_free);
@@ -283,6 +296,7 @@ impl RunInputs {
         params: Vec<String>,
         err: &mut dyn Write,
     ) -> anyhow::Result<sweep::GridArgs> {
+        let factory = self.factory()?;
         Ok(sweep::GridArgs {
             strategy,
             params,
@@ -291,7 +305,7 @@ impl RunInputs {
             cycles: self.cycles,
             stamp_duty: self.stamp_duty,
             margin_rules: self.margin_rules,
-            factory: PluginFactory::new(search_path(&self.plugin_dirs)?),
+            factory,
         })
     }
 }
@@ -421,6 +435,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             seed,
             inputs: run,
         } => {
+            let factory = run.factory()?;
             let args = compare::CompareArgs {
                 strategies,
                 conventions: run.conventions()?,
@@ -430,7 +445,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 windows,
                 stamp_duty: run.stamp_duty,
                 margin_rules: run.margin_rules,
-                factory: PluginFactory::new(search_path(&run.plugin_dirs)?),
+                factory,
                 bootstrap: cyclebt_metrics::Bootstrap {
                     resamples: bootstrap,
                     seed,

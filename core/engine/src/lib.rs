@@ -10,6 +10,7 @@
 mod account;
 mod backtest;
 mod builtin;
+mod causality;
 mod costs;
 mod signal;
 mod sizing;
@@ -21,6 +22,7 @@ pub use backtest::{
     partial_inputs, run, run_on,
 };
 pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
+pub use causality::{AuditedSignal, CausalityAudit, FreshSignal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
 pub use signal::{DayError, Signal, SignalError};
 pub use sizing::{Sizing, SizingRule, VOLATILITY_PERIODS_PER_YEAR};

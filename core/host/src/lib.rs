@@ -27,8 +27,8 @@ use cyclebt_abi as abi;
 pub use cyclebt_abi::ABI_VERSION;
 use cyclebt_data::{Field, History};
 use cyclebt_engine::{
-    BuiltinSignals, DayError, Signal, SignalError, SignalFactory, SignalRole, SignalSource,
-    SignalSpec,
+    AuditedSignal, BuiltinSignals, CausalityAudit, DayError, FreshSignal, Signal, SignalError,
+    SignalFactory, SignalRole, SignalSource, SignalSpec,
 };
 
 /// Environment variable with extra plugin directories, separated like `PATH`.
@@ -704,12 +704,19 @@ impl PluginDirs {
 /// Builds built-in signals and plugins: the factory the CLI hands to strategy parsing.
 pub struct PluginFactory {
     dirs: PluginDirs,
+    audit: Option<CausalityAudit>,
 }
 
 impl PluginFactory {
     /// A factory searching `dirs` for plugins named by strategies.
     pub fn new(dirs: PluginDirs) -> Self {
-        PluginFactory { dirs }
+        PluginFactory { dirs, audit: None }
+    }
+
+    /// The same factory, wrapping every plugin signal it builds in the causality audit
+    /// (built-in signals are the project's own code and are not audited).
+    pub fn with_audit(self, audit: Option<CausalityAudit>) -> Self {
+        PluginFactory { audit, ..self }
     }
 
     /// Loads the plugin a spec names and instantiates it for `role`.
@@ -767,10 +774,22 @@ impl SignalFactory for PluginFactory {
     fn create(&self, spec: &SignalSpec) -> Result<Box<dyn Signal>, String> {
         match &spec.source {
             SignalSource::Builtin(_) => BuiltinSignals.create(spec),
-            source => self
-                .plugin_signal(source, &spec.params, spec.role)
-                .map(|s| Box::new(s) as Box<dyn Signal>)
-                .map_err(|e| e.to_string()),
+            source => {
+                let signal = self
+                    .plugin_signal(source, &spec.params, spec.role)
+                    .map_err(|e| e.to_string())?;
+                let Some(audit) = self.audit else {
+                    return Ok(Box::new(signal));
+                };
+                let (plugin, params) = (signal.plugin, spec.params.clone());
+                let fresh: FreshSignal = Box::new(move || {
+                    plugin
+                        .instantiate(&params)
+                        .map(|s| Box::new(s) as Box<dyn Signal>)
+                        .map_err(|e| e.to_string())
+                });
+                Ok(Box::new(AuditedSignal::new(Box::new(signal), fresh, audit)))
+            }
         }
     }
 }

@@ -293,15 +293,28 @@ pub trait Plugin: Sized + 'static {
         first: usize,
         out: &mut Vec<Output>,
     ) -> Result<(), (usize, String)> {
-        for day in first..history.len() {
-            let value = self.evaluate(&history.prefix(day)).map_err(|e| (day, e))?;
-            out.push(Output {
-                value,
-                label: self.label(),
-            });
-        }
-        Ok(())
+        evaluate_each_day(self, history, first, out)
     }
+}
+
+/// What [`Plugin::evaluate_series`] does by default: each day `first..history.len()` on its
+/// own history, cut after that day. For an override that falls back to it in some cases.
+pub fn evaluate_each_day<P: Plugin>(
+    plugin: &mut P,
+    history: &History<'_>,
+    first: usize,
+    out: &mut Vec<Output>,
+) -> Result<(), (usize, String)> {
+    for day in first..history.len() {
+        let value = plugin
+            .evaluate(&history.prefix(day))
+            .map_err(|e| (day, e))?;
+        out.push(Output {
+            value,
+            label: plugin.label(),
+        });
+    }
+    Ok(())
 }
 
 /// A plugin's descriptor and the strings it points into, kept alive for the life of the
