@@ -244,3 +244,43 @@ fn validate_scores_the_chosen_candidate_with_the_sweeps_own_numbers() {
     let logits = fs::read_to_string(validated.join("pbo_logits.csv")).unwrap();
     assert_eq!(logits.lines().count(), 1 + 12_870);
 }
+
+#[test]
+fn costs_and_sizing_parameters_sweep_too_and_a_rule_needing_leverage_is_skipped() {
+    let strategy = shipped_strategy("sma-trend");
+    let output = cyclebt(&[
+        "sweep",
+        &strategy,
+        "--param",
+        "costs.slippage_bps=0,10",
+        "--param",
+        "sizing.half.fraction=0.25,1.5",
+        "--window",
+        "full",
+        "--rank",
+        "calmar",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(
+        table.contains(
+            "4 combinations of costs.slippage_bps x sizing.half.fraction (2 invalid, skipped)"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("full / half: top 2 of 2 by calmar"),
+        "{table}"
+    );
+    assert!(
+        stderr(&output).contains("needs borrowing"),
+        "{}",
+        stderr(&output)
+    );
+    // Slippage costs return: the 0 bps row ranks above the 10 bps one for each sizing rule.
+    let first = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap();
+    assert_eq!(first.split_whitespace().nth(1), Some("0"), "{table}");
+}

@@ -543,15 +543,23 @@ fn write_ranking<T>(
                 ranked.len(),
                 rank.name()
             )?;
+            // Each parameter's column as wide as its key; the ranked metric first.
+            let widths: Vec<usize> = keys.iter().map(|k| k.len().max(6)).collect();
+            let cells = |values: &[String]| {
+                values
+                    .iter()
+                    .zip(&widths)
+                    .map(|(v, w)| format!("{v:>w$}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let metric = rank.name();
+            let metric_width = metric.len().max(8);
             writeln!(
                 out,
-                "{:>4}  {}  {:>8} {:>9} {:>9} {:>7} {:>10}",
+                "{:>4}  {}  {metric:>metric_width$} {:>9} {:>9} {:>7} {:>10}",
                 "rank",
-                keys.iter()
-                    .map(|k| format!("{k:>12}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                "sharpe",
+                cells(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()),
                 "return",
                 "max_dd",
                 "trades",
@@ -563,15 +571,10 @@ fn write_ranking<T>(
                 };
                 writeln!(
                     out,
-                    "{:>4}  {}  {:>8.3} {:>8.1}% {:>8.1}% {:>7} {:>9.1}%",
+                    "{:>4}  {}  {:>metric_width$.3} {:>8.1}% {:>8.1}% {:>7} {:>9.1}%",
                     i + 1,
-                    expanded
-                        .labels(row.combo)
-                        .iter()
-                        .map(|v| format!("{v:>12}"))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    m.sharpe,
+                    cells(&expanded.labels(row.combo)),
+                    rank.of(&row.summary),
                     100.0 * m.total_return,
                     100.0 * m.max_drawdown,
                     m.trades,
