@@ -284,3 +284,40 @@ fn costs_and_sizing_parameters_sweep_too_and_a_rule_needing_leverage_is_skipped(
         .unwrap();
     assert_eq!(first.split_whitespace().nth(1), Some("0"), "{table}");
 }
+
+#[test]
+fn a_sweep_runs_only_the_windows_its_strategy_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(shipped_strategy("sma-trend"))
+        .unwrap()
+        .replace(
+            "capital = \"1000000\"",
+            "capital = \"1000000\"\nwindows = [\"bull1\", \"bull3\"]",
+        );
+    let file = dir.path().join("two-bulls.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let output = cyclebt(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--param",
+        "trend.fast=10,20",
+        "--window",
+        "bulls",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let windows: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    // 2 combinations x 2 windows x 2 sizing rules, only bull1 and bull3.
+    assert_eq!(windows.len(), 8, "{csv}");
+    assert!(
+        windows.iter().all(|w| *w == "bull1" || *w == "bull3"),
+        "{csv}"
+    );
+}

@@ -122,6 +122,21 @@ pub fn prepare(args: &GridArgs) -> Result<(Expanded, cyclebt_data::CycleList)> {
     Ok((expanded, inputs::cycles(args.cycles.as_deref())?))
 }
 
+/// The windows among `windows` the strategy's own `windows = [...]` list allows (all without
+/// one), as `compare` runs it.
+pub fn within_declared<'w>(strategy: &Strategy, windows: Vec<&'w Window>) -> Vec<&'w Window> {
+    windows
+        .into_iter()
+        .filter(|window| {
+            strategy.windows.as_ref().is_none_or(|names| {
+                names
+                    .iter()
+                    .any(|n| *n == window.id || window.group.as_ref() == Some(n))
+            })
+        })
+        .collect()
+}
+
 /// Reads the strategy file and its grid, applies `--param`, and parses every combination;
 /// those rejected are counted, not fatal, unless all are.
 fn expand(args: &GridArgs, regulation: &Regulation) -> Result<Expanded> {
@@ -315,7 +330,10 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         return Err(input_error("--shard writes a partial result: give --out"));
     }
     let (expanded, cycles) = prepare(&args.grid)?;
-    let windows = cycles.select(&args.windows).map_err(input_error)?;
+    let windows = within_declared(
+        &expanded.strategies[0],
+        cycles.select(&args.windows).map_err(input_error)?,
+    );
     let mut datasets = Datasets::new(args.grid.data.clone());
     let (shard, shards) = args.shard.unwrap_or((0, 1));
     let rows = run_grid(

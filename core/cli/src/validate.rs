@@ -14,7 +14,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::input_error;
 use crate::inputs::{self, Datasets};
-use crate::sweep::{GridArgs, RankBy, prepare, run_grid};
+use crate::sweep::{GridArgs, RankBy, prepare, run_grid, within_declared};
 
 /// What `cyclebt validate` was asked to do.
 pub struct ValidateArgs {
@@ -69,22 +69,27 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         ));
     }
     let (expanded, cycles) = prepare(&args.grid)?;
-    let folds = cycles
-        .select(std::slice::from_ref(&args.over))
-        .map_err(input_error)?;
+    let declared = |windows| within_declared(&expanded.strategies[0], windows);
+    let folds = declared(
+        cycles
+            .select(std::slice::from_ref(&args.over))
+            .map_err(input_error)?,
+    );
     if folds.len() < 2 {
         return Err(input_error(format!(
-            "--over {}: leave-one-out needs two windows at least, it names {}",
+            "--over {}: leave-one-out needs two windows at least, it names {} (of those the strategy's windows list allows)",
             args.over,
             folds.len()
         )));
     }
-    let walk = cycles
-        .select(std::slice::from_ref(&args.walk_window))
-        .map_err(input_error)?;
+    let walk = declared(
+        cycles
+            .select(std::slice::from_ref(&args.walk_window))
+            .map_err(input_error)?,
+    );
     let [walk] = walk.as_slice() else {
         return Err(input_error(format!(
-            "--walk-window {}: expected one window, it names {}",
+            "--walk-window {}: expected one window the strategy's windows list allows, it names {}",
             args.walk_window,
             walk.len()
         )));
