@@ -10,6 +10,7 @@ mod causality;
 mod cli;
 mod conditions;
 mod events;
+mod executor;
 mod fuzz;
 mod hardening;
 mod leverage;
