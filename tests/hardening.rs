@@ -165,3 +165,31 @@ fn a_financing_balance_times_100_is_doubted_in_a_finding() {
         "{findings}"
     );
 }
+
+#[test]
+fn compare_says_how_many_findings_there_were_and_in_which_files() {
+    let output = crate::util::cyclebt(&[
+        "compare",
+        &crate::util::shipped_strategy("sma-trend"),
+        "--window",
+        "bull3",
+    ]);
+    let message = crate::util::stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{message}");
+    let note = message
+        .lines()
+        .find(|l| l.starts_with("note: the importer reported"))
+        .unwrap_or_else(|| panic!("{message}"));
+    // The doubted turnover of 1991 and the zero day of Shenzhen margin among them.
+    assert!(
+        note.contains(
+            "findings (rows dropped or read as missing, units assumed, values doubted) in "
+        ),
+        "{note}"
+    );
+    assert!(note.contains("baostock_sh000001.csv"), "{note}");
+    assert!(
+        note.contains("akshare_macro_china_market_margin_sz.csv"),
+        "{note}"
+    );
+}

@@ -140,8 +140,26 @@ impl Checked for Decimal {
 }
 
 /// `amount` if it is at most [`MAX_MONEY`].
+///
+/// The same test as `amount <= MAX_MONEY` without its cost: comparing decimals of different
+/// scales rescales one of them, and this runs several times a day in the day loop. An amount
+/// is mantissa / 10^scale, so it is at most 10^20 exactly when the mantissa is at most
+/// 10^(20 + scale), which for a scale of 9 or more every 96-bit mantissa is.
 fn bounded(amount: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
-    if amount <= MAX_MONEY {
+    const LIMITS: [i128; 9] = {
+        let mut limits = [0; 9];
+        let mut i = 0;
+        while i < 9 {
+            limits[i] = 10i128.pow(20 + i as u32);
+            i += 1;
+        }
+        limits
+    };
+    let within = match LIMITS.get(amount.scale() as usize) {
+        Some(limit) => amount.mantissa() <= *limit,
+        None => true,
+    };
+    if within {
         Ok(amount)
     } else {
         Err(OutOfRange { what })
@@ -550,5 +568,49 @@ impl<'a> Account<'a> {
             trade.forced_exit = fill.forced;
         }
         self.fills.push(fill);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_agrees_with_comparing_to_max_money() {
+        let max = MAX_MONEY;
+        let tenth = dec!(0.1);
+        let mut cases = vec![
+            Decimal::ZERO,
+            max,
+            -max,
+            Decimal::MAX,
+            Decimal::MIN,
+            dec!(0.0000000000000000000000000001),
+        ];
+        // Just under, at and over the bound at every scale, and a spread of magnitudes.
+        for scale in 0..=28u32 {
+            let step = Decimal::new(1, scale);
+            for amount in [max - step, max + step] {
+                cases.push(amount);
+            }
+            // The bound itself written with up to 8 decimals (more would not fit 96 bits).
+            let mut rescaled = max;
+            rescaled.rescale(scale.min(8));
+            cases.push(rescaled);
+        }
+        let mut amount = dec!(123456.789);
+        for _ in 0..60 {
+            cases.push(amount);
+            cases.push(-amount);
+            amount = amount.checked_mul(Decimal::TEN).unwrap_or(amount * tenth);
+        }
+        for amount in cases {
+            assert_eq!(
+                bounded(amount, "x").is_ok(),
+                amount <= max,
+                "{amount} (scale {})",
+                amount.scale()
+            );
+        }
     }
 }
