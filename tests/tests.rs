@@ -11,6 +11,7 @@ mod cli;
 mod conditions;
 mod events;
 mod executor;
+mod faults;
 mod fuzz;
 mod hardening;
 mod leverage;
