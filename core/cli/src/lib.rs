@@ -372,6 +372,17 @@ enum DataCommand {
         #[arg(long, default_value = inputs::DEFAULT_DATASET)]
         dataset: String,
     },
+    /// Prints the joined daily panel strategies see, as CSV: every field and named series, each
+    /// day's value the one published by that day's close (margin data lagged).
+    Panel {
+        /// Data root holding the raw exports [default: $CYCLEBT_DATA, else the bundled
+        /// snapshot].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Built-in dataset name or alias (sh000001, csi300, ...) or path to a manifest.
+        #[arg(long, default_value = inputs::DEFAULT_DATASET)]
+        dataset: String,
+    },
     /// Builds the bundled snapshot (datasets/snapshot) from the exports every built-in dataset
     /// reads, with datasets/snapshot/sources.toml's provenance in each file.
     Snapshot {
@@ -571,6 +582,13 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         } => {
             let mut datasets = inputs::Datasets::new(inputs::origin(data, err)?);
             check::check(&mut datasets, &dataset, out)
+        }
+        Command::Data {
+            command: DataCommand::Panel { data, dataset },
+        } => {
+            let mut datasets = inputs::Datasets::new(inputs::origin(data, err)?);
+            let market = &datasets.get(&dataset)?.market;
+            Ok(cyclebt_report::audit::write_market_csv(out, market)?)
         }
         Command::Data {
             command: DataCommand::Snapshot { data, out: dir },

@@ -12,7 +12,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use cyclebt_data::{MarketData, WindowSpan};
+use cyclebt_data::{Field, MarketData, WindowSpan};
 use cyclebt_engine::{RunResult, Side};
 use cyclebt_metrics as metrics;
 use rust_decimal::Decimal;
@@ -160,6 +160,40 @@ pub fn write_trades_csv(
             t.net_return(last_close).round_dp(6),
             (exit_date - t.entry).num_days(),
         )?;
+    }
+    Ok(())
+}
+
+/// Writes a dataset's joined daily panel as the signals see it: `date`, every field in
+/// [`Field::ALL`] order, then the named series, one row per trading day. Each value is the one
+/// usable at that day's close (margin and valuation series already lagged by their publication
+/// delay); missing values are empty; numbers are written in the shortest form that reads back
+/// to the same `f64`.
+pub fn write_market_csv(out: &mut dyn Write, market: &MarketData) -> io::Result<()> {
+    write!(out, "date")?;
+    for field in Field::ALL {
+        write!(out, ",{}", field.name())?;
+    }
+    for info in market.series_info() {
+        write!(out, ",{}", info.name)?;
+    }
+    writeln!(out)?;
+    let named: Vec<&[f64]> = market
+        .series_info()
+        .iter()
+        .filter_map(|info| market.series(&info.name))
+        .collect();
+    for (t, date) in market.dates.iter().enumerate() {
+        write!(out, "{date}")?;
+        let fields = Field::ALL.iter().map(|&f| market.column(f)[t]);
+        for value in fields.chain(named.iter().map(|column| column[t])) {
+            if value.is_nan() {
+                write!(out, ",")?;
+            } else {
+                write!(out, ",{value}")?;
+            }
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

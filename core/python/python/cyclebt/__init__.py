@@ -1,0 +1,187 @@
+"""cyclebt from Python: the engine of the ``cyclebt`` binary, run in-process.
+
+Every function here runs the binary's own command line (``cyclebt compare``, ``cyclebt data
+panel``) through the native module, with no subprocess, and reads the files that command
+writes with pandas, so a DataFrame holds exactly the columns and values of the binary's CSV
+files. Errors raise :class:`InputError` (bad input: the message names the file, line and
+column where there is one) or :class:`InternalError`, carrying the binary's message.
+
+Market data comes from the bundled snapshot (``datasets/snapshot`` of the checkout the package
+was built from) unless ``data=`` or ``$CYCLEBT_DATA`` names a folder of raw exports.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+import pandas as pd
+
+from ._cyclebt import CyclebtError, InputError, InternalError
+from ._cyclebt import run as _run
+
+__all__ = [
+    "Comparison",
+    "CyclebtError",
+    "InputError",
+    "InternalError",
+    "compare",
+    "market",
+    "run",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def run(*args: PathLike) -> tuple[str, str]:
+    """Runs one ``cyclebt`` command line in-process, e.g. ``run("compare", "s.toml")``.
+
+    Returns what the binary prints on stdout and on stderr; raises :class:`InputError` or
+    :class:`InternalError` with the binary's message where the binary would exit non-zero.
+    """
+    return _run([os.fspath(a) for a in args])
+
+
+def _read_csv(source: Union[Path, str]) -> pd.DataFrame:
+    """Reads one of the binary's CSV files (a path, or the text itself), the same way for all."""
+    if isinstance(source, str):
+        source = io.StringIO(source)
+    return pd.read_csv(source)
+
+
+def market(dataset: str = "sh000001", data: Optional[PathLike] = None) -> pd.DataFrame:
+    """The joined daily panel a strategy's signals see, indexed by date.
+
+    One row per trading day of the dataset's index; columns: the price fields, turnover, the
+    margin-financing series, valuation and the dataset's named series. Each row holds only
+    what was published by that day's close: the margin series are lagged by their publication
+    delay, so day t's ``financing_balance`` is the balance reported for day t-1. Missing values
+    are NaN. This is ``cyclebt data panel`` as a DataFrame.
+
+    ``dataset``: a built-in name or alias (sh000001, csi300, ...) or a manifest path.
+    ``data``: a folder of raw exports instead of the bundled snapshot.
+    """
+    args = ["data", "panel", "--dataset", dataset]
+    if data is not None:
+        args += ["--data", os.fspath(data)]
+    out, _ = run(*args)
+    panel = _read_csv(out)
+    panel["date"] = pd.to_datetime(panel["date"])
+    return panel.set_index("date")
+
+
+class Comparison:
+    """The outputs of one ``cyclebt compare --out``: summary, ledgers, fills, trades, report.
+
+    ``summary`` is ``summary.csv``; ``equity``, ``fills`` and ``trades`` read one run's
+    ``ledger.csv``, ``fills.csv`` and ``trades.csv``; ``report`` copies ``report.html``. The
+    files stay in ``folder`` (a temporary folder, removed with this object, unless ``out=``
+    was given to :func:`compare`).
+    """
+
+    def __init__(self, folder: Path, notes: str, keep: Optional[tempfile.TemporaryDirectory]):
+        self.folder = folder
+        #: What the binary said on stderr (the data's origin, findings, failed strategies).
+        self.notes = notes
+        self._keep = keep
+        #: Every row of summary.csv: one per window x strategy x sizing rule.
+        self.summary: pd.DataFrame = _read_csv(folder / "summary.csv")
+
+    def _run_file(self, name: str, window: str, strategy: str, sizing: str) -> Path:
+        path = self.folder / "runs" / window / strategy / sizing / name
+        if not path.is_file():
+            ran = self.summary[self.summary["status"] == "ran"]
+            known = ", ".join(
+                f"({w}, {s}, {z})" for w, s, z in ran[["window", "strategy", "sizing"]].values
+            )
+            raise KeyError(f"no run ({window}, {strategy}, {sizing}); the runs are: {known}")
+        return path
+
+    def equity(self, window: str, strategy: str, sizing: str = "full") -> pd.DataFrame:
+        """One run's daily ledger (``ledger.csv``), indexed by date: cash, units, debt,
+        interest, fees, equity, exposure, drawdown, the benchmark's equity, the order given
+        at the close and each signal's value."""
+        ledger = _read_csv(self._run_file("ledger.csv", window, strategy, sizing))
+        ledger["date"] = pd.to_datetime(ledger["date"])
+        return ledger.set_index("date")
+
+    def fills(self, window: str, strategy: str, sizing: str = "full") -> pd.DataFrame:
+        """Every fill of one run (``fills.csv``)."""
+        return _read_csv(self._run_file("fills.csv", window, strategy, sizing))
+
+    def trades(self, window: str, strategy: str, sizing: str = "full") -> pd.DataFrame:
+        """Every round trip of one run (``trades.csv``)."""
+        return _read_csv(self._run_file("trades.csv", window, strategy, sizing))
+
+    def report(self, path: PathLike) -> Path:
+        """Copies the comparison's ``report.html`` to ``path``; returns where it went."""
+        return Path(shutil.copyfile(self.folder / "report.html", os.fspath(path)))
+
+    def __repr__(self) -> str:
+        return f"<cyclebt.Comparison of {len(self.summary)} rows in {self.folder}>"
+
+
+def compare(
+    strategies: Iterable[PathLike] = (),
+    windows: Optional[Union[str, Sequence[str]]] = None,
+    *,
+    data: Optional[PathLike] = None,
+    datasets: Sequence[str] = (),
+    benchmark: Optional[str] = None,
+    cycles: Optional[PathLike] = None,
+    periods_per_year: Optional[float] = None,
+    risk_free: Optional[float] = None,
+    stamp_duty: Optional[PathLike] = None,
+    margin_rules: Optional[PathLike] = None,
+    plugin_dirs: Sequence[PathLike] = (),
+    audit_causality: bool = False,
+    bootstrap: Optional[int] = None,
+    seed: Optional[int] = None,
+    out: Optional[PathLike] = None,
+) -> Comparison:
+    """Every strategy x sizing rule over every window against buy-and-hold: ``cyclebt compare``.
+
+    ``strategies``: strategy files (TOML); none runs buy-and-hold alone. ``windows``: window
+    ids or groups (bull1, cycles, full, ...), default the cycle list's. The keyword arguments
+    are the binary's options of the same names. ``out``: keep the files in this folder (as
+    ``--out``) instead of a temporary one.
+    """
+    if isinstance(strategies, (str, os.PathLike)):
+        strategies = [strategies]
+    if isinstance(windows, str):
+        windows = [windows]
+    keep = None
+    if out is None:
+        keep = tempfile.TemporaryDirectory(prefix="cyclebt-")
+        folder = Path(keep.name)
+    else:
+        folder = Path(out)
+    args: list = ["compare", *strategies, "--out", folder]
+    for window in windows or ():
+        args += ["--window", window]
+    for name in datasets:
+        args += ["--dataset", name]
+    options = {
+        "--data": data,
+        "--benchmark": benchmark,
+        "--cycles": cycles,
+        "--periods-per-year": periods_per_year,
+        "--risk-free": risk_free,
+        "--stamp-duty": stamp_duty,
+        "--margin-rules": margin_rules,
+        "--bootstrap": bootstrap,
+        "--seed": seed,
+    }
+    for flag, value in options.items():
+        if value is not None:
+            args += [flag, str(value) if not isinstance(value, os.PathLike) else value]
+    for folder_ in plugin_dirs:
+        args += ["--plugin-dir", folder_]
+    if audit_causality:
+        args.append("--audit-causality")
+    _, notes = run(*args)
+    return Comparison(folder, notes, keep)
