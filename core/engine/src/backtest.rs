@@ -24,6 +24,8 @@
 //! **Architecture Invariant:** money beyond what the account keeps exact stops the run with
 //! [`EngineError::MoneyOutOfRange`] naming the sizing rule and the day; nothing panics.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 use cyclebt_data::{Field, MarketData, WindowSpan};
 use rust_decimal::Decimal;
@@ -108,9 +110,42 @@ pub struct RunResult {
     pub unfilled_buys: Vec<NaiveDate>,
     /// Days a sale's fees were cut to what cash plus proceeds could pay.
     pub fees_cut: Vec<NaiveDate>,
+    /// `equity` as `f64`, converted on the first call of [`RunResult::equity_f64`].
+    equity_f64: EquityMirror,
+}
+
+/// A cache of the equity curve as `f64` for the metrics: converting is a large share of a
+/// sweep, and a benchmark run serves every row of its window. Computed from the exact curve only
+/// when asked, so the day loop never pays for it. It is no part of the result's value: two
+/// results are equal whether or not either has converted its curve.
+#[derive(Clone, Default)]
+struct EquityMirror(OnceLock<Vec<f64>>);
+
+impl PartialEq for EquityMirror {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for EquityMirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EquityMirror")
+    }
 }
 
 impl RunResult {
+    /// The equity curve as `f64` (NaN where a value has no `f64`), converted once per result.
+    /// The engine builds `equity` whole before anything reads it; code that edits a result's
+    /// `equity` afterwards must rebuild the result, or this keeps the old curve.
+    pub fn equity_f64(&self) -> &[f64] {
+        self.equity_f64.0.get_or_init(|| {
+            self.equity
+                .iter()
+                .map(|v| v.to_f64().unwrap_or(f64::NAN))
+                .collect()
+        })
+    }
+
     /// Share of equity held in the index at each close.
     pub fn exposure(&self, market: &MarketData, span: WindowSpan) -> Vec<f64> {
         (0..self.dates.len())
@@ -162,6 +197,7 @@ impl RunResult {
             ruined: self.ruined,
             unfilled_buys: self.unfilled_buys.clone(),
             fees_cut: self.fees_cut.clone(),
+            equity_f64: EquityMirror::default(),
         }
     }
 
@@ -376,6 +412,7 @@ pub fn run_on(
         ruined: None,
         unfilled_buys: Vec::new(),
         fees_cut: Vec::new(),
+        equity_f64: EquityMirror::default(),
     };
     let close = market.column(Field::Close);
     let mut values = vec![0.0; by_signal.len()];

@@ -36,11 +36,16 @@ pub fn total_return(returns: &[f64]) -> f64 {
 /// number of returns (empyrical `annual_return` / `cagr`: years = n / annualisation, not
 /// calendar time). NaN for no returns.
 pub fn cagr(returns: &[f64], periods_per_year: f64) -> f64 {
-    if returns.is_empty() {
+    cagr_of_total(total_return(returns), returns.len(), periods_per_year)
+}
+
+/// [`cagr`] from the [`total_return`] of `count` returns, for a caller that has it already.
+pub fn cagr_of_total(total_return: f64, count: usize, periods_per_year: f64) -> f64 {
+    if count == 0 {
         return f64::NAN;
     }
-    let years = returns.len() as f64 / periods_per_year;
-    (1.0 + total_return(returns)).powf(1.0 / years) - 1.0
+    let years = count as f64 / periods_per_year;
+    (1.0 + total_return).powf(1.0 / years) - 1.0
 }
 
 fn mean(values: &[f64]) -> f64 {
@@ -116,32 +121,58 @@ pub fn drawdowns(values: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Maximum drawdown and the longest stretch below a previous high of one curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawdownSummary {
+    /// [`max_drawdown`].
+    pub max_drawdown: f64,
+    /// [`longest_drawdown_days`].
+    pub longest_days: usize,
+}
+
+/// [`max_drawdown`] and [`longest_drawdown_days`] in one pass over the curve, with the same
+/// arithmetic as [`drawdowns`] (so the same bits).
+pub fn drawdown_summary(values: &[f64]) -> DrawdownSummary {
+    let mut peak = f64::NEG_INFINITY;
+    let mut summary = DrawdownSummary {
+        max_drawdown: 0.0,
+        longest_days: 0,
+    };
+    let mut current = 0;
+    for &v in values {
+        peak = peak.max(v);
+        let drawdown = v / peak - 1.0;
+        summary.max_drawdown = summary.max_drawdown.min(drawdown);
+        current = if drawdown < 0.0 { current + 1 } else { 0 };
+        summary.longest_days = summary.longest_days.max(current);
+    }
+    summary
+}
+
 /// Maximum drawdown `min_i (V_i / max(V_0..=V_i) - 1)`, a negative fraction or 0 (empyrical
 /// `max_drawdown`, which prepends the starting value just as our curves begin with the starting
 /// capital, so a loss on the first day counts).
 pub fn max_drawdown(values: &[f64]) -> f64 {
-    drawdowns(values).into_iter().fold(0.0, f64::min)
+    drawdown_summary(values).max_drawdown
 }
 
 /// Longest stretch, in trading days, spent below a previous high: the most consecutive points
 /// with a negative drawdown, counting a stretch still open at the end. Counted in points of the
 /// curve (trading days), not calendar days as quantstats does.
 pub fn longest_drawdown_days(values: &[f64]) -> usize {
-    let mut longest = 0;
-    let mut current = 0;
-    for d in drawdowns(values) {
-        current = if d < 0.0 { current + 1 } else { 0 };
-        longest = longest.max(current);
-    }
-    longest
+    drawdown_summary(values).longest_days
 }
 
 /// Calmar ratio `cagr / |max_drawdown|` (empyrical `calmar_ratio`); NaN when there is no
 /// drawdown.
 pub fn calmar_ratio(returns: &[f64], values: &[f64], periods_per_year: f64) -> f64 {
-    let mdd = max_drawdown(values);
-    if mdd < 0.0 {
-        cagr(returns, periods_per_year) / mdd.abs()
+    calmar_of(cagr(returns, periods_per_year), max_drawdown(values))
+}
+
+/// [`calmar_ratio`] from a curve's [`cagr`] and [`max_drawdown`], for a caller that has them.
+pub fn calmar_of(cagr: f64, max_drawdown: f64) -> f64 {
+    if max_drawdown < 0.0 {
+        cagr / max_drawdown.abs()
     } else {
         f64::NAN
     }
@@ -164,5 +195,34 @@ mod tests {
             vec![0.0, 0.0, -0.25, 0.0]
         );
         assert_eq!(longest_drawdown_days(&[100.0, 90.0, 95.0, 100.0, 99.0]), 2);
+    }
+
+    #[test]
+    fn the_one_pass_summary_equals_the_drawdown_series_to_the_bit() {
+        let curve = [
+            100.0,
+            97.3,
+            101.1,
+            88.8,
+            0.0,
+            90.0,
+            120.0,
+            119.9,
+            f64::NAN,
+            118.0,
+        ];
+        let series = drawdowns(&curve);
+        let mut longest = 0;
+        let mut current = 0;
+        for d in &series {
+            current = if *d < 0.0 { current + 1 } else { 0 };
+            longest = longest.max(current);
+        }
+        let summary = drawdown_summary(&curve);
+        let folded = series.iter().copied().fold(0.0, f64::min);
+        assert_eq!(summary.max_drawdown.to_bits(), folded.to_bits());
+        assert_eq!(summary.max_drawdown, -1.0);
+        assert_eq!(summary.longest_days, longest);
+        assert_eq!(summary.longest_days, 3);
     }
 }

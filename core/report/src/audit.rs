@@ -17,7 +17,7 @@ use cyclebt_engine::{RunResult, Side};
 use cyclebt_metrics as metrics;
 use rust_decimal::Decimal;
 
-use crate::{Summary, number, to_f64};
+use crate::{Summary, number};
 
 /// Where a run's files go under the output folder: `runs/<window>/<strategy>/<sizing>`. Window
 /// ids, strategy and sizing names are checked names (letters, digits, `_`, `-`, `.`, not
@@ -50,7 +50,7 @@ pub fn write_ledger_csv(
     }
     writeln!(out)?;
     let exposure = run.exposure(market, span);
-    let drawdown = metrics::drawdowns(&to_f64(&run.equity));
+    let drawdown = metrics::drawdowns(run.equity_f64());
     let mut fees = Decimal::ZERO;
     let mut fills = run.fills.iter().peekable();
     for (i, date) in run.dates.iter().enumerate() {

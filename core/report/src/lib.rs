@@ -174,13 +174,6 @@ impl Summary {
     }
 }
 
-fn to_f64(values: &[Decimal]) -> Vec<f64> {
-    values
-        .iter()
-        .map(|v| v.to_f64().unwrap_or(f64::NAN))
-        .collect()
-}
-
 /// The row of a run that does not apply to its window: no metrics, the reason instead.
 pub fn not_applicable(labels: [&str; 3], benchmark: &RunResult, reason: String) -> Summary {
     without_metrics(labels, benchmark, Outcome::NotApplicable(reason))
@@ -213,7 +206,7 @@ pub fn uncovered(labels: [&str; 3], start: NaiveDate, end: NaiveDate, reason: St
 
 fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -> Summary {
     let [window, strategy, sizing] = labels;
-    let bench = to_f64(&benchmark.equity);
+    let bench = benchmark.equity_f64();
     Summary {
         window: window.into(),
         strategy: strategy.into(),
@@ -223,8 +216,8 @@ fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -
         days: benchmark.dates.len(),
         outcome,
         note: None,
-        bench_total_return: metrics::total_return(&metrics::simple_returns(&bench)),
-        bench_max_drawdown: metrics::max_drawdown(&bench),
+        bench_total_return: metrics::total_return(&metrics::simple_returns(bench)),
+        bench_max_drawdown: metrics::max_drawdown(bench),
     }
 }
 
@@ -238,17 +231,22 @@ pub fn summarize(
     let ppy = conventions.periods_per_year;
     // A wiped-out account's curve stops at zero on the day of ruin: returns of a negative
     // equity would have the wrong sign.
-    let mut equity = to_f64(&run.equity);
-    if let Some(day) = run.ruined {
-        let end = run
-            .dates
-            .iter()
-            .position(|d| *d == day)
-            .unwrap_or(equity.len() - 1);
-        equity.truncate(end + 1);
-        equity[end] = equity[end].max(0.0);
-    }
-    let returns = metrics::simple_returns(&equity);
+    let mut ruined_curve = Vec::new();
+    let equity = match run.ruined {
+        None => run.equity_f64(),
+        Some(day) => {
+            let whole = run.equity_f64();
+            let end = run
+                .dates
+                .iter()
+                .position(|d| *d == day)
+                .unwrap_or(whole.len() - 1);
+            ruined_curve.extend_from_slice(&whole[..=end]);
+            ruined_curve[end] = ruined_curve[end].max(0.0);
+            &ruined_curve
+        }
+    };
+    let returns = metrics::simple_returns(equity);
     let rf = metrics::per_period_rate(conventions.risk_free_annual, ppy);
     let closed: Vec<_> = run.closed_trades().collect();
     let wins = closed
@@ -257,15 +255,18 @@ pub fn summarize(
         .count();
     let mean_equity = equity.iter().sum::<f64>() / equity.len() as f64;
     let invested = run.units.iter().filter(|u| **u > Decimal::ZERO).count();
+    let total_return = metrics::total_return(&returns);
+    let cagr = metrics::cagr_of_total(total_return, returns.len(), ppy);
+    let drawdown = metrics::drawdown_summary(equity);
     let metrics = RunMetrics {
-        total_return: metrics::total_return(&returns),
-        cagr: metrics::cagr(&returns, ppy),
+        total_return,
+        cagr,
         ann_vol: metrics::annual_volatility(&returns, ppy),
         sharpe: metrics::sharpe_ratio(&returns, rf, ppy),
         sortino: metrics::sortino_ratio(&returns, rf, ppy),
-        calmar: metrics::calmar_ratio(&returns, &equity, ppy),
-        max_drawdown: metrics::max_drawdown(&equity),
-        max_dd_days: metrics::longest_drawdown_days(&equity),
+        calmar: metrics::calmar_of(cagr, drawdown.max_drawdown),
+        max_drawdown: drawdown.max_drawdown,
+        max_dd_days: drawdown.longest_days,
         exposure: invested as f64 / run.dates.len() as f64,
         trades: run.trades.len(),
         win_rate: if closed.is_empty() {
