@@ -261,6 +261,17 @@ struct RunInputs {
     /// keeps state across instances fails its runs with the first day that differs.
     #[arg(long)]
     audit_causality: bool,
+    /// Evaluate every plugin in a child process (one per window), so that an abort, exit,
+    /// stack overflow, crash, hang or allocation storm fails its strategy's runs, named,
+    /// instead of the command. Needs the cyclebt binary (not the Python module).
+    #[arg(long)]
+    isolate: bool,
+    /// Seconds an isolated plugin may take for one window before it is killed.
+    #[arg(long, default_value_t = 60.0)]
+    isolate_timeout: f64,
+    /// Memory (address space) an isolated plugin's process may use, in MiB.
+    #[arg(long, default_value_t = 4096)]
+    isolate_memory_mb: u64,
 }
 
 impl RunInputs {
@@ -269,7 +280,26 @@ impl RunInputs {
         let audit = self
             .audit_causality
             .then(cyclebt_engine::CausalityAudit::default);
-        Ok(PluginFactory::new(search_path(&self.plugin_dirs)?).with_audit(audit))
+        let isolation = if self.isolate {
+            if !(self.isolate_timeout > 0.0 && self.isolate_timeout <= 86_400.0) {
+                return Err(input_error(format!(
+                    "--isolate-timeout {}: expected seconds above 0 and at most 86400",
+                    self.isolate_timeout
+                )));
+            }
+            Some(cyclebt_host::Isolation {
+                worker: std::env::current_exe().map_err(|e| {
+                    anyhow::anyhow!("cannot find the cyclebt binary for --isolate: {e}")
+                })?,
+                time_limit: std::time::Duration::from_secs_f64(self.isolate_timeout),
+                memory_limit: self.isolate_memory_mb.saturating_mul(1 << 20),
+            })
+        } else {
+            None
+        };
+        Ok(PluginFactory::new(search_path(&self.plugin_dirs)?)
+            .with_audit(audit)
+            .with_isolation(isolation))
     }
 
     /// The metric conventions, checked.

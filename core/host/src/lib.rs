@@ -27,9 +27,12 @@ use cyclebt_abi as abi;
 pub use cyclebt_abi::ABI_VERSION;
 use cyclebt_data::{Field, History};
 use cyclebt_engine::{
-    AuditedSignal, BuiltinSignals, CausalityAudit, DayError, FreshSignal, Signal, SignalError,
-    SignalFactory, SignalRole, SignalSource, SignalSpec,
+    AuditedSignal, BuiltinSignals, CausalityAudit, DayError, Signal, SignalError, SignalFactory,
+    SignalRole, SignalSource, SignalSpec,
 };
+
+pub mod isolate;
+pub use isolate::{IsolatedSignal, Isolation};
 
 /// Environment variable with extra plugin directories, separated like `PATH`.
 pub const PLUGIN_PATH_ENV: &str = "CYCLEBT_PLUGIN_PATH";
@@ -705,18 +708,29 @@ impl PluginDirs {
 pub struct PluginFactory {
     dirs: PluginDirs,
     audit: Option<CausalityAudit>,
+    isolation: Option<Isolation>,
 }
 
 impl PluginFactory {
     /// A factory searching `dirs` for plugins named by strategies.
     pub fn new(dirs: PluginDirs) -> Self {
-        PluginFactory { dirs, audit: None }
+        PluginFactory {
+            dirs,
+            audit: None,
+            isolation: None,
+        }
     }
 
     /// The same factory, wrapping every plugin signal it builds in the causality audit
     /// (built-in signals are the project's own code and are not audited).
     pub fn with_audit(self, audit: Option<CausalityAudit>) -> Self {
         PluginFactory { audit, ..self }
+    }
+
+    /// The same factory, evaluating every plugin signal it builds in a child process under
+    /// `isolation`'s limits ([`isolate`]).
+    pub fn with_isolation(self, isolation: Option<Isolation>) -> Self {
+        PluginFactory { isolation, ..self }
     }
 
     /// Loads the plugin a spec names and instantiates it for `role`.
@@ -726,6 +740,15 @@ impl PluginFactory {
         params: &toml::Table,
         role: SignalRole,
     ) -> Result<PluginSignal, PluginError> {
+        self.checked_library(source, role)?.instantiate(params)
+    }
+
+    /// The library a plugin source names, loaded and checked to be of the kind `role` needs.
+    fn checked_library(
+        &self,
+        source: &SignalSource,
+        role: SignalRole,
+    ) -> Result<&'static Plugin, PluginError> {
         let plugin = self.library(source)?;
         let path = plugin.info.path.clone();
         let expected = match role {
@@ -740,7 +763,7 @@ impl PluginFactory {
                 expected,
             });
         }
-        plugin.instantiate(params)
+        Ok(plugin)
     }
 
     /// The library a plugin source names, loaded and checked (name included).
@@ -775,20 +798,30 @@ impl SignalFactory for PluginFactory {
         match &spec.source {
             SignalSource::Builtin(_) => BuiltinSignals.create(spec),
             source => {
-                let signal = self
-                    .plugin_signal(source, &spec.params, spec.role)
+                let plugin = self
+                    .checked_library(source, spec.role)
                     .map_err(|e| e.to_string())?;
-                let Some(audit) = self.audit else {
-                    return Ok(Box::new(signal));
+                let (params, isolation) = (spec.params.clone(), self.isolation.clone());
+                // In process, an instance is made (and its params checked) here; isolated,
+                // in the child at each evaluation.
+                let make = move || -> Result<Box<dyn Signal>, String> {
+                    match &isolation {
+                        Some(isolation) => Ok(Box::new(IsolatedSignal::new(
+                            plugin,
+                            &params,
+                            isolation.clone(),
+                        ))),
+                        None => plugin
+                            .instantiate(&params)
+                            .map(|s| Box::new(s) as Box<dyn Signal>)
+                            .map_err(|e| e.to_string()),
+                    }
                 };
-                let (plugin, params) = (signal.plugin, spec.params.clone());
-                let fresh: FreshSignal = Box::new(move || {
-                    plugin
-                        .instantiate(&params)
-                        .map(|s| Box::new(s) as Box<dyn Signal>)
-                        .map_err(|e| e.to_string())
-                });
-                Ok(Box::new(AuditedSignal::new(Box::new(signal), fresh, audit)))
+                let signal = make()?;
+                match self.audit {
+                    Some(audit) => Ok(Box::new(AuditedSignal::new(signal, Box::new(make), audit))),
+                    None => Ok(signal),
+                }
             }
         }
     }
