@@ -81,6 +81,28 @@ fn sma_cross_is_prefix_stable_on_real_data() {
 }
 
 #[test]
+fn the_series_signal_is_prefix_stable_and_reads_the_day_s_own_value() {
+    let market = wavy_market(300);
+    let values: Vec<f64> = (0..market.len())
+        .map(|t| ((t % 7) as f64 - 3.0) / 3.0)
+        .collect();
+    let info = cyclebt_data::SeriesInfo {
+        name: "mine".into(),
+        unit: "number".into(),
+        description: String::new(),
+    };
+    let market = market.with_series(info, values.clone());
+    let make =
+        || -> Box<dyn Signal> { builtin_signal("series", toml::toml! { name = "mine" }).unwrap() };
+    assert_prefix_stable(&make, &market, 1);
+    let mut signal = make();
+    assert_eq!(signal.requires_series(), ["mine"]);
+    for t in [0, 1, 150, 299] {
+        assert_eq!(signal.evaluate(market.history(t)).unwrap(), values[t]);
+    }
+}
+
+#[test]
 fn a_run_cut_at_day_t_matches_the_full_run_up_to_t() {
     let market = wavy_market(900);
     let setup = crate::util::free_setup();

@@ -388,3 +388,61 @@ fn events_measure_the_dataset_named_on_the_command_line() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("unknown dataset \"nasdaq\""));
 }
+
+/// `compare --series NAME=FILE`: a user's series joined to the dataset's calendar; its errors
+/// name the file, line and column.
+#[test]
+fn series_flag_errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = dir.path().join("s.toml");
+    std::fs::write(
+        &strategy,
+        "name = \"s\"\n[[signal]]\nid = \"x\"\nbuiltin = \"series\"\nparams = { name = \"x\" }\n[[entry]]\nsignal = \"x\"\nabove = 0.0\n",
+    )
+    .unwrap();
+    let cases = [
+        (
+            "date,x\n2015-06-12,1\n2015-06-13,1\n",
+            ":3: column 1 (date): 2015-06-13 is not a trading day of dataset sh000001",
+        ),
+        (
+            "date,x\n2015-06-12,1\n2015-06-11,1\n",
+            ":3: column 1 (date): dates must increase",
+        ),
+        (
+            "date,x\n2015-06-12,much\n",
+            ":2: column 2 (x): expected a finite number or nothing; found \"much\"",
+        ),
+        (
+            "day,x\n2015-06-12,1\n",
+            ":1: expected the header date,<values>; found day,x",
+        ),
+        (
+            "date,x\n2015/06/12,1\n",
+            ":2: column 1 (date): expected a date YYYY-MM-DD",
+        ),
+    ];
+    for (text, expected) in cases {
+        let file = dir.path().join("x.csv");
+        std::fs::write(&file, text).unwrap();
+        let series = format!("x={}", file.display());
+        let s = strategy.to_str().unwrap();
+        let output = cyclebt(&["compare", s, "--window", "bull5", "--series", &series]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let message = format!("error: {}{expected}", file.display());
+        assert!(stderr(&output).contains(&message), "{}", stderr(&output));
+    }
+    let output = cyclebt(&["compare", "--series", "X=y.csv"]);
+    assert!(stderr(&output).contains("lower-case letters, digits and _"));
+    let file = dir.path().join("x.csv");
+    std::fs::write(&file, "date,close\n2015-06-12,1\n").unwrap();
+    let series = format!("close={}", file.display());
+    let output = cyclebt(&["compare", "--window", "bull5", "--series", &series]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("--series close: dataset sh000001 already has a series of that name"),
+        "{}",
+        stderr(&output)
+    );
+}

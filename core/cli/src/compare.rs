@@ -25,6 +25,8 @@ pub struct CompareArgs {
     pub strategies: Vec<PathBuf>,
     /// Where market data comes from.
     pub data: Origin,
+    /// The user's own series (`--series`), added to every dataset.
+    pub series: Vec<inputs::UserSeries>,
     /// Output folder for CSV files.
     pub out: Option<PathBuf>,
     /// Alternative cycle list.
@@ -187,7 +189,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
     let windows = cycles.select(&args.windows).map_err(input_error)?;
 
-    let mut datasets = Datasets::new(args.data.clone());
+    let mut datasets = Datasets::new(args.data.clone()).with_series(args.series.clone());
     // The plan: every row in order, each either a window a dataset does not cover (n/a with
     // the reason, no run) or a job for the executor.
     enum Slot {

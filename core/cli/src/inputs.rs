@@ -7,7 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use cyclebt_data::{CycleList, Dataset, Manifest, Origin, SnapshotSources};
+use chrono::NaiveDate;
+use cyclebt_data::{
+    CycleList, Dataset, Field, Location, Manifest, MarketData, Origin, SeriesInfo, SnapshotSources,
+};
 use cyclebt_engine::{MarginSchedule, Regulation, SignalFactory, StampDutySchedule, Strategy};
 
 use crate::input_error;
@@ -93,6 +96,121 @@ fn no_data_message(origin: &Origin, manifest: &Manifest, missing: &Path) -> Stri
 pub struct Datasets {
     origin: Origin,
     loaded: HashMap<String, Dataset>,
+    /// Added to every dataset as it loads.
+    series: Vec<UserSeries>,
+}
+
+/// A series of the user's own (`compare --series NAME=FILE`), as read from its file; joined
+/// to a dataset's calendar when the dataset loads.
+#[derive(Debug, Clone)]
+pub struct UserSeries {
+    name: String,
+    path: PathBuf,
+    /// Each row's date, value (NaN when empty) and line.
+    rows: Vec<(NaiveDate, f64, u64)>,
+}
+
+impl UserSeries {
+    /// Reads `NAME=FILE`: a header of two columns, `date` then any name, and one row per day.
+    pub fn read(spec: &str) -> Result<Self> {
+        let (name, path) = spec
+            .split_once('=')
+            .ok_or_else(|| input_error(format!("--series {spec}: expected NAME=FILE")))?;
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(input_error(format!(
+                "--series {spec}: a series name is lower-case letters, digits and _"
+            )));
+        }
+        let path = PathBuf::from(path);
+        let bad = |location: Location, what: String| input_error(format!("{location}: {what}"));
+        let mut reader = csv::ReaderBuilder::new()
+            .from_path(&path)
+            .map_err(|e| input_error(format!("{}: cannot read file: {e}", path.display())))?;
+        let csv_error = |e: csv::Error| {
+            let line = e.position().map_or(0, |p| p.line());
+            bad(Location::line(&path, line), e.to_string())
+        };
+        let header = reader.headers().map_err(csv_error)?.clone();
+        if header.len() != 2 || &header[0] != "date" {
+            return Err(bad(
+                Location::line(&path, 1),
+                format!(
+                    "expected the header date,<values>; found {}",
+                    header.iter().collect::<Vec<_>>().join(",")
+                ),
+            ));
+        }
+        let mut rows: Vec<(NaiveDate, f64, u64)> = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_error)?;
+            let line = record.position().map_or(0, |p| p.line());
+            let date = NaiveDate::parse_from_str(&record[0], "%Y-%m-%d").map_err(|_| {
+                bad(
+                    Location::field(&path, line, 0, "date"),
+                    format!("expected a date YYYY-MM-DD; found \"{}\"", &record[0]),
+                )
+            })?;
+            if let Some((last, _, _)) = rows.last().filter(|(last, _, _)| *last >= date) {
+                return Err(bad(
+                    Location::field(&path, line, 0, "date"),
+                    format!("dates must increase; {date} follows {last}"),
+                ));
+            }
+            let text = record[1].trim();
+            let value = if text.is_empty() {
+                f64::NAN
+            } else {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        bad(
+                            Location::field(&path, line, 1, &header[1]),
+                            format!("expected a finite number or nothing; found \"{text}\""),
+                        )
+                    })?
+            };
+            rows.push((date, value, line));
+        }
+        Ok(UserSeries {
+            name: name.to_string(),
+            path,
+            rows,
+        })
+    }
+
+    /// `market` with the series added: every date must be a trading day of it.
+    fn join(&self, market: MarketData) -> Result<MarketData> {
+        if market.series_index(&self.name).is_some()
+            || Field::ALL.iter().any(|f| f.name() == self.name)
+        {
+            return Err(input_error(format!(
+                "--series {}: dataset {} already has a series of that name",
+                self.name, market.name
+            )));
+        }
+        let mut values = vec![f64::NAN; market.len()];
+        for &(date, value, line) in &self.rows {
+            let day = market.dates.binary_search(&date).map_err(|_| {
+                input_error(format!(
+                    "{}: {date} is not a trading day of dataset {}",
+                    Location::field(&self.path, line, 0, "date"),
+                    market.name
+                ))
+            })?;
+            values[day] = value;
+        }
+        let info = SeriesInfo {
+            name: self.name.clone(),
+            unit: "number".into(),
+            description: format!("--series {}", self.path.display()),
+        };
+        Ok(market.with_series(info, values))
+    }
 }
 
 impl Datasets {
@@ -101,7 +219,14 @@ impl Datasets {
         Datasets {
             origin,
             loaded: HashMap::new(),
+            series: Vec::new(),
         }
+    }
+
+    /// Adds `series` to every dataset loaded from now on.
+    pub fn with_series(mut self, series: Vec<UserSeries>) -> Self {
+        self.series = series;
+        self
     }
 
     /// Where the data comes from.
@@ -127,7 +252,16 @@ impl Datasets {
                     missing,
                 )));
             }
-            let dataset = cyclebt_data::load_from(&manifest, &self.origin).map_err(input_error)?;
+            let mut dataset =
+                cyclebt_data::load_from(&manifest, &self.origin).map_err(input_error)?;
+            for series in &self.series {
+                dataset = Dataset {
+                    market: series.join(dataset.market)?,
+                    ..dataset
+                };
+                // Hashed into run.json with the dataset's own files.
+                dataset.files.push(series.path.clone());
+            }
             self.loaded.insert(name.to_string(), dataset);
         }
         Ok(&self.loaded[name])

@@ -66,6 +66,14 @@ enum Command {
         /// manifest path.
         #[arg(long = "dataset")]
         datasets: Vec<String>,
+        /// A series of your own added to every dataset (repeatable): a CSV file with a header
+        /// of two columns, `date` and the values; YYYY-MM-DD dates on the dataset's trading
+        /// calendar, increasing; empty cells and days left out are missing. Strategies read it
+        /// as a signal with `builtin = "series", params = { name = "NAME" }`, unlagged: the
+        /// value dated day t is what the decision at day t's close sees; a signal's values lie
+        /// in [-1, 1], and a decision day without one fails the run, naming the day.
+        #[arg(long = "series", value_name = "NAME=FILE")]
+        series: Vec<String>,
         /// Bootstrap resamples for each Sharpe ratio's confidence interval in report.html.
         #[arg(long, default_value_t = cyclebt_metrics::Bootstrap::default().resamples)]
         bootstrap: usize,
@@ -471,6 +479,7 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             benchmark,
             windows,
             datasets,
+            series,
             bootstrap,
             seed,
             inputs: run,
@@ -480,6 +489,10 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 strategies,
                 conventions: run.conventions()?,
                 data: inputs::origin(run.data, err)?,
+                series: series
+                    .iter()
+                    .map(|spec| inputs::UserSeries::read(spec))
+                    .collect::<anyhow::Result<_>>()?,
                 out: out_dir,
                 cycles: run.cycles,
                 windows,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::signal::{Signal, SignalError};
 
 /// Names of the built-in signal kinds.
-pub const BUILTIN_KINDS: [&str; 1] = ["sma_cross"];
+pub const BUILTIN_KINDS: [&str; 2] = ["sma_cross", "series"];
 
 /// Creates a built-in signal from its kind and its `params` table. Unknown kinds and unknown or
 /// mistyped parameters are errors whose text names the problem.
@@ -17,6 +17,12 @@ pub fn builtin_signal(kind: &str, params: toml::Table) -> Result<Box<dyn Signal>
                 .try_into()
                 .map_err(|e: toml::de::Error| e.message().to_string())?;
             Ok(Box::new(SmaCross::new(params)?))
+        }
+        "series" => {
+            let params: SeriesParams = toml::Value::Table(params)
+                .try_into()
+                .map_err(|e: toml::de::Error| e.message().to_string())?;
+            Ok(Box::new(SeriesSignal { params }))
         }
         _ => Err(format!(
             "unknown built-in signal \"{kind}\"; expected one of: {}",
@@ -97,5 +103,40 @@ impl Signal for SmaCross {
         } else {
             0.0
         })
+    }
+}
+
+/// Parameters of [`SeriesSignal`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesParams {
+    /// The dataset's named series to read.
+    pub name: String,
+}
+
+/// A named series of the dataset used as the signal itself: the decision at day t's close
+/// reads the series' value on day t (what the series' lag makes usable by then), NaN where it
+/// is missing. For signals computed outside cyclebt: `compare --series`, the Python package.
+#[derive(Debug, Clone)]
+pub struct SeriesSignal {
+    params: SeriesParams,
+}
+
+impl Signal for SeriesSignal {
+    fn name(&self) -> &str {
+        "series"
+    }
+
+    fn requires_series(&self) -> Vec<String> {
+        vec![self.params.name.clone()]
+    }
+
+    fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError> {
+        let values = history
+            .series(&self.params.name)
+            .ok_or_else(|| SignalError {
+                message: format!("the dataset has no series \"{}\"", self.params.name),
+            })?;
+        Ok(values.last().copied().unwrap_or(f64::NAN))
     }
 }

@@ -21,7 +21,9 @@ pub use backtest::{
     EngineError, RunResult, SignalValues, evaluate_signal, evaluate_signals, missing_inputs,
     partial_inputs, run, run_on,
 };
-pub use builtin::{BUILTIN_KINDS, SmaCross, SmaCrossParams, builtin_signal};
+pub use builtin::{
+    BUILTIN_KINDS, SeriesParams, SeriesSignal, SmaCross, SmaCrossParams, builtin_signal,
+};
 pub use causality::{AuditedSignal, CausalityAudit, FreshSignal};
 pub use costs::{CostModel, Fees, Side, StampDutyRate, StampDutySchedule, to_cents};
 pub use signal::{DayError, Signal, SignalError};

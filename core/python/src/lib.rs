@@ -56,10 +56,19 @@ fn run(py: Python<'_>, args: Vec<String>) -> PyResult<(String, String)> {
     }
 }
 
+/// A strategy given as a dict (JSON text) written as the TOML file the binary reads.
+#[pyfunction]
+fn toml_from_json(json: &str) -> PyResult<String> {
+    let value: toml::Table = serde_json::from_str(json)
+        .map_err(|e| InputError::new_err(format!("strategy dict: {e}")))?;
+    toml::to_string(&value).map_err(|e| InputError::new_err(format!("strategy dict: {e}")))
+}
+
 /// The native module.
 #[pymodule]
 fn _cyclebt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(toml_from_json, m)?)?;
     m.add("CyclebtError", m.py().get_type::<CyclebtError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;

@@ -13,20 +13,24 @@ was built from) unless ``data=`` or ``$CYCLEBT_DATA`` names a folder of raw expo
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
+import numpy as np
 import pandas as pd
 
 from ._cyclebt import CyclebtError, InputError, InternalError
 from ._cyclebt import run as _run
+from ._cyclebt import toml_from_json as _toml_from_json
 
 __all__ = [
     "Comparison",
     "CyclebtError",
+    "backtest",
     "InputError",
     "InternalError",
     "compare",
@@ -35,6 +39,7 @@ __all__ = [
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
+StrategyLike = Union[PathLike, Mapping[str, Any]]
 
 
 def run(*args: PathLike) -> tuple[str, str]:
@@ -126,9 +131,10 @@ class Comparison:
 
 
 def compare(
-    strategies: Iterable[PathLike] = (),
+    strategies: Union[StrategyLike, Iterable[StrategyLike]] = (),
     windows: Optional[Union[str, Sequence[str]]] = None,
     *,
+    series: Optional[Mapping[str, Any]] = None,
     data: Optional[PathLike] = None,
     datasets: Sequence[str] = (),
     benchmark: Optional[str] = None,
@@ -145,12 +151,15 @@ def compare(
 ) -> Comparison:
     """Every strategy x sizing rule over every window against buy-and-hold: ``cyclebt compare``.
 
-    ``strategies``: strategy files (TOML); none runs buy-and-hold alone. ``windows``: window
-    ids or groups (bull1, cycles, full, ...), default the cycle list's. The keyword arguments
-    are the binary's options of the same names. ``out``: keep the files in this folder (as
-    ``--out``) instead of a temporary one.
+    ``strategies``: strategy files (TOML), or dicts with the TOML's structure (written as
+    files under ``inputs/`` of the output folder); none runs buy-and-hold alone. ``windows``:
+    window ids or groups (bull1, cycles, full, ...), default the cycle list's. ``series``: your
+    own series, ``{"name": values}``, added to every dataset (``--series``; see
+    :func:`backtest`), arrays aligned to the first of ``datasets``, else sh000001. The other
+    keyword arguments are the binary's options of the same names. ``out``: keep the files in
+    this folder (as ``--out``) instead of a temporary one.
     """
-    if isinstance(strategies, (str, os.PathLike)):
+    if isinstance(strategies, (str, os.PathLike, Mapping)):
         strategies = [strategies]
     if isinstance(windows, str):
         windows = [windows]
@@ -160,7 +169,11 @@ def compare(
         folder = Path(keep.name)
     else:
         folder = Path(out)
-    args: list = ["compare", *strategies, "--out", folder]
+    calendar = datasets[0] if datasets else "sh000001"
+    paths, series_args = _write_inputs(
+        folder, strategies, series or {}, lambda: market(calendar, data).index
+    )
+    args: list = ["compare", *paths, "--out", folder, *series_args]
     for window in windows or ():
         args += ["--window", window]
     for name in datasets:
@@ -185,3 +198,104 @@ def compare(
         args.append("--audit-causality")
     _, notes = run(*args)
     return Comparison(folder, notes, keep)
+
+
+def _write_inputs(
+    folder: Path, strategies: Iterable[StrategyLike], series: Mapping[str, Any], dates
+) -> tuple[list, list]:
+    """Writes strategies given as dicts as TOML files and signals as CSV files under
+    ``folder/inputs`` (kept with the results, so a run can be repeated from its files);
+    returns the strategy paths and the ``--series`` arguments."""
+    inputs = folder / "inputs"
+    paths = []
+    for i, strategy in enumerate(strategies):
+        if isinstance(strategy, Mapping):
+            inputs.mkdir(parents=True, exist_ok=True)
+            path = inputs / f"strategy-{i + 1}.toml"
+            path.write_text(_toml_from_json(json.dumps(strategy)), encoding="utf-8")
+            paths.append(path)
+        else:
+            paths.append(strategy)
+    arguments = []
+    for name, values in series.items():
+        inputs.mkdir(parents=True, exist_ok=True)
+        path = inputs / f"{name}.csv"
+        _write_signal(path, name, values, dates)
+        arguments += ["--series", f"{name}={path}"]
+    return paths, arguments
+
+
+def _write_signal(path: Path, name: str, values: Any, dates) -> None:
+    """One signal as the CSV ``compare --series`` reads: a pandas Series by its dates, any
+    other array one value per trading day of the market (``dates()``)."""
+    if isinstance(values, pd.Series):
+        index = pd.DatetimeIndex(values.index)
+        numbers = values.to_numpy(dtype=float)
+    else:
+        numbers = np.asarray(values, dtype=float)
+        index = dates()
+        if numbers.ndim != 1 or len(numbers) != len(index):
+            raise ValueError(
+                f"signal {name}: an array needs one value per trading day of the market "
+                f"({len(index)}, from {index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}); got shape "
+                f"{numbers.shape}. Give a pandas Series indexed by date to cover fewer days."
+            )
+    # repr() is the shortest text that reads back to the same float.
+    lines = [f"date,{name}"]
+    lines += [
+        f"{day:%Y-%m-%d},{'' if np.isnan(value) else repr(float(value))}"
+        for day, value in zip(index, numbers)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def backtest(
+    signals: Mapping[str, Any],
+    entry: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+    exit: Union[Mapping[str, Any], Sequence[Mapping[str, Any]], None] = None,
+    sizing: Union[Mapping[str, Any], Sequence[Mapping[str, Any]], None] = None,
+    costs: Optional[Mapping[str, Any]] = None,
+    leverage: Optional[Mapping[str, Any]] = None,
+    window: Optional[Union[str, Sequence[str]]] = None,
+    *,
+    name: str = "mine",
+    dataset: str = "sh000001",
+    capital: Optional[Union[str, int]] = None,
+    execution: Optional[Mapping[str, Any]] = None,
+    data: Optional[PathLike] = None,
+    **options: Any,
+) -> Comparison:
+    """Your own signals through the same rules, sizing, costs, margin account and metrics as a
+    plugin's, against buy-and-hold.
+
+    ``signals``: ``{"id": values}``, each a pandas Series indexed by date or an array with one
+    value per row of ``market(dataset)``. The value dated day t is what the decision at day
+    t's close reads (it must use only what was known then: see ``check_causal``); orders fill
+    at the next open. ``entry``, ``exit``, ``sizing``, ``costs``, ``leverage``, ``execution``:
+    the strategy file's tables of the same names, as dicts (``entry={"signal": "id",
+    "above": 0.0}``). ``window``: window ids or groups. Other keywords are :func:`compare`'s.
+    This is ``compare`` on a strategy whose signals are ``builtin = "series"`` reading each
+    array through ``--series``.
+    """
+
+    def tables(value):
+        return [value] if isinstance(value, Mapping) else list(value)
+
+    strategy: dict = {
+        "name": name,
+        "dataset": dataset,
+        "signal": [
+            {"id": key, "builtin": "series", "params": {"name": key}} for key in signals
+        ],
+        "entry": tables(entry),
+    }
+    optional = {
+        "exit": None if exit is None else tables(exit),
+        "sizing": None if sizing is None else tables(sizing),
+        "costs": costs,
+        "leverage": leverage,
+        "execution": execution,
+        "capital": None if capital is None else str(capital),
+    }
+    strategy.update({key: value for key, value in optional.items() if value is not None})
+    return compare([strategy], window, series=signals, data=data, datasets=[dataset], **options)

@@ -1,0 +1,11 @@
+"""The native module: the cyclebt command line, in-process."""
+
+class CyclebtError(Exception): ...
+class InputError(CyclebtError): ...
+class InternalError(CyclebtError): ...
+
+def run(args: list[str]) -> tuple[str, str]:
+    """Runs one command line (without the program name); returns (stdout, stderr)."""
+
+def toml_from_json(json: str) -> str:
+    """A strategy given as JSON text, as the TOML the binary reads."""
