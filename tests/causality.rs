@@ -15,6 +15,7 @@ fn misbehaving(mode: &str, audit: Option<CausalityAudit>) -> Box<dyn Signal> {
             source: SignalSource::Plugin("fixture-misbehaving".into()),
             params: format!("mode = \"{mode}\"").parse().unwrap(),
             role: SignalRole::Signal,
+            isolate: false,
         })
         .unwrap()
 }
@@ -87,6 +88,7 @@ fn honest_plugins_pass_the_audit_with_the_same_values() {
         source: SignalSource::Plugin(name.into()),
         params: params.parse().unwrap(),
         role: SignalRole::Signal,
+        isolate: false,
     };
     for (name, params) in [
         ("sma-cross", "fast = 20\nslow = 60"),

@@ -167,6 +167,7 @@ fn isolated_plugins_give_the_in_process_values() {
             source: SignalSource::Plugin(name.into()),
             params: params.parse().unwrap(),
             role: SignalRole::Signal,
+            isolate: false,
         };
         let mut plain = crate::plugins::factory().create(&spec).unwrap();
         let mut isolated = crate::plugins::factory()
@@ -189,6 +190,7 @@ fn isolated_plugins_give_the_in_process_values() {
         source: SignalSource::Plugin("fixture-misbehaving".into()),
         params: "mode = \"shared_state\"".parse().unwrap(),
         role: SignalRole::Signal,
+        isolate: false,
     };
     let factory = crate::plugins::factory().with_isolation(Some(isolation));
     let mut values = (0..2).map(|_| {
@@ -196,4 +198,33 @@ fn isolated_plugins_give_the_in_process_values() {
         evaluate_signal(signal.as_mut(), &market, span).unwrap()
     });
     assert_eq!(values.next(), values.next());
+}
+
+#[test]
+fn a_strategy_file_can_ask_for_isolation_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = dir.path().join("fault.toml");
+    std::fs::write(
+        &strategy,
+        "name = \"fault\"\nisolate = true\n[[signal]]\nid = \"x\"\nplugin = \"fixture-misbehaving\"\nparams = { mode = \"abort\" }\n[[entry]]\nsignal = \"x\"\nabove = 0\n",
+    )
+    .unwrap();
+    let output = crate::util::cyclebt(&[
+        "compare",
+        strategy.to_str().unwrap(),
+        &crate::util::shipped_strategy("sma-trend"),
+        "--window",
+        "bull3",
+        "--plugin-dir",
+        plugin_dir().to_str().unwrap(),
+    ]);
+    let stderr = crate::util::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "isolated) failed on 2014-04-28: the isolated plugin's process was killed by signal 6"
+        ),
+        "{stderr}"
+    );
+    assert!(crate::util::stdout(&output).contains("sma-trend"));
 }

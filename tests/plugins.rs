@@ -74,6 +74,7 @@ fn plugin_signal(name: &str, params: &str) -> Result<Box<dyn Signal>, String> {
         source: SignalSource::Plugin(name.into()),
         params: params.parse().unwrap(),
         role: SignalRole::Signal,
+        isolate: false,
     })
 }
 
@@ -119,6 +120,7 @@ fn shipped_plugins_are_prefix_stable() {
                 source: SignalSource::Plugin("trend-exposure".into()),
                 params: toml::Table::new(),
                 role: SignalRole::Strategy,
+                isolate: false,
             })
             .unwrap()
     };

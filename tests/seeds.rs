@@ -26,6 +26,7 @@ pub(crate) fn boxed(name: &'static str, params: &'static str) -> impl Fn() -> Bo
                 source: SignalSource::Plugin(name.into()),
                 params: params.parse().unwrap(),
                 role: SignalRole::Signal,
+                isolate: false,
             })
             .unwrap()
     }

@@ -4,6 +4,7 @@
 //! ```toml
 //! name = "sma-trend"
 //! capital = "1000000"            # yuan
+//! isolate = false                # true: its plugins run in child processes (--isolate)
 //! [[signal]]
 //! id = "trend"
 //! builtin = "sma_cross"
@@ -195,6 +196,9 @@ pub struct SignalSpec {
     pub params: toml::Table,
     /// What it must compute.
     pub role: SignalRole,
+    /// Evaluate it in a child process even when the whole command does not (the strategy
+    /// file's `isolate = true`); only plugins are isolated.
+    pub isolate: bool,
 }
 
 /// Builds signals for strategy files. The engine's [`BuiltinSignals`] knows the built-ins;
@@ -374,6 +378,9 @@ struct StrategyFile {
     windows: Option<Vec<String>>,
     #[serde(default = "default_capital")]
     capital: Decimal,
+    /// Evaluate this file's plugins in child processes (as `--isolate` does for all).
+    #[serde(default)]
+    isolate: bool,
     #[serde(default)]
     signal: Vec<Spanned<SignalConfig>>,
     strategy_plugin: Option<Spanned<StrategyPluginConfig>>,
@@ -601,6 +608,7 @@ impl Strategy {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
+        let isolate = file.isolate;
         let build = |source: Result<SignalSource, String>,
                      params: &Option<Spanned<toml::Table>>,
                      role: SignalRole,
@@ -615,6 +623,7 @@ impl Strategy {
                 source: source.map_err(fail)?,
                 params,
                 role,
+                isolate,
             };
             // Built once here so that a bad plugin or parameter is reported against this line.
             let failure = match factory.create(&spec) {

@@ -36,6 +36,22 @@ pub struct Isolation {
     pub memory_limit: u64,
 }
 
+impl Isolation {
+    /// Wall time allowed by default: a minute per window.
+    pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
+    /// Address space allowed by default: 4 GiB.
+    pub const DEFAULT_MEMORY_LIMIT: u64 = 4 << 30;
+
+    /// The default limits, with the running executable as the worker (the `cyclebt` binary).
+    pub fn for_this_process() -> std::io::Result<Isolation> {
+        Ok(Isolation {
+            worker: std::env::current_exe()?,
+            time_limit: Self::DEFAULT_TIME_LIMIT,
+            memory_limit: Self::DEFAULT_MEMORY_LIMIT,
+        })
+    }
+}
+
 /// A plugin signal whose every range evaluation runs in a child process.
 pub struct IsolatedSignal {
     plugin: &'static Plugin,

@@ -801,7 +801,16 @@ impl SignalFactory for PluginFactory {
                 let plugin = self
                     .checked_library(source, spec.role)
                     .map_err(|e| e.to_string())?;
-                let (params, isolation) = (spec.params.clone(), self.isolation.clone());
+                // The command's limits when it isolates everything, the defaults for a
+                // strategy file that asks on its own.
+                let isolation = match (&self.isolation, spec.isolate) {
+                    (Some(isolation), _) => Some(isolation.clone()),
+                    (None, true) => Some(Isolation::for_this_process().map_err(|e| {
+                        format!("cannot find the cyclebt binary to isolate the plugin: {e}")
+                    })?),
+                    (None, false) => None,
+                };
+                let params = spec.params.clone();
                 // In process, an instance is made (and its params checked) here; isolated,
                 // in the child at each evaluation.
                 let make = move || -> Result<Box<dyn Signal>, String> {
