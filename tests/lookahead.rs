@@ -4,7 +4,7 @@
 use cyclebt_data::{Field, Manifest, MarketData, WindowSpan};
 use cyclebt_engine::*;
 
-use crate::util::{date, shipped_market, wavy_market};
+use crate::util::{date, shipped_market, synthetic_market, wavy_market};
 
 /// Checks a signal's prefix property on every `stride`-th day, for both ways of asking: the
 /// value for day t from the full history equals the value from the history cut at t, the
@@ -78,6 +78,41 @@ fn sma_cross_is_prefix_stable_on_synthetic_data() {
 fn sma_cross_is_prefix_stable_on_real_data() {
     let market = shipped_market();
     assert_prefix_stable(&sma, &market, 97);
+}
+
+/// `sma_cross` answers a range from sums moved day by day and re-sums a day only when the two
+/// averages are too close for the moved sums to decide; its values must still be `evaluate`'s
+/// bit for bit. Flat stretches (averages equal up to rounding), a stretch that sits exactly on
+/// the averages' crossing, and a zero close (which the moved sums' error bound does not cover).
+#[test]
+fn sma_cross_over_a_range_equals_day_by_day_at_ties_and_odd_prices() {
+    let closes: Vec<String> = (0..700)
+        .map(|i| match i {
+            0..150 => "3000.10".to_string(),
+            150..300 => format!("{}.{:02}", 3000 + i % 2, (i * 37) % 100),
+            300..450 => format!("{}.{:02}", 2000 + (i % 7) * 3, (i * 13) % 100),
+            _ => format!("{}.05", 1000 + (i as i64 - 575).abs()),
+        })
+        .collect();
+    let mut with_zero = closes.clone();
+    with_zero[400] = "0".into();
+    for closes in [&closes, &with_zero] {
+        let closes: Vec<&str> = closes.iter().map(String::as_str).collect();
+        let market = synthetic_market(&closes, &closes, &[]);
+        for (fast, slow) in [(1, 2), (5, 20), (7, 21), (20, 60), (3, 300)] {
+            let make = || SmaCross::new(SmaCrossParams { fast, slow }).unwrap();
+            let mut day_by_day = make();
+            let expected: Vec<f64> = (0..market.len())
+                .map(|t| day_by_day.evaluate(market.history(t)).unwrap())
+                .collect();
+            let mut range = Vec::new();
+            make()
+                .evaluate_days(market.history(market.len() - 1), 0, &mut range)
+                .unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&range), bits(&expected), "fast {fast}, slow {slow}");
+        }
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use cyclebt_data::{Field, History};
 use serde::Deserialize;
 
-use crate::signal::{Signal, SignalError};
+use crate::signal::{DayError, Signal, SignalError};
 
 /// Names of the built-in signal kinds.
 pub const BUILTIN_KINDS: [&str; 2] = ["sma_cross", "series"];
@@ -84,6 +84,75 @@ fn mean_of_last(values: &[f64], days: usize) -> f64 {
     values[values.len() - days..].iter().sum::<f64>() / days as f64
 }
 
+/// Half the distance between 1.0 and the next `f64`: the relative error of one rounding.
+const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+
+/// The sum of the last `days` values of a series, moved one day at a time (one subtraction and
+/// one addition), with a bound on its distance from the exact sum.
+///
+/// The day-by-day `evaluate` re-sums each window from its first value; a moved sum differs in
+/// the last bits, which could flip a crossing of two nearly equal averages. So the moved sums
+/// only decide a day when the averages are further apart than both error bounds allow (then the
+/// re-summed averages compare the same way); closer than that, the day is re-summed. The values
+/// are those `evaluate` gives, bit for bit, which keeps the signal a function of the rows it sees.
+struct MovedSum {
+    days: usize,
+    sum: f64,
+    /// `|sum - exact sum|` is at most this.
+    error: f64,
+}
+
+impl MovedSum {
+    /// The sum of `values[end + 1 - days..=end]`, added in order.
+    fn at(values: &[f64], days: usize, end: usize) -> Self {
+        let sum: f64 = values[end + 1 - days..=end].iter().sum();
+        MovedSum {
+            days,
+            sum,
+            error: summation_error(days, sum),
+        }
+    }
+
+    /// Moves the window to end one day later, at `end`.
+    fn step(&mut self, values: &[f64], end: usize) {
+        let change = values[end] - values[end - self.days];
+        self.sum += change;
+        // One rounding each for the difference and the sum (values are positive: |change| is
+        // below the larger of the two values, itself below the sums bounded).
+        self.error += 2.0 * UNIT_ROUNDOFF * (change.abs() + self.sum.abs());
+    }
+
+    fn mean(&self) -> f64 {
+        self.sum / self.days as f64
+    }
+
+    /// A bound on `|mean() - exact mean|` plus one on the distance of `evaluate`'s re-summed
+    /// mean from the exact mean.
+    fn mean_error(&self) -> f64 {
+        let exact_sum_at_most = self.sum.abs() + self.error;
+        (self.error + summation_error(self.days, exact_sum_at_most)) / self.days as f64
+            + 4.0 * UNIT_ROUNDOFF * self.mean().abs()
+    }
+}
+
+/// A bound on the error of adding `count` positive values in order whose exact sum is at most
+/// `sum`: `(count - 1) u / (1 - (count - 1) u) x sum` (Higham, Accuracy and Stability of
+/// Numerical Algorithms, 2nd ed., eq. 4.4), taken twice over for safety.
+fn summation_error(count: usize, sum: f64) -> f64 {
+    let n_u = count as f64 * UNIT_ROUNDOFF;
+    2.0 * n_u / (1.0 - n_u) * sum.abs()
+}
+
+fn crossing(fast: f64, slow: f64) -> f64 {
+    if fast > slow {
+        1.0
+    } else if fast < slow {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
 impl Signal for SmaCross {
     fn name(&self) -> &str {
         "sma_cross"
@@ -96,13 +165,61 @@ impl Signal for SmaCross {
         }
         let fast = mean_of_last(close, self.params.fast);
         let slow = mean_of_last(close, self.params.slow);
-        Ok(if fast > slow {
-            1.0
-        } else if fast < slow {
-            -1.0
-        } else {
-            0.0
-        })
+        Ok(crossing(fast, slow))
+    }
+
+    /// The values `evaluate` gives, from sums moved day by day where they decide the day (see
+    /// [`MovedSum`]): about 2 additions a day per average instead of `fast + slow`.
+    fn evaluate_days(
+        &mut self,
+        history: History<'_>,
+        first: usize,
+        out: &mut Vec<f64>,
+    ) -> Result<(), DayError> {
+        let close = history.column(Field::Close);
+        let SmaCrossParams { fast, slow } = self.params;
+        // The error bounds assume positive, finite prices; anything else is evaluated day by day.
+        if !close.iter().all(|c| c.is_finite() && *c > 0.0) {
+            for day in first..close.len() {
+                out.push(
+                    self.evaluate(history.prefix(day))
+                        .map_err(|error| DayError { day, error })?,
+                );
+            }
+            return Ok(());
+        }
+        let mut sums: Option<(MovedSum, MovedSum)> = None;
+        for day in first..close.len() {
+            if day + 1 < slow {
+                out.push(0.0);
+                continue;
+            }
+            let (fast_sum, slow_sum) = match &mut sums {
+                Some((f, s)) => {
+                    f.step(close, day);
+                    s.step(close, day);
+                    (&*f, &*s)
+                }
+                None => {
+                    let (f, s) = sums.insert((
+                        MovedSum::at(close, fast, day),
+                        MovedSum::at(close, slow, day),
+                    ));
+                    (&*f, &*s)
+                }
+            };
+            let (fast_mean, slow_mean) = (fast_sum.mean(), slow_sum.mean());
+            let apart = (fast_mean - slow_mean).abs();
+            out.push(
+                if apart > 2.0 * (fast_sum.mean_error() + slow_sum.mean_error()) {
+                    crossing(fast_mean, slow_mean)
+                } else {
+                    let seen = &close[..=day];
+                    crossing(mean_of_last(seen, fast), mean_of_last(seen, slow))
+                },
+            );
+        }
+        Ok(())
     }
 }
 
