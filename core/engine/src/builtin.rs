@@ -178,20 +178,20 @@ impl Signal for SmaCross {
     ) -> Result<(), DayError> {
         let close = history.column(Field::Close);
         let SmaCrossParams { fast, slow } = self.params;
-        // The error bounds assume positive, finite prices; anything else is evaluated day by day.
-        if !close.iter().all(|c| c.is_finite() && *c > 0.0) {
-            for day in first..close.len() {
-                out.push(
-                    self.evaluate(history.prefix(day))
-                        .map_err(|error| DayError { day, error })?,
-                );
-            }
-            return Ok(());
-        }
+        // The error bounds assume positive, finite prices; with any other, every day is re-summed.
+        let movable = close.iter().all(|c| c.is_finite() && *c > 0.0);
+        let resummed = |day: usize| {
+            let seen = &close[..=day];
+            crossing(mean_of_last(seen, fast), mean_of_last(seen, slow))
+        };
         let mut sums: Option<(MovedSum, MovedSum)> = None;
         for day in first..close.len() {
             if day + 1 < slow {
                 out.push(0.0);
+                continue;
+            }
+            if !movable {
+                out.push(resummed(day));
                 continue;
             }
             let (fast_sum, slow_sum) = match &mut sums {
@@ -214,8 +214,7 @@ impl Signal for SmaCross {
                 if apart > 2.0 * (fast_sum.mean_error() + slow_sum.mean_error()) {
                     crossing(fast_mean, slow_mean)
                 } else {
-                    let seen = &close[..=day];
-                    crossing(mean_of_last(seen, fast), mean_of_last(seen, slow))
+                    resummed(day)
                 },
             );
         }
