@@ -30,12 +30,17 @@ from ._cyclebt import toml_from_json as _toml_from_json
 __all__ = [
     "Comparison",
     "CyclebtError",
+    "Sweep",
+    "Validation",
     "backtest",
     "InputError",
     "InternalError",
     "compare",
     "market",
+    "merge",
     "run",
+    "sweep",
+    "validate",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -49,6 +54,30 @@ def run(*args: PathLike) -> tuple[str, str]:
     :class:`InternalError` with the binary's message where the binary would exit non-zero.
     """
     return _run([os.fspath(a) for a in args])
+
+
+def _flags(**options: Any) -> list:
+    """The binary's flags for keyword arguments: ``risk_free=0.02`` is ``--risk-free 0.02``,
+    ``True`` the bare flag, ``None`` and ``False`` nothing, a list the flag repeated."""
+    args: list = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        for item in value if isinstance(value, list) else [value]:
+            if item is None or item is False:
+                continue
+            if item is True:
+                args.append(flag)
+            else:
+                args += [flag, item if isinstance(item, os.PathLike) else str(item)]
+    return args
+
+
+def _output_folder(out: Optional[PathLike]) -> tuple[Path, Optional[tempfile.TemporaryDirectory]]:
+    """``out``, or a temporary folder removed with the result that holds it."""
+    if out is not None:
+        return Path(out), None
+    keep = tempfile.TemporaryDirectory(prefix="cyclebt-")
+    return Path(keep.name), keep
 
 
 def _read_csv(source: Union[Path, str]) -> pd.DataFrame:
@@ -163,39 +192,27 @@ def compare(
         strategies = [strategies]
     if isinstance(windows, str):
         windows = [windows]
-    keep = None
-    if out is None:
-        keep = tempfile.TemporaryDirectory(prefix="cyclebt-")
-        folder = Path(keep.name)
-    else:
-        folder = Path(out)
+    folder, keep = _output_folder(out)
     calendar = datasets[0] if datasets else "sh000001"
     paths, series_args = _write_inputs(
         folder, strategies, series or {}, lambda: market(calendar, data).index
     )
-    args: list = ["compare", *paths, "--out", folder, *series_args]
-    for window in windows or ():
-        args += ["--window", window]
-    for name in datasets:
-        args += ["--dataset", name]
-    options = {
-        "--data": data,
-        "--benchmark": benchmark,
-        "--cycles": cycles,
-        "--periods-per-year": periods_per_year,
-        "--risk-free": risk_free,
-        "--stamp-duty": stamp_duty,
-        "--margin-rules": margin_rules,
-        "--bootstrap": bootstrap,
-        "--seed": seed,
-    }
-    for flag, value in options.items():
-        if value is not None:
-            args += [flag, str(value) if not isinstance(value, os.PathLike) else value]
-    for folder_ in plugin_dirs:
-        args += ["--plugin-dir", folder_]
-    if audit_causality:
-        args.append("--audit-causality")
+    args = ["compare", *paths, "--out", folder, *series_args]
+    args += _flags(
+        window=list(windows or ()),
+        dataset=list(datasets),
+        data=data,
+        benchmark=benchmark,
+        cycles=cycles,
+        periods_per_year=periods_per_year,
+        risk_free=risk_free,
+        stamp_duty=stamp_duty,
+        margin_rules=margin_rules,
+        bootstrap=bootstrap,
+        seed=seed,
+        plugin_dir=list(plugin_dirs),
+        audit_causality=audit_causality,
+    )
     _, notes = run(*args)
     return Comparison(folder, notes, keep)
 
@@ -299,3 +316,166 @@ def backtest(
     }
     strategy.update({key: value for key, value in optional.items() if value is not None})
     return compare([strategy], window, series=signals, data=data, datasets=[dataset], **options)
+
+
+class Sweep:
+    """The outputs of one ``cyclebt sweep --out`` (or of ``sweep merge``, or one shard).
+
+    ``summary`` is ``sweep.csv`` (a shard's ``sweep.part.csv``, indexed by each row's index in
+    the whole sweep): one row per parameter combination x window x sizing rule, the
+    swept parameters first. ``table`` is the ranking the binary prints.
+    """
+
+    def __init__(
+        self, folder: Path, table: str, notes: str, keep: Optional[tempfile.TemporaryDirectory]
+    ):
+        self.folder = folder
+        self.table = table
+        self.notes = notes
+        self._keep = keep
+        part = folder / "sweep.part.csv"
+        #: Whether this is one shard's part, to be joined by :func:`merge`.
+        self.is_shard = part.is_file()
+        if self.is_shard:
+            # After its comment line (which part of how many rows), each row starts with its
+            # index in the whole sweep, a column the header does not name: the frame's index.
+            self.summary: pd.DataFrame = pd.read_csv(part, skiprows=1)
+        else:
+            self.summary = _read_csv(folder / "sweep.csv")
+
+    def report(self, path: PathLike) -> Path:
+        """Copies the sweep's ``report.html`` (heat maps, the ranking's stability)."""
+        return Path(shutil.copyfile(self.folder / "report.html", os.fspath(path)))
+
+    def __repr__(self) -> str:
+        kind = "shard" if self.is_shard else "sweep"
+        return f"<cyclebt.Sweep {kind} of {len(self.summary)} rows in {self.folder}>"
+
+
+def sweep(
+    strategy: StrategyLike,
+    params: Union[Mapping[str, str], Sequence[str]] = (),
+    windows: Optional[Union[str, Sequence[str]]] = None,
+    *,
+    rank: Optional[str] = None,
+    top: Optional[int] = None,
+    shard: Optional[tuple[int, int]] = None,
+    out: Optional[PathLike] = None,
+    **options: Any,
+) -> Sweep:
+    """Every combination of a strategy's parameters x window x sizing rule: ``cyclebt sweep``.
+
+    ``strategy``: a file or a dict, its ``[sweep]`` table the grid. ``params``: swept
+    parameters overriding it, ``{"trend.fast": "5:50:5"}`` or ``["trend.fast=5:50:5"]`` (the
+    binary's ``--param``). ``shard=(i, n)``: only the i-th of n interleaved parts (0-based), for
+    :func:`merge`; its parts equal the unsharded sweep's rows exactly. Other keywords:
+    ``data``, ``cycles``, ``plugin_dirs``, ... as :func:`compare`.
+    """
+    folder, keep = _output_folder(out)
+    (path,), _ = _write_inputs(folder, [strategy], {}, lambda: None)
+    if isinstance(params, Mapping):
+        params = [f"{key}={value}" for key, value in params.items()]
+    if isinstance(windows, str):
+        windows = [windows]
+    args = ["sweep", path, "--out", folder]
+    args += _flags(
+        param=list(params),
+        window=list(windows or ()),
+        rank=rank,
+        top=top,
+        shard=None if shard is None else f"{shard[0]}/{shard[1]}",
+        **_run_options(options),
+    )
+    table, notes = run(*args)
+    return Sweep(folder, table, notes, keep)
+
+
+def merge(parts: Iterable[Union[Sweep, PathLike]], out: Optional[PathLike] = None) -> Sweep:
+    """Joins the shards of one sweep (results of ``sweep(..., shard=(i, n))`` or their
+    folders) into the whole sweep's ``sweep.csv``, byte for byte the unsharded one:
+    ``cyclebt sweep merge``."""
+    folder, keep = _output_folder(out)
+    dirs = [part.folder if isinstance(part, Sweep) else part for part in parts]
+    table, notes = run("sweep", "merge", *dirs, "--out", folder)
+    return Sweep(folder, table, notes, keep)
+
+
+class Validation:
+    """The outputs of one ``cyclebt validate --out``: ``loco`` (leave-one-cycle-out),
+    ``walkforward_steps``, ``walkforward_curve`` and ``pbo_logits``, each its CSV file;
+    ``table`` is what the binary prints (PBO, deflated Sharpe)."""
+
+    def __init__(
+        self, folder: Path, table: str, notes: str, keep: Optional[tempfile.TemporaryDirectory]
+    ):
+        self.folder = folder
+        self.table = table
+        self.notes = notes
+        self._keep = keep
+        self.loco = _read_csv(folder / "validate_loco.csv")
+        self.walkforward_steps = _read_csv(folder / "walkforward_steps.csv")
+        self.walkforward_curve = _read_csv(folder / "walkforward_curve.csv")
+        self.pbo_logits = _read_csv(folder / "pbo_logits.csv")
+
+
+def validate(
+    strategy: StrategyLike,
+    params: Union[Mapping[str, str], Sequence[str]] = (),
+    *,
+    over: Optional[str] = None,
+    walk_window: Optional[str] = None,
+    train_years: Optional[int] = None,
+    test_years: Optional[int] = None,
+    anchored: bool = False,
+    blocks: Optional[int] = None,
+    rank: Optional[str] = None,
+    out: Optional[PathLike] = None,
+    **options: Any,
+) -> Validation:
+    """Out-of-sample checks of a parameter grid: ``cyclebt validate`` (leave-one-cycle-out,
+    walk-forward, PBO, deflated Sharpe). Keywords are the binary's options of the same names;
+    ``data``, ``cycles``, ``plugin_dirs``, ... as :func:`compare`."""
+    folder, keep = _output_folder(out)
+    (path,), _ = _write_inputs(folder, [strategy], {}, lambda: None)
+    if isinstance(params, Mapping):
+        params = [f"{key}={value}" for key, value in params.items()]
+    args = ["validate", path, "--out", folder]
+    args += _flags(
+        param=list(params),
+        over=over,
+        walk_window=walk_window,
+        train_years=train_years,
+        test_years=test_years,
+        anchored=anchored,
+        blocks=blocks,
+        rank=rank,
+        **_run_options(options),
+    )
+    table, notes = run(*args)
+    return Validation(folder, table, notes, keep)
+
+
+_RUN_OPTIONS = {
+    "data",
+    "cycles",
+    "periods_per_year",
+    "risk_free",
+    "stamp_duty",
+    "margin_rules",
+    "plugin_dirs",
+    "audit_causality",
+}
+
+
+def _run_options(options: Mapping[str, Any]) -> dict:
+    """The options every command that runs backtests takes, checked: an unknown keyword is
+    an error, not ignored."""
+    unknown = sorted(set(options) - _RUN_OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(_RUN_OPTIONS))}"
+        )
+    flags = dict(options)
+    if "plugin_dirs" in flags:
+        flags["plugin_dir"] = list(flags.pop("plugin_dirs"))
+    return flags
