@@ -64,11 +64,26 @@ fn toml_from_json(json: &str) -> PyResult<String> {
     toml::to_string(&value).map_err(|e| InputError::new_err(format!("strategy dict: {e}")))
 }
 
+/// The days the causality audit cuts a window `first..=last` at (`--audit-causality`'s
+/// seeded cut points), so that `check_causal` cuts a Python signal's history where a plugin's
+/// would be cut.
+#[pyfunction]
+#[pyo3(signature = (first, last, cuts=None, seed=None))]
+fn cut_points(first: usize, last: usize, cuts: Option<usize>, seed: Option<u64>) -> Vec<usize> {
+    let default = cyclebt_engine::CausalityAudit::default();
+    let audit = cyclebt_engine::CausalityAudit {
+        cuts: cuts.unwrap_or(default.cuts),
+        seed: seed.unwrap_or(default.seed),
+    };
+    audit.cut_points(first, last)
+}
+
 /// The native module.
 #[pymodule]
 fn _cyclebt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(toml_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(cut_points, m)?)?;
     m.add("CyclebtError", m.py().get_type::<CyclebtError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;

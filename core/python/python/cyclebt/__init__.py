@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._cyclebt import CyclebtError, InputError, InternalError
+from ._cyclebt import cut_points as _cut_points
 from ._cyclebt import run as _run
 from ._cyclebt import toml_from_json as _toml_from_json
 
@@ -32,7 +33,9 @@ __all__ = [
     "CyclebtError",
     "Sweep",
     "Validation",
+    "Causality",
     "backtest",
+    "check_causal",
     "InputError",
     "InternalError",
     "compare",
@@ -479,3 +482,82 @@ def _run_options(options: Mapping[str, Any]) -> dict:
     if "plugin_dirs" in flags:
         flags["plugin_dir"] = list(flags.pop("plugin_dirs"))
     return flags
+
+
+class Causality:
+    """What :func:`check_causal` found. True when no difference was found."""
+
+    def __init__(self, cut_days: list, first_difference, cut_at, detail: str):
+        #: The dates the history was cut at.
+        self.cut_days = cut_days
+        #: The first date whose value changed with the history cut (None: none changed).
+        self.first_difference = first_difference
+        #: The cut that changed it (None for a difference between two whole evaluations).
+        self.cut_at = cut_at
+        #: One line saying what was found.
+        self.detail = detail
+
+    def __bool__(self) -> bool:
+        return self.first_difference is None
+
+    def __repr__(self) -> str:
+        return f"<cyclebt.Causality: {self.detail}>"
+
+
+def check_causal(
+    fn,
+    market: Optional[pd.DataFrame] = None,
+    *,
+    cuts: Optional[int] = None,
+    seed: Optional[int] = None,
+) -> Causality:
+    """Checks that a signal function reads no day after the one it answers for.
+
+    ``fn(history)`` gets a market DataFrame (``market()`` by default) and returns one value
+    per row. It is called on the whole history twice (a difference means state kept between
+    calls) and on the history cut at seeded days (the days ``--audit-causality`` cuts a
+    plugin's window at, from the same seed); a day whose value differs once later rows are
+    gone read ahead. Returns a :class:`Causality`, false with the first such date.
+    """
+    if market is None:
+        market = globals()["market"]()
+
+    def values(frame: pd.DataFrame) -> np.ndarray:
+        out = np.asarray(fn(frame.copy()), dtype=float)
+        if out.shape != (len(frame),):
+            raise ValueError(
+                f"check_causal: fn returned shape {out.shape} for {len(frame)} rows; expected "
+                "one value per row"
+            )
+        return out
+
+    def first_change(a: np.ndarray, b: np.ndarray) -> Optional[int]:
+        differ = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        return int(np.argmax(differ)) if differ.any() else None
+
+    dates = market.index
+    whole = values(market)
+    day = first_change(whole, values(market))
+    if day is not None:
+        return Causality(
+            [], dates[day], None,
+            f"two calls on the same history differ first on {dates[day]:%Y-%m-%d}: state kept between calls",
+        )
+    cut_days = _cut_points(0, len(market) - 1, cuts, seed)
+    found = None
+    for cut in cut_days:
+        day = first_change(values(market.iloc[: cut + 1]), whole[: cut + 1])
+        if day is not None and (found is None or day < found[0]):
+            found = (day, cut)
+    cut_dates = [dates[c] for c in cut_days]
+    if found is None:
+        return Causality(
+            cut_dates, None, None,
+            "no value changed with the history cut at "
+            + ", ".join(f"{d:%Y-%m-%d}" for d in cut_dates),
+        )
+    day, cut = found
+    return Causality(
+        cut_dates, dates[day], dates[cut],
+        f"the value of {dates[day]:%Y-%m-%d} changes when the history ends on {dates[cut]:%Y-%m-%d}: it reads ahead",
+    )
