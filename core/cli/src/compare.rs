@@ -408,7 +408,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         )?;
     }
     if !failures.is_empty() {
-        return Err(input_error(format!(
+        return Err(crate::strategies_failed(format!(
             "failed: {} (see above); the other strategies' results were computed{}",
             failures.join(", "),
             if args.out.is_some() {

@@ -445,6 +445,24 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Some strategies failed (a plugin that cannot load or errs); the others' results were
+/// computed and, with `--out`, written: exit code 2.
+#[derive(Debug)]
+struct StrategiesFailed(String);
+
+impl std::fmt::Display for StrategiesFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StrategiesFailed {}
+
+/// Wraps the message that some strategies failed (exit code 2).
+fn strategies_failed(message: String) -> anyhow::Error {
+    anyhow::Error::new(StrategiesFailed(message))
+}
+
 /// Wraps a message about bad input so that `main` exits with code 2.
 fn input_error(message: impl std::fmt::Display) -> anyhow::Error {
     anyhow::Error::new(InputError(message.to_string()))
@@ -648,6 +666,10 @@ pub enum RunError {
     /// Bad input or configuration: data files, manifests, strategies, arguments; exit code 2.
     #[error("{0}")]
     Input(String),
+    /// Some strategies failed and the others' results came out (written with `--out`); exit
+    /// code 2.
+    #[error("{0}")]
+    StrategiesFailed(String),
     /// Anything else (a file that cannot be written, a bug); exit code 1.
     #[error("{0}")]
     Internal(String),
@@ -657,7 +679,7 @@ impl RunError {
     /// The process exit code the binary gives this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            RunError::Usage(_) | RunError::Input(_) => 2,
+            RunError::Usage(_) | RunError::Input(_) | RunError::StrategiesFailed(_) => 2,
             RunError::Internal(_) => 1,
         }
     }
@@ -681,7 +703,9 @@ where
     };
     execute(cli, out, err).map_err(|error| {
         let message = format!("{error:#}");
-        if error.downcast_ref::<InputError>().is_some() {
+        if error.downcast_ref::<StrategiesFailed>().is_some() {
+            RunError::StrategiesFailed(message)
+        } else if error.downcast_ref::<InputError>().is_some() {
             RunError::Input(message)
         } else {
             RunError::Internal(message)

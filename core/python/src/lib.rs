@@ -22,6 +22,13 @@ create_exception!(
 );
 create_exception!(
     _cyclebt,
+    StrategiesFailed,
+    InputError,
+    "Some strategies failed (a plugin that cannot load or errs, named in the message); the \
+     others' results were computed and written."
+);
+create_exception!(
+    _cyclebt,
     InternalError,
     CyclebtError,
     "Anything else that stopped a command (the binary's exit code 1)."
@@ -48,6 +55,7 @@ fn run(py: Python<'_>, args: Vec<String>) -> PyResult<(String, String)> {
             };
             Err(match error {
                 cyclebt_cli::RunError::Internal(_) => InternalError::new_err(message),
+                cyclebt_cli::RunError::StrategiesFailed(_) => StrategiesFailed::new_err(message),
                 cyclebt_cli::RunError::Usage(_) | cyclebt_cli::RunError::Input(_) => {
                     InputError::new_err(message)
                 }
@@ -87,5 +95,6 @@ fn _cyclebt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CyclebtError", m.py().get_type::<CyclebtError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;
+    m.add("StrategiesFailed", m.py().get_type::<StrategiesFailed>())?;
     Ok(())
 }

@@ -69,8 +69,9 @@ def test_a_series_by_date_and_its_errors(tmp_path):
     # A day without a value is not read as 0: the run fails, naming the day.
     gap = always.copy()
     gap["2017-01-03"] = np.nan
-    with pytest.raises(cyclebt.InputError, match="returned NaN on 2017-01-03"):
-        cyclebt.backtest({"gap": gap}, entry={"signal": "gap", "above": 0.0}, window="bull4")
+    with pytest.warns(UserWarning, match="failed: mine"):
+        failed = cyclebt.backtest({"gap": gap}, entry={"signal": "gap", "above": 0.0}, window="bull4")
+    assert "returned NaN on 2017-01-03" in failed.failures
     with pytest.raises(ValueError, match="one value per trading day"):
         cyclebt.backtest({"x": np.zeros(5)}, entry={"signal": "x", "above": 0.0})
     weekend = pd.Series([1.0], index=pd.to_datetime(["2015-06-13"]))

@@ -27,3 +27,17 @@ def test_bad_value_and_missing_file_and_usage(tmp_path):
     with pytest.raises(cyclebt.InputError, match="unknown window or group"):
         cyclebt.compare(windows="bull9")
     assert issubclass(cyclebt.InputError, cyclebt.CyclebtError)
+
+
+def test_a_failing_plugin_is_named_and_the_others_results_come_out(root, monkeypatch):
+    monkeypatch.chdir(root)
+    # No plugin folder given: sma-plugin cannot find its plugin; sma-trend is built in.
+    monkeypatch.delenv("CYCLEBT_PLUGIN_PATH", raising=False)
+    with pytest.warns(UserWarning, match="failed: sma-plugin"):
+        result = cyclebt.compare(["strategies/sma-plugin.toml", "strategies/sma-trend.toml"], "bull5")
+    assert "sma-cross" in result.failures
+    rows = result.summary.set_index("strategy")
+    assert rows.loc["sma-trend", "status"].tolist() == ["ran", "ran"]
+    assert rows.loc["sma-plugin", "status"] == "failed"
+    with pytest.raises(cyclebt.StrategiesFailed):
+        cyclebt.run("compare", "strategies/sma-plugin.toml", "--window", "bull5")

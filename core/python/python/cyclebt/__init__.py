@@ -17,13 +17,14 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
 
-from ._cyclebt import CyclebtError, InputError, InternalError
+from ._cyclebt import CyclebtError, InputError, InternalError, StrategiesFailed
 from ._cyclebt import cut_points as _cut_points
 from ._cyclebt import run as _run
 from ._cyclebt import toml_from_json as _toml_from_json
@@ -38,6 +39,7 @@ __all__ = [
     "check_causal",
     "InputError",
     "InternalError",
+    "StrategiesFailed",
     "compare",
     "market",
     "merge",
@@ -120,8 +122,17 @@ class Comparison:
     was given to :func:`compare`).
     """
 
-    def __init__(self, folder: Path, notes: str, keep: Optional[tempfile.TemporaryDirectory]):
+    def __init__(
+        self,
+        folder: Path,
+        notes: str,
+        keep: Optional[tempfile.TemporaryDirectory],
+        failures: Optional[str] = None,
+    ):
         self.folder = folder
+        #: None, or the binary's message naming the strategies that failed (their rows say
+        #: why; the other strategies' results are all here).
+        self.failures = failures
         #: What the binary said on stderr (the data's origin, findings, failed strategies).
         self.notes = notes
         self._keep = keep
@@ -189,7 +200,9 @@ def compare(
     own series, ``{"name": values}``, added to every dataset (``--series``; see
     :func:`backtest`), arrays aligned to the first of ``datasets``, else sh000001. The other
     keyword arguments are the binary's options of the same names. ``out``: keep the files in
-    this folder (as ``--out``) instead of a temporary one.
+    this folder (as ``--out``) instead of a temporary one. When some strategies fail (a plugin
+    that cannot load or errs), the others' results still come out: a warning names the failed
+    ones and ``.failures`` holds the binary's message.
     """
     if isinstance(strategies, (str, os.PathLike, Mapping)):
         strategies = [strategies]
@@ -216,7 +229,13 @@ def compare(
         plugin_dir=list(plugin_dirs),
         audit_causality=audit_causality,
     )
-    _, notes = run(*args)
+    try:
+        _, notes = run(*args)
+    except StrategiesFailed as failed:
+        # As the binary, which exits 2 after writing the others' results: they come out, and
+        # the failure is said (a warning, and .failures) instead of losing them.
+        warnings.warn(str(failed).splitlines()[0], stacklevel=2)
+        return Comparison(folder, str(failed), keep, failures=str(failed))
     return Comparison(folder, notes, keep)
 
 
