@@ -434,29 +434,15 @@ enum DataCommand {
 }
 
 /// An error caused by the user's input or configuration: exit code 2.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct InputError(String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 /// Some strategies failed (a plugin that cannot load or errs); the others' results were
 /// computed and, with `--out`, written: exit code 2.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct StrategiesFailed(String);
-
-impl std::fmt::Display for StrategiesFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StrategiesFailed {}
 
 /// Wraps the message that some strategies failed (exit code 2).
 fn strategies_failed(message: String) -> anyhow::Error {
