@@ -15,6 +15,7 @@ use cyclebt_report::{
     Conventions, Summary, TableLayout, failed, not_applicable, summarize, uncovered,
     write_json_lines, write_summary_csv, write_table,
 };
+use rayon::prelude::*;
 
 use crate::input_error;
 use crate::inputs::{self, DEFAULT_DATASET, Datasets};
@@ -386,7 +387,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
     if let Some(dir) = &args.out {
         clear_earlier_outputs(&earlier)?;
-        write_files(dir, &mut datasets, &finished, &rows, &args.conventions)?;
+        write_files(dir, &datasets, &finished, &rows, &args.conventions)?;
         let mut json = Vec::new();
         record.write(&mut json)?;
         write_file(&dir.join("run.json"), &json)?;
@@ -599,9 +600,11 @@ fn datasets_findings(
     Ok((total, files))
 }
 
+/// Writes `summary.csv`, `conventions.txt` and every kept run's audit files, the runs in
+/// parallel (the files are tens of megabytes; each run's bytes do not depend on the order).
 fn write_files(
     dir: &Path,
-    datasets: &mut Datasets,
+    datasets: &Datasets,
     finished: &[Finished],
     rows: &[Summary],
     conventions: &Conventions,
@@ -613,9 +616,12 @@ fn write_files(
         &dir.join("conventions.txt"),
         format!("{}\n", conventions.describe()).as_bytes(),
     )?;
-    for f in finished {
-        let Some(run) = &f.run else { continue };
-        let market = &datasets.get(&f.dataset)?.market;
+    finished.par_iter().try_for_each(|f| {
+        let Some(run) = &f.run else { return Ok(()) };
+        let market = &datasets
+            .loaded(&f.dataset)
+            .context("a finished run's dataset is loaded")?
+            .market;
         let folder = dir.join(run_dir(&f.summary));
         fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
@@ -627,9 +633,8 @@ fn write_files(
         write_file(&folder.join("fills.csv"), &bytes)?;
         bytes.clear();
         write_trades_csv(&mut bytes, market, f.span, run)?;
-        write_file(&folder.join("trades.csv"), &bytes)?;
-    }
-    Ok(())
+        write_file(&folder.join("trades.csv"), &bytes)
+    })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

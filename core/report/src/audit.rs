@@ -17,7 +17,7 @@ use cyclebt_engine::{RunResult, Side};
 use cyclebt_metrics as metrics;
 use rust_decimal::Decimal;
 
-use crate::{Summary, number};
+use crate::{Summary, cells};
 
 /// Where a run's files go under the output folder: `runs/<window>/<strategy>/<sizing>`. Window
 /// ids, strategy and sizing names are checked names (letters, digits, `_`, `-`, `.`, not
@@ -53,32 +53,44 @@ pub fn write_ledger_csv(
     let drawdown = metrics::drawdowns(run.equity_f64());
     let mut fees = Decimal::ZERO;
     let mut fills = run.fills.iter().peekable();
+    // One row at a time into one buffer: a full-history ledger is over a megabyte of cells.
+    let mut line = Vec::with_capacity(256);
     for (i, date) in run.dates.iter().enumerate() {
         while let Some(fill) = fills.next_if(|f| f.date == *date) {
             fees += fill.fees();
         }
-        write!(
-            out,
-            "{date},{},{},{},{},{},{fees},{},{},{},{},{}",
+        line.clear();
+        cells::date(&mut line, *date);
+        for money in [
             market.close_exact[span.first + i],
             run.cash[i],
             run.units[i],
             run.debt[i],
             run.interest_charged[i],
+            fees,
             run.equity[i],
-            number(exposure[i]),
-            number(drawdown[i]),
-            benchmark.equity[i],
-            run.orders[i].map_or(String::new(), number),
-        )?;
-        for column in &run.signal_values {
-            write!(
-                out,
-                ",{}",
-                column.get(i).map_or(String::new(), |v| number(*v))
-            )?;
+        ] {
+            line.push(b',');
+            cells::decimal(&mut line, money);
         }
-        writeln!(out)?;
+        for ratio in [exposure[i], drawdown[i]] {
+            line.push(b',');
+            cells::fixed6(&mut line, ratio);
+        }
+        line.push(b',');
+        cells::decimal(&mut line, benchmark.equity[i]);
+        line.push(b',');
+        if let Some(order) = run.orders[i] {
+            cells::fixed6(&mut line, order);
+        }
+        for column in &run.signal_values {
+            line.push(b',');
+            if let Some(value) = column.get(i) {
+                cells::fixed6(&mut line, *value);
+            }
+        }
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
     Ok(())
 }
@@ -92,12 +104,13 @@ pub const FILLS_HEADER: &str =
 /// or repaid (-).
 pub fn write_fills_csv(out: &mut dyn Write, run: &RunResult) -> io::Result<()> {
     writeln!(out, "{FILLS_HEADER}")?;
+    let mut line = Vec::with_capacity(160);
     for f in &run.fills {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{}",
-            f.date,
-            side(f.side),
+        line.clear();
+        cells::date(&mut line, f.date);
+        line.push(b',');
+        line.extend_from_slice(side(f.side).as_bytes());
+        for money in [
             f.units,
             f.price,
             f.value,
@@ -105,8 +118,12 @@ pub fn write_fills_csv(out: &mut dyn Write, run: &RunResult) -> io::Result<()> {
             f.stamp_duty,
             f.slippage,
             f.debt_change,
-            f.forced
-        )?;
+        ] {
+            line.push(b',');
+            cells::decimal(&mut line, money);
+        }
+        line.extend_from_slice(if f.forced { b",true\n" } else { b",false\n" });
+        out.write_all(&line)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod cells;
 pub mod events;
 pub mod html;
 pub mod identity;
