@@ -173,6 +173,24 @@ fn catalogue() -> Vec<Case> {
             expected: &["index.csv:3", "date 9999-12-31 is outside 1990-01-01 to"],
         },
         Case {
+            name: "a date after the manifest's date_bounds",
+            index: index("2020-01-03,10,11,12,9,100,1000,0.01,0\n"),
+            manifest: "name = \"bad\"\ndate_bounds = { to = \"2020-01-02\" }\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n",
+            expected: &["index.csv:3", "date 2020-01-03 is outside 1990-01-01 to 2020-01-02"],
+        },
+        Case {
+            name: "date_bounds the wrong way round",
+            index: index(""),
+            manifest: "name = \"bad\"\ndate_bounds = { from = \"2021-01-01\", to = \"2020-01-01\" }\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n",
+            expected: &["date_bounds: from 2021-01-01 is after to 2020-01-01"],
+        },
+        Case {
+            name: "an unknown key in date_bounds",
+            index: index(""),
+            manifest: "name = \"bad\"\ndate_bounds = { since = \"2021-01-01\" }\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n",
+            expected: &["unknown field `since`"],
+        },
+        Case {
             name: "an amount of forty 9s",
             index: index(&format!("2020-01-03,10,11,12,9,100,{},0.01,0\n", "9".repeat(40))),
             manifest: MANIFEST,

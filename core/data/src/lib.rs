@@ -29,8 +29,8 @@ pub use error::{DataError, Finding, Location};
 pub use formats::Format;
 pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load, load_from};
 pub use manifest::{
-    BadBars, DEFAULT_MAX_AGE_DAYS, Join, MAX_SERIES_NAME_LEN, Manifest, NamedSeriesSpec,
-    SeriesSpec, Source, Splice, Unit,
+    BadBars, DEFAULT_MAX_AGE_DAYS, DateBounds, Join, MAX_SERIES_NAME_LEN, Manifest,
+    NamedSeriesSpec, SeriesSpec, Source, Splice, Unit,
 };
 pub use market::{Field, History, MarketData, SeriesCoverage, SeriesInfo};
 pub use plausible::{FIRST_PLAUSIBLE_DATE, JUMP_FACTOR, MAX_TURNOVER, MAX_YUAN};

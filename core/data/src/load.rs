@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::error::{DataError, Finding, Location};
 use crate::formats::Table;
-use crate::manifest::{DEFAULT_MAX_AGE_DAYS, Join, Manifest, SeriesSpec, Source};
+use crate::manifest::{DEFAULT_MAX_AGE_DAYS, Join, Limits, Manifest, SeriesSpec, Source};
 use crate::market::{Field, MarketData, SeriesCoverage, SeriesInfo};
 use crate::snapshot::{Origin, Reading};
 
@@ -39,8 +39,8 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
 /// Loads every file a manifest names from the exports or from a snapshot.
 pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataError> {
     let mut findings = Vec::new();
-    let limit = manifest.max_file_bytes();
-    let index = read_source(&manifest.index, origin, limit, &mut findings)?;
+    let limits = manifest.limits();
+    let index = read_source(&manifest.index, origin, limits, &mut findings)?;
     if index.exact.is_empty() {
         return Err(DataError::invalid(
             Location::file(&index.path),
@@ -88,7 +88,7 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             leave_out(name, why, &mut coverage, &mut findings, &mut absent);
             continue;
         }
-        let joined = join_series(name, spec, fields, &calendar, origin, limit, &mut findings)?;
+        let joined = join_series(name, spec, fields, &calendar, origin, limits, &mut findings)?;
         let lag = spec.lag_days.unwrap_or(default_lag);
         coverage.push(SeriesCoverage {
             series: name.into(),
@@ -110,7 +110,7 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             leave_out(&spec.name, why, &mut coverage, &mut findings, &mut absent);
             continue;
         }
-        let table = checked(origin.read(Reading::Named(spec), limit, &mut findings)?)?;
+        let table = checked(origin.read(Reading::Named(spec), limits, &mut findings)?)?;
         let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
         let rows = align(&table, spec.join, max_age, &calendar, &mut findings);
         let values: Vec<f64> = rows
@@ -214,10 +214,10 @@ fn describe(table: &Table) -> String {
 fn read_source(
     source: &Source,
     origin: &Origin,
-    limit: u64,
+    limits: Limits,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    checked(origin.read(Reading::Source(source), limit, findings)?)
+    checked(origin.read(Reading::Source(source), limits, findings)?)
 }
 
 /// `table`, checked by its origin, if it has rows left.
@@ -270,7 +270,7 @@ fn join_series(
     fields: &[Field],
     calendar: &[NaiveDate],
     origin: &Origin,
-    limit: u64,
+    limits: Limits,
     findings: &mut Vec<Finding>,
 ) -> Result<Joined, DataError> {
     let joiner = SourceJoin {
@@ -280,7 +280,7 @@ fn join_series(
         fields,
         calendar,
         origin,
-        limit,
+        limits,
     };
     let mut sources = Vec::new();
     let mut columns = joiner.sum(&spec.sources, findings, &mut sources)?;
@@ -326,8 +326,8 @@ struct SourceJoin<'a> {
     fields: &'a [Field],
     calendar: &'a [NaiveDate],
     origin: &'a Origin,
-    /// The input size cap, in bytes.
-    limit: u64,
+    /// What each file is held to.
+    limits: Limits,
 }
 
 impl SourceJoin<'_> {
@@ -342,7 +342,7 @@ impl SourceJoin<'_> {
         let (fields, calendar, name) = (self.fields, self.calendar, self.series);
         let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
         for source in sources {
-            let table = read_source(source, self.origin, self.limit, findings)?;
+            let table = read_source(source, self.origin, self.limits, findings)?;
             described.push(describe(&table));
             let rows = align(&table, self.join, self.max_age_days, calendar, findings);
             for (field, total) in fields.iter().zip(sum.iter_mut()) {
@@ -465,5 +465,34 @@ mod tests {
         assert_eq!(&out[1..], &[1.0, 2.0]);
         assert!(lagged(&[1.0], 3)[0].is_nan());
         assert_eq!(lagged(&[1.0, 2.0], 0), vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn date_bounds_admit_a_history_outside_the_a_share_years() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(root.path().join("raw")).expect("raw dir");
+        let rows = "date,open,close,high,low,volume,amount,turn\n\
+                    0001-01-01,10,11,12,9,100,1000,0.01\n\
+                    0001-01-02,11,12,13,10,100,1000,0.01\n";
+        std::fs::write(root.path().join("raw/index.csv"), rows).expect("index file");
+        let manifest = |bounds: &str| {
+            let text = format!(
+                "name = \"old\"\n{bounds}\n[index]\nfile = \"raw/index.csv\"\nformat = \"baostock\"\n"
+            );
+            Manifest::parse(Path::new("old.toml"), &text).expect("manifest")
+        };
+        let refused = load(&manifest(""), root.path()).expect_err("year 1 is refused by default");
+        assert!(
+            refused
+                .to_string()
+                .contains("date 0001-01-01 is outside 1990-01-01 to")
+        );
+        let widened = manifest("date_bounds = { from = \"0001-01-01\" }");
+        let dataset = load(&widened, root.path()).expect("loads within its bounds");
+        assert_eq!(dataset.market.len(), 2);
+        assert_eq!(
+            dataset.market.dates[0],
+            NaiveDate::from_ymd_opt(1, 1, 1).unwrap()
+        );
     }
 }

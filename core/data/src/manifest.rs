@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::error::DataError;
 use crate::formats::Format;
 use crate::market::Field;
+use crate::plausible::FIRST_PLAUSIBLE_DATE;
 
 /// A dataset manifest (`datasets/<name>.toml`). Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -38,6 +39,21 @@ pub struct Manifest {
     /// Largest file the dataset reads, in MiB (default 256): a cap on memory whatever a path
     /// points at.
     pub max_file_mb: Option<u64>,
+    /// The dates the dataset's files may hold (default [`FIRST_PLAUSIBLE_DATE`] to the day
+    /// after today): a date outside is a corrupt or mistyped row. Widened only for a history
+    /// that is not the A-share market's, such as a synthetic one.
+    pub date_bounds: Option<DateBounds>,
+}
+
+/// The first and last date a manifest's files may hold; either may be left at its default.
+/// Unknown keys are errors.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateBounds {
+    /// Earliest date accepted; [`FIRST_PLAUSIBLE_DATE`] by default.
+    pub from: Option<NaiveDate>,
+    /// Latest date accepted; the day after today by default.
+    pub to: Option<NaiveDate>,
 }
 
 /// A user-declared series: one numeric column of any CSV file, dated by another column, with
@@ -139,6 +155,15 @@ impl Unit {
             other => other.name(),
         }
     }
+}
+
+/// What a manifest's files are held to: their size, and the dates their rows may carry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Largest file, in bytes.
+    pub bytes: u64,
+    /// First and last date accepted.
+    pub dates: (NaiveDate, NaiveDate),
 }
 
 /// One input file.
@@ -253,6 +278,28 @@ impl Manifest {
             })
     }
 
+    /// What every file of this manifest is held to, with today's date from the system clock.
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            bytes: self.max_file_bytes(),
+            dates: self.date_range(crate::plausible::today()),
+        }
+    }
+
+    /// The first and last date the files may hold: `date_bounds`, else
+    /// [`FIRST_PLAUSIBLE_DATE`] and the day after `today`.
+    fn date_range(&self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let bounds = self.date_bounds.unwrap_or(DateBounds {
+            from: None,
+            to: None,
+        });
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        (
+            bounds.from.unwrap_or(FIRST_PLAUSIBLE_DATE),
+            bounds.to.unwrap_or(tomorrow),
+        )
+    }
+
     /// Parses a manifest; `path` is only used in error messages.
     pub fn parse(path: &Path, text: &str) -> Result<Manifest, DataError> {
         let manifest: Manifest = parse_toml(path, text)?;
@@ -292,6 +339,16 @@ impl Manifest {
                     "[{name}] `sources` is empty; expected at least one file"
                 )));
             }
+        }
+        if let Some(DateBounds {
+            from: Some(from),
+            to: Some(to),
+        }) = manifest.date_bounds
+            && from > to
+        {
+            return Err(fail(format!(
+                "date_bounds: from {from} is after to {to}; expected from <= to"
+            )));
         }
         let index = &manifest.index;
         match (

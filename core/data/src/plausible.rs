@@ -3,7 +3,7 @@
 //!
 //! | check | threshold | policy |
 //! |---|---|---|
-//! | dates | [`FIRST_PLAUSIBLE_DATE`] to the day after today | error: a date outside is a corrupt or mistyped row (0001-01-01 would make the `full` window start in year 1) |
+//! | dates | [`FIRST_PLAUSIBLE_DATE`] to the day after today, or the manifest's `date_bounds` | error: a date outside is a corrupt or mistyped row (0001-01-01 would make the `full` window start in year 1) |
 //! | amounts in yuan | at most [`MAX_YUAN`] | error: no A-share figure comes near it; forty 9s are a corrupt cell |
 //! | turnover rate | at most [`MAX_TURNOVER`] | error beyond it (a unit mistake: 1e3 is 100,000%); between 100% and it, a finding, value kept |
 //! | zeros in a balance | financing balance, margin total and market value are never 0 | the row's figures of that file are read as missing, with a finding |
@@ -51,12 +51,13 @@ const LEVELS: [Field; 4] = [
 ];
 
 /// Checks `table` as the table above says, repairing zeros and reporting what it doubts.
+/// `dates` are the first and last date accepted.
 pub(crate) fn check(
     table: &mut Table,
-    today: NaiveDate,
+    dates: (NaiveDate, NaiveDate),
     findings: &mut Vec<Finding>,
 ) -> Result<(), DataError> {
-    check_dates(table, today)?;
+    check_dates(table, dates)?;
     check_ranges(table, findings)?;
     blank_zero_rows(table, findings);
     report_jumps(table, findings);
@@ -73,17 +74,13 @@ pub(crate) fn today() -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-fn check_dates(table: &Table, today: NaiveDate) -> Result<(), DataError> {
-    let last = today.succ_opt().unwrap_or(today);
-    let bad = table
-        .dates
-        .iter()
-        .position(|d| *d < FIRST_PLAUSIBLE_DATE || *d > last);
+fn check_dates(table: &Table, (first, last): (NaiveDate, NaiveDate)) -> Result<(), DataError> {
+    let bad = table.dates.iter().position(|d| *d < first || *d > last);
     match bad {
         Some(i) => Err(DataError::invalid(
             Location::line(&table.path, table.lines[i]),
             format!(
-                "date {} is outside {FIRST_PLAUSIBLE_DATE} to {last} (the day after today); expected a date of the A-share market",
+                "date {} is outside {first} to {last} (by default {FIRST_PLAUSIBLE_DATE} to the day after today; a manifest's date_bounds can widen them); expected a date of the A-share market",
                 table.dates[i]
             ),
         )),

@@ -39,7 +39,7 @@ use serde::Deserialize;
 use crate::csvfile::{parse_date, parse_number, parse_price};
 use crate::error::{DataError, Finding, Location};
 use crate::formats::{self, Table, decimal_to_f64};
-use crate::manifest::{BadBars, Manifest, NamedSeriesSpec, Source, parse_toml};
+use crate::manifest::{BadBars, Limits, Manifest, NamedSeriesSpec, Source, parse_toml};
 use crate::market::Field;
 use crate::validate::check_table;
 
@@ -161,14 +161,15 @@ impl Origin {
     pub(crate) fn read(
         &self,
         reading: Reading<'_>,
-        limit: u64,
+        limits: Limits,
         findings: &mut Vec<Finding>,
     ) -> Result<Table, DataError> {
+        let limit = limits.bytes;
         let mut table = match self {
             Origin::Exports(root) => reading.read_export(root, limit, findings)?,
             Origin::Snapshot(_) => read_table(&self.path(reading), reading, limit, findings)?,
         };
-        crate::plausible::check(&mut table, crate::plausible::today(), findings)?;
+        crate::plausible::check(&mut table, limits.dates, findings)?;
         Ok(table)
     }
 
