@@ -1,26 +1,36 @@
-//! `run.json`: what a comparison was made from, and the run id derived from it.
+//! `run.json`: what a comparison or a sweep was made from, and the run id derived from it.
 //!
-//! The id is the first 16 hex digits of the SHA-256 of the record's JSON with the `run_id` and
-//! every `file` field left out: the same program, plugins, strategies, data, rules, windows and
-//! conventions give the same id wherever the files lie and whatever the output folder. The
+//! The id is the first 16 hex digits of the SHA-256 of the record's JSON with the `run_id`,
+//! every `file` field and a sweep's `shard` left out: the same program, plugins, strategies,
+//! data, rules, windows, conventions (and grid) give the same id wherever the files lie and
+//! whatever the output folder, and every shard of a sweep has the id of the whole sweep. The
 //! record's fields are in a fixed order and its lists in input order, so the same inputs give
 //! the same bytes.
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The SHA-256 of `bytes`, in lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// The SHA-256 of everything `read` yields, in lower-case hex; streamed, so a plugin library
+/// of megabytes is never held whole.
+pub fn sha256_hex_of(read: &mut dyn io::Read) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    io::copy(read, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A file an input was read from, with its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
     /// What it is: a strategy's name, a dataset's, `cycles`, `stamp_duty`, `margin_rules`.
     pub role: String,
@@ -31,7 +41,7 @@ pub struct InputFile {
 }
 
 /// A plugin library a strategy used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginRecord {
     /// Its name.
     pub name: String,
@@ -44,7 +54,7 @@ pub struct PluginRecord {
 }
 
 /// A window as run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowRecord {
     /// Window id.
     pub id: String,
@@ -54,8 +64,33 @@ pub struct WindowRecord {
     pub last_day: String,
 }
 
-/// Everything a comparison was made from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A sweep's grid: what its rows are over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridRecord {
+    /// The swept parameters in the grid's order (the last varies fastest), each with its
+    /// values as `sweep.csv` writes them.
+    pub parameters: Vec<GridParameter>,
+    /// Combinations in the grid.
+    pub combinations: usize,
+    /// Of those, the ones a signal, plugin or the strategy parser rejected (skipped).
+    pub invalid: usize,
+    /// The windows of the rows, in order, covered by the dataset or not.
+    pub windows: Vec<String>,
+    /// Rows of the whole sweep (valid combinations x windows x sizing rules).
+    pub rows: usize,
+}
+
+/// One swept parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridParameter {
+    /// Its key (`trend.fast`).
+    pub key: String,
+    /// Its values, as written in `sweep.csv`.
+    pub values: Vec<String>,
+}
+
+/// Everything a comparison or a sweep was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Derived from the rest; set by [`RunRecord::seal`].
     pub run_id: String,
@@ -82,10 +117,19 @@ pub struct RunRecord {
     pub risk_free_annual: f64,
     /// The conventions, as stated in every output.
     pub conventions: String,
-    /// Bootstrap resamples of the Sharpe intervals.
-    pub bootstrap_resamples: usize,
-    /// Seed of the bootstrap.
-    pub seed: u64,
+    /// Bootstrap resamples of the Sharpe intervals (a comparison's; a sweep draws none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap_resamples: Option<usize>,
+    /// Seed of the bootstrap (a comparison's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// A sweep's grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<GridRecord>,
+    /// A sweep shard's part, `I/N` (left out of the run id: every shard has the whole
+    /// sweep's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// Drops the fields the run id does not depend on.
@@ -94,6 +138,7 @@ fn without_locations(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => {
             map.remove("file");
             map.remove("run_id");
+            map.remove("shard");
             map.values_mut().for_each(without_locations);
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(without_locations),
@@ -148,8 +193,10 @@ mod tests {
             periods_per_year: 252.0,
             risk_free_annual: 0.0,
             conventions: "c".into(),
-            bootstrap_resamples: 400,
-            seed: 7,
+            bootstrap_resamples: Some(400),
+            seed: Some(7),
+            grid: None,
+            shard: None,
         }
     }
 
@@ -166,9 +213,47 @@ mod tests {
         edited.seal();
         assert_ne!(a.run_id, edited.run_id);
         let mut reseeded = record();
-        reseeded.seed = 8;
+        reseeded.seed = Some(8);
         reseeded.seal();
         assert_ne!(a.run_id, reseeded.run_id);
         assert_eq!(a.run_id.len(), 16);
+        // A shard of a sweep has the whole sweep's id.
+        let mut shard = record();
+        shard.shard = Some("1/4".into());
+        shard.seal();
+        assert_eq!(a.run_id, shard.run_id);
+    }
+
+    #[test]
+    fn a_record_read_back_writes_the_same_bytes() {
+        let mut a = record();
+        a.grid = Some(GridRecord {
+            parameters: vec![GridParameter {
+                key: "trend.fast".into(),
+                values: vec!["5".into(), "10".into()],
+            }],
+            combinations: 2,
+            invalid: 0,
+            windows: vec!["full".into()],
+            rows: 2,
+        });
+        a.risk_free_annual = 0.021;
+        a.seal();
+        let mut written = Vec::new();
+        a.write(&mut written).unwrap();
+        let read: RunRecord = serde_json::from_slice(&written).unwrap();
+        assert_eq!(read, a);
+        let mut again = Vec::new();
+        read.write(&mut again).unwrap();
+        assert_eq!(again, written);
+    }
+
+    #[test]
+    fn streamed_hash_is_the_hash_of_the_bytes() {
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        assert_eq!(
+            sha256_hex_of(&mut bytes.as_slice()).unwrap(),
+            sha256_hex(&bytes)
+        );
     }
 }
