@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cyclebt_data::{Origin, WindowSpan};
+use cyclebt_data::{MarketData, Origin, WindowSpan};
 use cyclebt_engine::{BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalSource, Strategy};
 use cyclebt_exec::{Done, Executor, Job, Skipped};
 use cyclebt_host::PluginFactory;
@@ -387,18 +387,31 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
     if let Some(dir) = &args.out {
         clear_earlier_outputs(&earlier)?;
-        write_files(dir, &datasets, &finished, &rows, &args.conventions)?;
         let mut json = Vec::new();
         record.write(&mut json)?;
         write_file(&dir.join("run.json"), &json)?;
-        let page = crate::report_page::write_report(
-            dir,
-            &mut datasets,
-            &finished,
-            &window_groups,
-            args,
-            &record.run_id,
-        )?;
+        // The audit files on rayon's threads while this one draws the report: the page's
+        // work is mostly serial. The writers get their own copy of the few markets involved
+        // (a megabyte or two each), as the report may still load through `datasets`.
+        let markets: Vec<(String, MarketData)> = dataset_names
+            .iter()
+            .filter_map(|name| Some((name.clone(), datasets.loaded(name)?.market.clone())))
+            .collect();
+        let (files, page) = std::thread::scope(|scope| {
+            let files =
+                scope.spawn(|| write_files(dir, &markets, &finished, &rows, &args.conventions));
+            let page = crate::report_page::write_report(
+                dir,
+                &mut datasets,
+                &finished,
+                &window_groups,
+                args,
+                &record.run_id,
+            );
+            (files.join(), page)
+        });
+        files.map_err(|_| anyhow::anyhow!("writing the audit files panicked"))??;
+        let page = page?;
         writeln!(
             err,
             "wrote {}, the ledger, fills and trades of {} runs under {} and {}",
@@ -604,7 +617,7 @@ fn datasets_findings(
 /// parallel (the files are tens of megabytes; each run's bytes do not depend on the order).
 fn write_files(
     dir: &Path,
-    datasets: &Datasets,
+    markets: &[(String, MarketData)],
     finished: &[Finished],
     rows: &[Summary],
     conventions: &Conventions,
@@ -618,10 +631,10 @@ fn write_files(
     )?;
     finished.par_iter().try_for_each(|f| {
         let Some(run) = &f.run else { return Ok(()) };
-        let market = &datasets
-            .loaded(&f.dataset)
-            .context("a finished run's dataset is loaded")?
-            .market;
+        let (_, market) = markets
+            .iter()
+            .find(|(name, _)| *name == f.dataset)
+            .context("a finished run's dataset is loaded")?;
         let folder = dir.join(run_dir(&f.summary));
         fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
