@@ -68,7 +68,7 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
         )
     );
     assert_eq!(ledger_lines.count(), 276);
-    // The page: self-contained, the summary table, three charts per window.
+    // The page: self-contained, the summary table, the charts' data per window and tearsheet.
     let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(page.contains("<table class=\"sortable\" id=\"summary\">"));
     // The run id: in run.json, at the end of the table and at the top of the page.
@@ -77,7 +77,7 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
             .unwrap();
     let run_id = record["run_id"].as_str().unwrap();
     assert!(table.contains(&format!("run id: {run_id}")), "{table}");
-    assert!(page.contains(&format!("Run id {run_id} (run.json)")));
+    assert!(page.contains(&format!("Run id <code>{run_id}</code> (run.json)")));
     // The event study of the rule changes, as `cyclebt events` prints it: the 2026 rule from
     // the close of 2026-01-13, with the maintenance ratio read.
     assert!(page.contains("<table class=\"sortable\" id=\"events\">"));
@@ -85,7 +85,13 @@ fn compare_writes_summary_and_equity_curves_reproducibly() {
         page.contains("<tr><td>margin-2026-01-19</td><td>2026-01-14</td><td>2026-01-19</td><td>2026-01-13</td><td>+5</td>"),
         "event row"
     );
-    assert_eq!(page.matches("<svg").count(), 3 * 12);
+    // A section per window, each with its chart data, drawn in the browser.
+    assert_eq!(page.matches("<section class=\"window\"").count(), 12);
+    assert_eq!(
+        page.matches("<script type=\"application/json\" class=\"data\">")
+            .count(),
+        12 + 2
+    );
     // The across-cycles table aggregates bulls and whole cycles apart, five windows each.
     assert!(
         page.contains("<tr><td>bulls</td><td>sma-trend</td><td>full</td><td>5 of 5</td>"),

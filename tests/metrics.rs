@@ -90,3 +90,46 @@ fn calmar_is_cagr_over_the_drawdown() {
     close(calmar_ratio(&returns(), &CURVE, 4.0), 1.88);
     assert!(calmar_ratio(&[0.1], &[100.0, 110.0], 252.0).is_nan());
 }
+
+#[test]
+fn rolling_statistics_are_the_statistic_of_each_trailing_window() {
+    // Windows of 3: [0.01, -0.02, 0.03] and [-0.02, 0.03, 0.01]. The first has mean 0.00667
+    // and sample std 0.02517 (deviations 0.00333, -0.02667, 0.02333; squares summed 0.0012667,
+    // over 2); the second the same values reordered, so the same statistics.
+    let r = [0.01, -0.02, 0.03, 0.01];
+    let sharpe = rolling_sharpe(&r, 3, 0.0, 252.0);
+    assert!(sharpe[0].is_nan() && sharpe[1].is_nan());
+    close(sharpe[2], 0.006_666_667 / 0.025_166_115 * 252f64.sqrt());
+    close(sharpe[3], sharpe[2]);
+    let vol = rolling_volatility(&r, 3, 252.0);
+    assert!(vol[1].is_nan());
+    close(vol[2], 0.025_166_115 * 252f64.sqrt());
+}
+
+#[test]
+fn worst_drawdowns_are_peak_trough_recovery_deepest_first() {
+    // 100 -> 80 (-20%) back to 100 at index 3; 110 -> 99 (-10%) not recovered; a 1% dip.
+    let v = [
+        100.0, 90.0, 80.0, 100.0, 110.0, 108.9, 115.0, 103.5, 99.0, 105.0,
+    ];
+    let worst = worst_drawdowns(&v, 2);
+    assert_eq!(worst.len(), 2);
+    assert_eq!(
+        (worst[0].peak, worst[0].trough, worst[0].recovery),
+        (0, 2, Some(3))
+    );
+    close(worst[0].depth, -0.2);
+    // 115 at index 6 to 99 at index 8: -13.9%, still under water at the end.
+    assert_eq!(
+        (worst[1].peak, worst[1].trough, worst[1].recovery),
+        (6, 8, None)
+    );
+    close(worst[1].depth, 99.0 / 115.0 - 1.0);
+    // The third, 110 -> 108.9 (-1%), recovered at 115.
+    let all = worst_drawdowns(&v, 5);
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        (all[2].peak, all[2].trough, all[2].recovery),
+        (4, 5, Some(6))
+    );
+}

@@ -667,3 +667,95 @@ fn plugins_name_their_labels_and_a_descriptor_from_before_label_names_still_load
     let mut signal = plugin_signal("fixture-v2-before-labels", "").unwrap();
     assert_eq!(signal.evaluate(market.history(5)).unwrap(), 0.5);
 }
+
+/// The chart data of the report section whose element has `id` (a window or a tearsheet), as
+/// the page embeds it.
+fn section_data(page: &str, id: &str) -> serde_json::Value {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let open = "<script type=\"application/json\" class=\"data\">";
+    let start = at + page[at..].find(open).unwrap() + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}
+
+#[test]
+fn a_user_plugin_publishing_labels_gets_its_named_labels_shaded_in_the_report() {
+    // A user's strategy on the fixture, which labels up days 1 ("up day") and down days 2
+    // (declared without a name).
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = dir.path().join("up-days.toml");
+    std::fs::write(
+        &strategy,
+        "name = \"up-days\"\ndataset = \"sh000001\"\n[[signal]]\nid = \"up\"\nplugin = \"fixture-labelled-days\"\n\
+         [[entry]]\nsignal = \"up\"\nabove = 0.0\n[[exit]]\nsignal = \"up\"\nbelow = 0.0\n\
+         [[sizing]]\nname = \"full\"\nrule = \"full\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = cyclebt(&[
+        "compare",
+        strategy.to_str().unwrap(),
+        "--window",
+        "bull3",
+        "--plugin-dir",
+        plugin_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+
+    // Expected, from the closes: the stretches of consecutive trading days of the window that
+    // close above the day before, as (1, first, last), dates as yyyymmdd. The window's days
+    // are the ledger's.
+    let ledger = std::fs::read_to_string(out.join("runs/bull3/up-days/full/ledger.csv")).unwrap();
+    let days: Vec<chrono::NaiveDate> = ledger
+        .lines()
+        .skip(1)
+        .map(|l| l[..10].parse().unwrap())
+        .collect();
+    let market = shipped_market();
+    let close = market.column(cyclebt_data::Field::Close);
+    let index = |d: &chrono::NaiveDate| market.dates.binary_search(d).unwrap();
+    let number = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string().parse::<u64>().unwrap();
+    let mut expected: Vec<u64> = Vec::new();
+    let mut previous_up: Option<usize> = None;
+    for day in &days {
+        let t = index(day);
+        let up = close[t] > close[t - 1];
+        match (up, previous_up) {
+            (true, Some(p)) if p + 1 == t => {
+                let n = expected.len();
+                expected[n - 1] = number(*day);
+            }
+            (true, _) => expected.extend([1, number(*day), number(*day)]),
+            (false, _) => {}
+        }
+        previous_up = up.then_some(t);
+    }
+    assert!(expected.len() > 30, "bull3 has up days: {expected:?}");
+
+    // On the window's charts and on the tearsheet: the plugin's track, with its declared
+    // names, shading exactly those stretches (label 2 has no name, so it is not shaded).
+    for id in ["win-bull3", "sheet-up-days---full"] {
+        let data = section_data(&page, id);
+        let tracks = data["labels"].as_array().unwrap();
+        assert_eq!(tracks.len(), 1, "{id}: {tracks:?}");
+        let track = &tracks[0];
+        assert_eq!(track["plugin"], "fixture-labelled-days");
+        assert_eq!(track["strategy"], "up-days");
+        assert_eq!(track["names"], serde_json::json!(["up day", ""]));
+        let pool = data["pool"].as_array().unwrap();
+        let spans: Vec<u64> = pool[track["spans"].as_u64().unwrap() as usize]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(spans, expected, "{id}");
+    }
+    // The window's charts offer the track by the plugin's and the strategy's names.
+    assert!(page.contains("<option value=\"0\" selected>fixture-labelled-days (up-days)</option>"));
+}

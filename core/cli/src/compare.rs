@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{MarketData, Origin, WindowSpan};
-use cyclebt_engine::{BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalSource, Strategy};
+use cyclebt_engine::{
+    BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalSource, SignalSpec, Strategy,
+};
 use cyclebt_exec::{Done, Executor, Job, Skipped};
 use cyclebt_host::PluginFactory;
 use cyclebt_report::audit::{run_dir, write_fills_csv, write_ledger_csv, write_trades_csv};
@@ -62,9 +64,8 @@ pub(crate) struct Finished {
     pub benchmark: RunResult,
     /// The strategy's signal ids, naming the ledger's signal columns.
     pub signal_ids: Vec<String>,
-    /// The strategy's fomo-phase parameters, when it uses that plugin (for the report's
-    /// shading).
-    pub fomo_params: Option<toml::Table>,
+    /// The strategy's plugin signals, whose labels the report shades.
+    pub plugin_specs: Vec<SignalSpec>,
 }
 
 /// Runs the comparison, prints the table to `out` and notes to `err`.
@@ -321,7 +322,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 run,
                 benchmark: benchmark.clone(),
                 signal_ids: strategy.signal_ids.clone(),
-                fomo_params: fomo_params(strategy),
+                plugin_specs: plugin_specs(strategy),
             };
             (finished, error)
         })
@@ -471,13 +472,14 @@ pub(crate) fn summary_of(
     }
 }
 
-/// The parameters of the strategy's fomo-phase signal, if it has one.
-fn fomo_params(strategy: &Strategy) -> Option<toml::Table> {
+/// The strategy's signals that come from plugins (any plugin may label days).
+fn plugin_specs(strategy: &Strategy) -> Vec<SignalSpec> {
     strategy
         .specs
         .iter()
-        .find(|spec| spec.source == SignalSource::Plugin("fomo-phase".into()))
-        .map(|spec| spec.params.clone())
+        .filter(|spec| !matches!(spec.source, SignalSource::Builtin(_)))
+        .cloned()
+        .collect()
 }
 
 /// A progress bar on stderr for comparisons that take more than a second; nothing when stderr

@@ -1,26 +1,27 @@
-//! Gathers what `report.html` shows from the finished runs: chart series, bootstrap
-//! intervals of the Sharpe ratios, the deflated Sharpe ratio of each window's best
-//! configuration, forced sales, and the FOMO days to shade. Also writes the intervals and the
-//! deflated ratios as CSV.
+//! Gathers what `report.html` shows from the finished runs: chart series, one tearsheet per
+//! strategy x sizing rule, bootstrap intervals of the Sharpe ratios, the deflated Sharpe ratio
+//! of each window's best configuration, forced sales, and the days each strategy's plugins
+//! label (any plugin declaring label names). Also writes the intervals and the deflated ratios
+//! as CSV.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cyclebt_data::MarketData;
-use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalRole, SignalSource};
+use chrono::NaiveDate;
+use cyclebt_data::{Field, MarketData};
+use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalSpec};
 use cyclebt_metrics as metrics;
-use cyclebt_report::html::{ChartRun, Deflated, ForcedSale, HtmlReport, WindowCharts, write_html};
+use cyclebt_report::html::{
+    ChartRun, Deflated, ForcedSale, HtmlReport, LabelTrack, Tearsheet, TradeRow, WindowCharts,
+    write_html,
+};
 use cyclebt_report::number;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::compare::{CompareArgs, Finished};
-use crate::input_error;
 use crate::inputs::{self, Datasets};
-
-/// The fomo-phase plugin's label for a FOMO day (plugins/fomo-phase/README.md).
-pub const FOMO_LABEL: u32 = 3;
 
 fn growth(values: &[Decimal]) -> Vec<f64> {
     let start = values[0];
@@ -39,32 +40,170 @@ fn returns(run: &RunResult) -> Vec<f64> {
     metrics::simple_returns(&equity)
 }
 
-/// FOMO days of the window `f` covers, by the fomo-phase plugin with the strategy's params.
-fn fomo_days(
-    args: &CompareArgs,
-    market: &MarketData,
+/// The labels of every plugin configuration the runs use that names its labels, evaluated
+/// once per dataset over the days all its windows span and cut to each window. A plugin's
+/// output on a day depends only on the history up to that day (the engine's invariant, which
+/// `--audit-causality` checks), so the cut equals an evaluation over the window alone, and a
+/// plugin shared by several strategies and windows crosses its boundary once.
+struct Labels<'a> {
+    /// (dataset, spec, the evaluation's first day, the plugin's name and label names, labels).
+    evaluated: Vec<(&'a str, &'a SignalSpec, usize, LabelTrack)>,
+    /// Why some plugin's labels are not shaded, for the page.
+    notes: Vec<String>,
+}
+
+impl<'a> Labels<'a> {
+    fn evaluate(
+        args: &CompareArgs,
+        datasets: &mut Datasets,
+        finished: &'a [Finished],
+    ) -> Result<Self> {
+        let mut labels = Labels {
+            evaluated: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut wanted: Vec<(&str, &SignalSpec)> = Vec::new();
+        for f in finished.iter().filter(|f| f.run.is_some()) {
+            for spec in &f.plugin_specs {
+                if !wanted.contains(&(f.dataset.as_str(), spec)) {
+                    wanted.push((&f.dataset, spec));
+                }
+            }
+        }
+        for (dataset, spec) in wanted {
+            // Libraries that declare no label names have nothing to shade: not evaluated.
+            let Ok(library) = args.factory.library(&spec.source) else {
+                continue;
+            };
+            let info = &library.info;
+            if info.label_names.iter().all(String::is_empty) {
+                continue;
+            }
+            if args.factory.isolates(spec) {
+                labels.notes.push(format!(
+                    "{} ({}) runs isolated: its labels are not shaded (they would have to be evaluated in this process)",
+                    info.name,
+                    info.path.display()
+                ));
+                continue;
+            }
+            let spans = finished
+                .iter()
+                .filter(|f| f.dataset == dataset && f.plugin_specs.contains(spec));
+            let first = spans.clone().map(|f| f.span.first).min().unwrap_or(0);
+            let last = spans.map(|f| f.span.last).max().unwrap_or(0);
+            let market = &datasets.get(dataset)?.market;
+            let outputs = args
+                .factory
+                .plugin_signal(&spec.source, &spec.params, spec.role)
+                .map_err(|e| e.to_string())
+                .and_then(|mut plugin| {
+                    plugin
+                        .outputs(market.history(last), first)
+                        .map_err(|e| format!("failed on {}: {}", market.dates[e.day], e.error))
+                });
+            match outputs {
+                Ok(outputs) => labels.evaluated.push((
+                    dataset,
+                    spec,
+                    first,
+                    LabelTrack {
+                        strategy: String::new(),
+                        plugin: info.name.clone(),
+                        names: info.label_names.clone(),
+                        labels: outputs.iter().map(|o| o.label).collect(),
+                    },
+                )),
+                Err(error) => labels.notes.push(format!(
+                    "{} ({}): its labels are not shaded: {error}",
+                    info.name,
+                    info.path.display()
+                )),
+            }
+        }
+        Ok(labels)
+    }
+
+    /// The tracks of `f`'s strategy over `f`'s window.
+    fn of(&self, f: &Finished) -> Vec<LabelTrack> {
+        self.evaluated
+            .iter()
+            .filter(|(dataset, spec, _, _)| *dataset == f.dataset && f.plugin_specs.contains(spec))
+            .map(|(_, _, first, track)| LabelTrack {
+                strategy: f.summary.strategy.clone(),
+                labels: track.labels[f.span.first - first..=f.span.last - first].to_vec(),
+                ..track.clone()
+            })
+            .collect()
+    }
+}
+
+/// A track over other days: each of `dates` takes the label of the last of `own` on or before
+/// it (0 before the first), as a strategy on another dataset is seen on a window's calendar.
+fn relabelled(track: &LabelTrack, own: &[NaiveDate], dates: &[NaiveDate]) -> LabelTrack {
+    let labels = dates
+        .iter()
+        .map(|d| match own.partition_point(|o| o <= d) {
+            0 => 0,
+            i => track.labels[i - 1],
+        })
+        .collect();
+    LabelTrack {
+        labels,
+        ..track.clone()
+    }
+}
+
+/// A tearsheet of `f`'s run.
+fn tearsheet(
     f: &Finished,
-    params: &toml::Table,
-) -> Result<Vec<bool>> {
-    let mut params = params.clone();
-    params.insert("output".into(), toml::Value::String("phase".into()));
-    let mut plugin = args
-        .factory
-        .plugin_signal(
-            &SignalSource::Plugin("fomo-phase".into()),
-            &params,
-            SignalRole::Signal,
-        )
-        .map_err(input_error)?;
-    let outputs = plugin
-        .outputs(market.history(f.span.last), f.span.first)
-        .map_err(|e| {
-            input_error(format!(
-                "fomo-phase failed on {}: {}",
-                market.dates[e.day], e.error
-            ))
-        })?;
-    Ok(outputs.iter().map(|o| o.label == FOMO_LABEL).collect())
+    run: &RunResult,
+    market: &MarketData,
+    labels: Vec<LabelTrack>,
+) -> Tearsheet {
+    let to_f64 = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
+    let last_close = market.close_exact[f.span.last];
+    Tearsheet {
+        run: format!("{} / {}", f.summary.strategy, f.summary.sizing),
+        window: f.summary.window.clone(),
+        dates: run.dates.clone(),
+        growth: growth(&run.equity),
+        benchmark: growth(&f.benchmark.observed_on(&run.dates).equity),
+        exposure: run.exposure(market, f.span),
+        debt: run
+            .debt
+            .iter()
+            .zip(&run.equity)
+            .map(|(d, e)| {
+                if e.is_zero() {
+                    f64::NAN
+                } else {
+                    to_f64(*d / *e)
+                }
+            })
+            .collect(),
+        close: market.column(Field::Close)[f.span.first..=f.span.last].to_vec(),
+        trades: run
+            .trades
+            .iter()
+            .map(|t| TradeRow {
+                entry: t.entry,
+                entry_price: to_f64(t.entry_price()),
+                exit: t.exit,
+                exit_price: if t.exit.is_some() {
+                    to_f64(t.exit_price())
+                } else {
+                    f64::NAN
+                },
+                net_return: to_f64(t.net_return(last_close)),
+                fees: t.fees,
+                interest: t.interest,
+                forced: t.forced_exit,
+            })
+            .collect(),
+        forced: run.forced_sales().map(|fill| fill.date).collect(),
+        labels,
+    }
 }
 
 /// Writes `report.html`, `sharpe_ci.csv` and `deflated.csv` into `dir`; returns the page's path.
@@ -91,6 +230,7 @@ pub fn write_report(
         })
         .collect();
 
+    let plugin_labels = Labels::evaluate(args, datasets, finished)?;
     let mut window_ids: Vec<&str> = Vec::new();
     for f in finished {
         if !window_ids.contains(&f.summary.window.as_str()) {
@@ -98,21 +238,17 @@ pub fn write_report(
         }
     }
     let mut charts = Vec::new();
+    // Label tracks on each strategy's own days, as (strategy, window, tracks), and the run of
+    // each tearsheet, as (run name, finished run).
+    let mut tracks: Vec<(String, String, Vec<LabelTrack>)> = Vec::new();
+    let mut sheets: Vec<(String, &Finished)> = Vec::new();
     let mut deflated = Vec::new();
     let mut forced = Vec::new();
     for id in window_ids {
         let members: Vec<&Finished> = finished.iter().filter(|f| f.summary.window == id).collect();
         let first = members[0];
-        let fomo = match members
-            .iter()
-            .find_map(|f| f.fomo_params.as_ref().map(|p| (f, p)))
-        {
-            Some((f, params)) => {
-                let market = &datasets.get(&f.dataset)?.market;
-                Some(fomo_days(args, market, f, params)?)
-            }
-            None => None,
-        };
+        let window_dates = &first.benchmark.dates;
+        let mut labels: Vec<LabelTrack> = Vec::new();
         let mut runs = Vec::new();
         let mut trials: Vec<(String, Vec<f64>)> = Vec::new();
         for f in &members {
@@ -128,6 +264,23 @@ pub fn write_report(
             // Buy-and-hold is the black benchmark line already.
             let benchmark_row = f.summary.strategy.starts_with(BUY_AND_HOLD);
             if !benchmark_row {
+                // The strategy's labels, once per window (its sizing rules share its signals).
+                let strategy = &f.summary.strategy;
+                if !labels.iter().any(|t| t.strategy == *strategy) {
+                    let own = plugin_labels.of(f);
+                    labels.extend(own.iter().map(|t| relabelled(t, &run.dates, window_dates)));
+                    tracks.push((strategy.clone(), id.to_string(), own));
+                }
+                // A tearsheet per strategy x sizing rule, over its longest window.
+                let key = label.clone();
+                let longer = match sheets.iter().position(|(k, _)| *k == key) {
+                    Some(i) => sheets[i].1.summary.days < f.summary.days,
+                    None => true,
+                };
+                if longer {
+                    sheets.retain(|(k, _)| *k != key);
+                    sheets.push((key, f));
+                }
                 runs.push(ChartRun {
                     label: label.clone(),
                     growth: growth(&run.equity),
@@ -156,8 +309,19 @@ pub fn write_report(
             dates: first.benchmark.dates.clone(),
             benchmark: growth(&first.benchmark.equity),
             runs,
-            fomo,
+            labels,
         });
+    }
+    let mut tearsheets = Vec::new();
+    for (_, f) in &sheets {
+        let Some(run) = &f.run else { continue };
+        let market = &datasets.get(&f.dataset)?.market;
+        let labels = tracks
+            .iter()
+            .find(|(s, w, _)| *s == f.summary.strategy && *w == f.summary.window)
+            .map(|(_, _, t)| t.clone())
+            .unwrap_or_default();
+        tearsheets.push(tearsheet(f, run, market, labels));
     }
     let rows: Vec<_> = finished.iter().map(|f| f.summary.clone()).collect();
     let spec = &args.bootstrap;
@@ -182,6 +346,7 @@ pub fn write_report(
         rows: &rows,
         sharpe_intervals: &intervals,
         windows: &charts,
+        tearsheets: &tearsheets,
         window_groups,
         forced: &forced,
         deflated: &deflated,
@@ -190,6 +355,7 @@ pub fn write_report(
         run_id,
         events: &event_rows,
         events_note,
+        label_notes: &plugin_labels.notes,
     };
     write_html(&mut page, &report)?;
     let path = dir.join("report.html");

@@ -733,6 +733,12 @@ impl PluginFactory {
         PluginFactory { isolation, ..self }
     }
 
+    /// Whether signals built for `spec` are evaluated in a child process (`--isolate`, or the
+    /// strategy file's `isolate = true`).
+    pub fn isolates(&self, spec: &SignalSpec) -> bool {
+        self.isolation.is_some() || spec.isolate
+    }
+
     /// Loads the plugin a spec names and instantiates it for `role`.
     pub fn plugin_signal(
         &self,

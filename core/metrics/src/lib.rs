@@ -226,3 +226,89 @@ mod tests {
         assert_eq!(summary.longest_days, 3);
     }
 }
+
+/// `sharpe_ratio` of each trailing window of `window` returns, `r[t + 1 - window..=t]`, at
+/// every `t` (pyfolio's `rolling_sharpe`); NaN before the first full window.
+pub fn rolling_sharpe(
+    returns: &[f64],
+    window: usize,
+    risk_free_per_period: f64,
+    periods_per_year: f64,
+) -> Vec<f64> {
+    rolling(returns, window, |r| {
+        sharpe_ratio(r, risk_free_per_period, periods_per_year)
+    })
+}
+
+/// `annual_volatility` of each trailing window of `window` returns (pyfolio's
+/// `rolling_volatility`); NaN before the first full window.
+pub fn rolling_volatility(returns: &[f64], window: usize, periods_per_year: f64) -> Vec<f64> {
+    rolling(returns, window, |r| annual_volatility(r, periods_per_year))
+}
+
+fn rolling(returns: &[f64], window: usize, statistic: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+    (0..returns.len())
+        .map(|t| {
+            if window == 0 || t + 1 < window {
+                f64::NAN
+            } else {
+                statistic(&returns[t + 1 - window..=t])
+            }
+        })
+        .collect()
+}
+
+/// One drawdown: from a peak to the first point back at or above it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawdownPeriod {
+    /// Index of the peak it fell from.
+    pub peak: usize,
+    /// Index of its lowest point.
+    pub trough: usize,
+    /// Index of the first point at or above the peak again; None while it lasts.
+    pub recovery: Option<usize>,
+    /// `V_trough / V_peak - 1`, negative.
+    pub depth: f64,
+}
+
+/// The `count` deepest drawdowns of `values`, deepest first (pyfolio's
+/// `gen_drawdown_table`: peak, valley, recovery and net drawdown). Periods do not overlap: each
+/// starts at a running high and ends at the first point back at or above it.
+pub fn worst_drawdowns(values: &[f64], count: usize) -> Vec<DrawdownPeriod> {
+    let mut periods: Vec<DrawdownPeriod> = Vec::new();
+    let mut peak = 0;
+    let mut open: Option<DrawdownPeriod> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            continue;
+        }
+        if v >= values[peak] {
+            if let Some(mut period) = open.take() {
+                period.recovery = Some(i);
+                periods.push(period);
+            }
+            peak = i;
+            continue;
+        }
+        let depth = v / values[peak] - 1.0;
+        match &mut open {
+            Some(period) if depth < period.depth => {
+                period.trough = i;
+                period.depth = depth;
+            }
+            Some(_) => {}
+            None => {
+                open = Some(DrawdownPeriod {
+                    peak,
+                    trough: i,
+                    recovery: None,
+                    depth,
+                })
+            }
+        }
+    }
+    periods.extend(open);
+    periods.sort_by(|a, b| a.depth.total_cmp(&b.depth).then(a.peak.cmp(&b.peak)));
+    periods.truncate(count);
+    periods
+}

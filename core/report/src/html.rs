@@ -1,20 +1,34 @@
-//! `report.html`: one self-contained page (no network) with the comparison a researcher reads
-//! at a glance: the summary table (click a header to sort), each group of windows (bulls, whole
-//! cycles, bears) aggregated per strategy and sizing rule, the honest-comparison figures, per window the equity against
-//! buy-and-hold, the drawdowns and the exposure as SVG charts drawn by plotters (FOMO days
-//! shaded where the fomo-phase plugin ran), and the broker's forced sales.
+//! `report.html`: one self-contained page (no network) that a researcher reads top down.
+//!
+//! First the overview: the run id and the conventions one line each, then per group of
+//! windows a strategy x window grid coloured by a metric chosen on the page (Sharpe ratio,
+//! return, max drawdown), each cell linking to its window's charts, and the summary table
+//! (filterable by window and strategy, sortable by any column). Then the across-cycles and
+//! honest-comparison tables, the event study, the per-window charts and one tearsheet per
+//! strategy x sizing rule (collapsed until opened), and the broker's forced sales.
+//!
+//! The charts are drawn in the browser by uPlot (MIT, embedded with its licence in
+//! `assets/`): a canvas chart library of 50 kB that gives legend toggles, hover values, drag
+//! zoom and log scales, which hand-written SVG does not. Each window section and tearsheet
+//! carries its own series as a JSON script element, parsed only when the section scrolls into
+//! view or is opened, so the page is ready after parsing its HTML however many runs it holds.
+//! Days a plugin labels (the names it declares) are shaded on its strategy's charts; this
+//! module knows no plugin by name.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use chrono::NaiveDate;
-use plotters::prelude::*;
+use chrono::{Datelike, NaiveDate};
+use cyclebt_metrics as metrics;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
 
 use crate::events::EventRow;
 use crate::{Conventions, Summary};
 
-/// One run's daily series for the charts.
+/// One run's daily series for a window's charts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartRun {
     /// `strategy / sizing`.
@@ -25,6 +39,20 @@ pub struct ChartRun {
     pub drawdown: Vec<f64>,
     /// Exposure at the close.
     pub exposure: Vec<f64>,
+}
+
+/// The days a plugin labels over a window, for shading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelTrack {
+    /// The strategy whose plugin it is.
+    pub strategy: String,
+    /// The plugin's name.
+    pub plugin: String,
+    /// The names the plugin declares: entry `k - 1` names label `k`; an empty name is not
+    /// shaded.
+    pub names: Vec<String>,
+    /// The label of each day of the window (0: none).
+    pub labels: Vec<u32>,
 }
 
 /// Everything charted for one window.
@@ -38,8 +66,86 @@ pub struct WindowCharts {
     pub benchmark: Vec<f64>,
     /// The runs.
     pub runs: Vec<ChartRun>,
-    /// FOMO days (from the fomo-phase plugin), when a strategy used it.
-    pub fomo: Option<Vec<bool>>,
+    /// The days the strategies' plugins label.
+    pub labels: Vec<LabelTrack>,
+}
+
+/// One closed or open trade, for a tearsheet's trade list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeRow {
+    /// First fill.
+    pub entry: NaiveDate,
+    /// Average entry price.
+    pub entry_price: f64,
+    /// Closing fill; None while open.
+    pub exit: Option<NaiveDate>,
+    /// Average exit price (NaN while open).
+    pub exit_price: f64,
+    /// Net return on the money put in, fees and interest included (NaN while open).
+    pub net_return: f64,
+    /// Commission and stamp duty, yuan.
+    pub fees: Decimal,
+    /// Interest, yuan.
+    pub interest: Decimal,
+    /// Closed by the broker's forced sale.
+    pub forced: bool,
+}
+
+/// One strategy x sizing rule over one window (the longest it ran), quantstats-style.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tearsheet {
+    /// `strategy / sizing`.
+    pub run: String,
+    /// The window.
+    pub window: String,
+    /// Trading days.
+    pub dates: Vec<NaiveDate>,
+    /// Equity over the starting capital.
+    pub growth: Vec<f64>,
+    /// The benchmark's equity over its starting capital, on the same days.
+    pub benchmark: Vec<f64>,
+    /// Exposure at the close.
+    pub exposure: Vec<f64>,
+    /// Debt over equity at the close.
+    pub debt: Vec<f64>,
+    /// The index close.
+    pub close: Vec<f64>,
+    /// Trades.
+    pub trades: Vec<TradeRow>,
+    /// Days of the broker's forced sales.
+    pub forced: Vec<NaiveDate>,
+    /// The days the strategy's plugins label.
+    pub labels: Vec<LabelTrack>,
+}
+
+/// A grid of values coloured by size: the overview's strategy x window grids, a tearsheet's
+/// monthly returns, a sweep's metric over a pair of parameters. Several layers (metrics) can
+/// be switched on the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatMap {
+    /// Heading.
+    pub title: String,
+    /// What the rows are (`strategy / sizing`, `year`, a parameter).
+    pub rows_name: String,
+    /// Row labels.
+    pub rows: Vec<String>,
+    /// Column labels.
+    pub columns: Vec<String>,
+    /// The metrics, the first shown first.
+    pub layers: Vec<HeatLayer>,
+    /// Link of each cell, row-major; empty for none.
+    pub links: Vec<Option<String>>,
+}
+
+/// One metric of a [`HeatMap`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatLayer {
+    /// Its name, for the switch.
+    pub metric: String,
+    /// Row-major values; NaN for none.
+    pub values: Vec<f64>,
+    /// Shown in percent (else with two decimals).
+    pub percent: bool,
 }
 
 /// A broker's forced sale.
@@ -82,6 +188,8 @@ pub struct HtmlReport<'a> {
     pub sharpe_intervals: &'a [(f64, f64)],
     /// Charts per window.
     pub windows: &'a [WindowCharts],
+    /// One tearsheet per strategy x sizing rule.
+    pub tearsheets: &'a [Tearsheet],
     /// The group of each grouped window, as (window id, group): the across-cycles table
     /// aggregates each group on its own and leaves ungrouped windows (the full history) out.
     pub window_groups: &'a [(String, String)],
@@ -101,6 +209,8 @@ pub struct HtmlReport<'a> {
     pub events: &'a [EventRow],
     /// What the event table measures.
     pub events_note: String,
+    /// Why some plugin's labels are not shaded.
+    pub label_notes: &'a [String],
 }
 
 fn escape(text: &str) -> String {
@@ -120,46 +230,672 @@ fn num(value: f64, decimals: usize) -> String {
 
 use crate::percent as pct;
 
-const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px;margin:8px 0 24px}\
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#eee;cursor:pointer;position:sticky;top:0}\
-td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}.na{color:#999}h2{margin-top:36px}.note{font-size:12px;color:#555;max-width:1100px}\
-.legend{font-size:12px;max-width:1100px;margin-bottom:12px}.legend span{display:inline-block;margin:2px 12px 2px 0}\
-.legend i{display:inline-block;width:14px;height:3px;margin-right:5px;vertical-align:middle}";
+const STYLE: &str = include_str!("../assets/report.css");
+const UPLOT_STYLE: &str = include_str!("../assets/uPlot.min.css");
+const UPLOT: &str = include_str!("../assets/uPlot.iife.min.js");
+const SCRIPT: &str = include_str!("../assets/report.js");
 
-/// Sorts a table by the clicked column; numbers (percent signs dropped) before text, n/a last.
-const SORT_SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach((th,i)=>{th.addEventListener('click',()=>{\
-const t=th.closest('table'),b=t.tBodies[0],rows=[...b.rows],asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';\
-const key=r=>{const s=r.cells[i].textContent.trim();const v=parseFloat(s.replace('%',''));return isNaN(v)?null:v};\
-rows.sort((a,c)=>{const x=key(a),y=key(c);if(x===null&&y===null)return a.cells[i].textContent.localeCompare(c.cells[i].textContent)*(asc?1:-1);\
-if(x===null)return 1;if(y===null)return -1;return asc?x-y:y-x});rows.forEach(r=>b.appendChild(r))})});";
+/// Days in the rolling Sharpe ratio and volatility of a tearsheet: six months of trading.
+pub const ROLLING_DAYS: usize = 126;
+
+/// Windows longer than this many trading days (three years) are drawn on a log scale.
+const LOG_SCALE_DAYS: usize = 756;
+
+/// Points drawn per line at most: a chart 1,100 pixels wide shows no more, and the page of
+/// the shipped strategies stays small.
+const MAX_POINTS: usize = 450;
+
+/// An HTML id from free text: letters and digits kept, anything else a dash.
+fn anchor(prefix: &str, text: &str) -> String {
+    let body: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{prefix}-{body}")
+}
 
 /// Writes the page.
 pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()> {
     let mut page = String::new();
     let _ = write!(
         page,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cyclebt comparison</title><style>{STYLE}</style></head><body>\
-         <h1>cyclebt: strategies and sizing rules over the bull cycles</h1><p class=\"note\">Run id {} (run.json). {}</p>",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cyclebt comparison</title>\
+         <style>{UPLOT_STYLE}{STYLE}</style></head><body>\
+         <h1>cyclebt: strategies and sizing rules over the bull cycles</h1>\
+         <p class=\"line\">Run id <code>{}</code> (run.json)</p>\
+         <p class=\"line\" title=\"{}\">{}</p>\
+         <nav><a href=\"#overview\">overview</a> <a href=\"#summary-section\">summary</a> <a href=\"#aggregate-section\">across the cycles</a> \
+         <a href=\"#windows\">window charts</a> <a href=\"#tearsheets\">tearsheets</a> <a href=\"#forced-section\">forced sales</a></nav>",
         escape(report.run_id),
-        escape(&report.conventions.describe())
+        escape(&report.conventions.describe()),
+        escape(&one_line(&report.conventions.describe()))
     );
+    overview(&mut page, report);
     summary_table(&mut page, report);
     aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
     events_table(&mut page, report.events, &report.events_note);
+    page.push_str("<h2 id=\"windows\">Windows</h2><p class=\"note\">Per window, equity over the starting capital against buy-and-hold (black), the drawdown and the exposure. Click a legend entry to show or hide a run (at most 8 colours at once: showing another hides the one shown longest); hover for the date and values; drag across a chart to zoom into the dates, double-click to zoom out. Windows over three years are on a log scale. Shaded: the days a strategy's plugin labels (choose the strategy).</p>");
+    if !report.label_notes.is_empty() {
+        let _ = write!(
+            page,
+            "<p class=\"note\">{}</p>",
+            report
+                .label_notes
+                .iter()
+                .map(|n| escape(n))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        );
+    }
     for window in report.windows {
-        window_charts(&mut page, window);
+        window_section(&mut page, window)?;
+    }
+    page.push_str("<h2 id=\"tearsheets\">Tearsheets</h2><p class=\"note\">One per strategy and sizing rule, over the longest window it ran (click to open).</p>");
+    for sheet in report.tearsheets {
+        tearsheet(&mut page, sheet, report.conventions)?;
     }
     forced_table(&mut page, report.forced);
-    let _ = write!(page, "<script>{SORT_SCRIPT}</script></body></html>");
+    let _ = write!(
+        page,
+        "<script>{UPLOT}</script><script>{SCRIPT}</script></body></html>"
+    );
     out.write_all(page.as_bytes())
+}
+
+/// The first sentence of a paragraph, for a one-line summary (the whole text is its title).
+fn one_line(text: &str) -> String {
+    match text.find("; ") {
+        Some(end) => format!("{} (hover for all)", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// The overview: per group of windows, every strategy x sizing rule against every window.
+fn overview(page: &mut String, report: &HtmlReport<'_>) {
+    page.push_str("<h2 id=\"overview\">Overview</h2><p class=\"note\">Colour by <select id=\"metric\"><option value=\"0\">Sharpe ratio</option><option value=\"1\">total return</option><option value=\"2\">max drawdown</option></select> \
+        Green is better, red worse, each grid scaled to its own largest value; a cell opens its window's charts. n/a: the strategy does not apply to the window (its reason is in the summary's notes).</p>");
+    let mut groups: Vec<String> = Vec::new();
+    let group_of = |window: &str| {
+        report
+            .window_groups
+            .iter()
+            .find(|(id, _)| id == window)
+            .map_or("other windows", |(_, g)| g.as_str())
+            .to_string()
+    };
+    for row in report.rows {
+        let group = group_of(&row.window);
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    for group in groups {
+        let mut windows: Vec<&str> = Vec::new();
+        let mut runs: Vec<String> = Vec::new();
+        for row in report.rows.iter().filter(|r| group_of(&r.window) == group) {
+            if !windows.contains(&row.window.as_str()) {
+                windows.push(&row.window);
+            }
+            let run = format!("{} / {}", row.strategy, row.sizing);
+            if !runs.contains(&run) {
+                runs.push(run);
+            }
+        }
+        let cell = |run: &str, window: &str| {
+            report
+                .rows
+                .iter()
+                .find(|r| r.window == window && format!("{} / {}", r.strategy, r.sizing) == run)
+        };
+        let layer = |metric: &str, percent: bool, value: &dyn Fn(&Summary) -> f64| HeatLayer {
+            metric: metric.into(),
+            values: runs
+                .iter()
+                .flat_map(|run| windows.iter().map(move |w| (run, w)))
+                .map(|(run, w)| cell(run, w).map_or(f64::NAN, value))
+                .collect(),
+            percent,
+        };
+        let map = HeatMap {
+            title: group.clone(),
+            rows_name: "strategy / sizing".into(),
+            rows: runs.clone(),
+            columns: windows.iter().map(|w| w.to_string()).collect(),
+            layers: vec![
+                layer("Sharpe ratio", false, &|r| {
+                    r.metrics().map_or(f64::NAN, |m| m.sharpe)
+                }),
+                layer("total return", true, &|r| {
+                    r.metrics().map_or(f64::NAN, |m| m.total_return)
+                }),
+                layer("max drawdown", true, &|r| {
+                    r.metrics().map_or(f64::NAN, |m| m.max_drawdown)
+                }),
+            ],
+            links: runs
+                .iter()
+                .flat_map(|_| {
+                    windows
+                        .iter()
+                        .map(|w| Some(format!("#{}", anchor("win", w))))
+                })
+                .collect(),
+        };
+        heat_map(page, &map, "grid");
+    }
+}
+
+/// The colour class of a value (report.css): `g0` to `g5` green at and above 0, `r1` to `r5`
+/// red below, in steps of its share of `scale`; `na` for none.
+fn heat_class(value: f64, scale: f64) -> String {
+    if !value.is_finite() {
+        return "na".into();
+    }
+    let step = if scale > 0.0 {
+        (value.abs() / scale * 5.0).round().min(5.0) as u8
+    } else {
+        0
+    };
+    match (value >= 0.0, step) {
+        (true, _) | (false, 0) => format!("g{step}"),
+        (false, _) => format!("r{step}"),
+    }
+}
+
+fn heat_text(value: f64, percent: bool) -> String {
+    if !value.is_finite() {
+        "n/a".into()
+    } else if percent {
+        format!("{:.1}%", value * 100.0)
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// A heat map table; each cell carries every layer's text and colour for the metric switch.
+fn heat_map(page: &mut String, map: &HeatMap, class: &str) {
+    let _ = write!(
+        page,
+        "<h3>{}</h3><table class=\"heat {class}\"><thead><tr><th>{}</th>",
+        escape(&map.title),
+        escape(&map.rows_name)
+    );
+    for column in &map.columns {
+        let _ = write!(page, "<th>{}</th>", escape(column));
+    }
+    page.push_str("</tr></thead><tbody>");
+    let scales: Vec<f64> = map
+        .layers
+        .iter()
+        .map(|l| {
+            l.values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold(0.0, |m: f64, v| m.max(v.abs()))
+        })
+        .collect();
+    for (r, row) in map.rows.iter().enumerate() {
+        let _ = write!(page, "<tr><th>{}</th>", escape(row));
+        for c in 0..map.columns.len() {
+            let i = r * map.columns.len() + c;
+            // Every layer's text and colour, for the metric switch, when there is a choice.
+            let mut attributes = String::new();
+            for (k, (layer, scale)) in map.layers.iter().zip(&scales).enumerate() {
+                if map.layers.len() > 1 {
+                    let _ = write!(
+                        attributes,
+                        " data-t{k}=\"{}\" data-c{k}=\"{}\"",
+                        heat_text(layer.values[i], layer.percent),
+                        heat_class(layer.values[i], *scale)
+                    );
+                }
+            }
+            let first = &map.layers[0];
+            let text = heat_text(first.values[i], first.percent);
+            let content = match map.links.get(i).and_then(|l| l.as_ref()) {
+                Some(link) => format!("<a href=\"{}\">{text}</a>", escape(link)),
+                None => text,
+            };
+            let _ = write!(
+                page,
+                "<td class=\"{}\"{attributes}>{content}</td>",
+                heat_class(first.values[i], scales[0])
+            );
+        }
+        page.push_str("</tr>");
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// The charts' data: every series a JSON array in `pool`, stored once however many charts
+/// draw it (a window's buy-and-hold, a run's curves again in its tearsheet, one strategy's
+/// labels under each sizing rule), and referred to by its index.
+#[derive(Default)]
+struct Pool {
+    arrays: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Pool {
+    fn put(&mut self, values: impl IntoIterator<Item = f64>) -> usize {
+        let mut text = String::from("[");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            if v.is_finite() {
+                let _ = write!(text, "{v}");
+            } else {
+                text.push_str("null");
+            }
+        }
+        text.push(']');
+        let next = self.arrays.len();
+        match self.index.get(&text) {
+            Some(&at) => at,
+            None => {
+                self.index.insert(text.clone(), next);
+                self.arrays.push(text);
+                next
+            }
+        }
+    }
+
+    /// The pool as a JSON array, safe inside a script element.
+    fn json(&self) -> String {
+        format!("[{}]", self.arrays.join(","))
+    }
+
+    /// Series at the drawn days, rounded.
+    fn thinned(&mut self, values: &[f64], days: &[usize], digits: Digits) -> usize {
+        self.put(days.iter().map(|&i| digits.round(values[i])))
+    }
+
+    /// A drawdown series at the drawn days in thousandths, each point the deepest of the days
+    /// up to the next one, so thinning never hides a trough.
+    fn deepest(&mut self, values: &[f64], days: &[usize]) -> usize {
+        let deepest = days.iter().enumerate().map(|(k, &i)| {
+            let end = days.get(k + 1).copied().unwrap_or(values.len()).max(i + 1);
+            let low = values[i..end]
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            // In thousandths, as integers: the page's largest series is the shortest so.
+            (Digits::Decimals.round(low) * 1000.0).round()
+        });
+        self.put(deepest.collect::<Vec<_>>())
+    }
+
+    /// The drawn days as the first one (yyyymmdd) followed by the calendar days from each to
+    /// the next: a few digits a point instead of eight.
+    fn dates(&mut self, dates: &[NaiveDate], days: &[usize]) -> usize {
+        let first = days.first().map(|&i| f64::from(yyyymmdd(dates[i])));
+        let steps = days
+            .windows(2)
+            .map(|pair| (dates[pair[1]] - dates[pair[0]]).num_days() as f64);
+        self.put(first.into_iter().chain(steps))
+    }
+}
+
+/// How a series is rounded for drawing: finer than a chart shows, coarse enough to keep the
+/// page small.
+#[derive(Clone, Copy)]
+enum Digits {
+    /// Three significant digits (levels: growth, the index).
+    Significant,
+    /// Three decimals (fractions: drawdown, exposure, a tenth of a percent).
+    Decimals,
+}
+
+impl Digits {
+    fn round(self, value: f64) -> f64 {
+        if !value.is_finite() || value == 0.0 {
+            return value;
+        }
+        let digits = match self {
+            Digits::Significant => 2 - value.abs().log10().floor() as i32,
+            Digits::Decimals => 3,
+        };
+        let scale = 10f64.powi(digits);
+        (value * scale).round() / scale
+    }
+}
+
+#[derive(Serialize)]
+struct WindowData {
+    /// Dates drawn, as yyyymmdd.
+    x: usize,
+    log: bool,
+    bench: usize,
+    bench_dd: usize,
+    runs: Vec<RunData>,
+    labels: Vec<TrackData>,
+}
+
+#[derive(Serialize)]
+struct RunData {
+    name: String,
+    growth: usize,
+    dd: usize,
+    exp: usize,
+}
+
+#[derive(Serialize)]
+struct TrackData {
+    strategy: String,
+    plugin: String,
+    names: Vec<String>,
+    /// Stretches of one label as (label, first date, last date) triples, dates as yyyymmdd.
+    spans: usize,
+}
+
+#[derive(Serialize)]
+struct SheetData {
+    x: usize,
+    log: bool,
+    growth: usize,
+    bench: usize,
+    dd: usize,
+    exp: usize,
+    debt: usize,
+    close: usize,
+    sharpe: usize,
+    vol: usize,
+    /// Trade marks as triples (yyyymmdd, kind: 0 entry, 1 exit, 2 forced sale, the close).
+    marks: usize,
+    labels: Vec<TrackData>,
+    tables: SheetTables,
+}
+
+fn yyyymmdd(date: NaiveDate) -> u32 {
+    date.year() as u32 * 10_000 + date.month() * 100 + date.day()
+}
+
+/// The days drawn for a series of `n`: every k-th (k = ceil(n / MAX_POINTS)) and the last.
+fn sampled(n: usize) -> Vec<usize> {
+    let step = n.div_ceil(MAX_POINTS).max(1);
+    (0..n)
+        .step_by(step)
+        .chain((n > 0 && !(n - 1).is_multiple_of(step)).then_some(n - 1))
+        .collect()
+}
+
+/// Runs of one non-zero named label as (label, first day, last day).
+fn spans(track: &LabelTrack, dates: &[NaiveDate]) -> Vec<f64> {
+    let named = |label: u32| {
+        label > 0
+            && track
+                .names
+                .get(label as usize - 1)
+                .is_some_and(|n| !n.is_empty())
+    };
+    let mut out: Vec<(u32, usize, usize)> = Vec::new();
+    for (i, &label) in track.labels.iter().enumerate().filter(|(_, l)| named(**l)) {
+        match out.last_mut() {
+            Some((l, _, last)) if *l == label && *last + 1 == i => *last = i,
+            _ => out.push((label, i, i)),
+        }
+    }
+    out.into_iter()
+        .flat_map(|(l, a, b)| [l, yyyymmdd(dates[a]), yyyymmdd(dates[b])])
+        .map(f64::from)
+        .collect()
+}
+
+fn tracks(pool: &mut Pool, tracks: &[LabelTrack], dates: &[NaiveDate]) -> Vec<TrackData> {
+    tracks
+        .iter()
+        .map(|t| TrackData {
+            strategy: t.strategy.clone(),
+            plugin: t.plugin.clone(),
+            names: t.names.clone(),
+            spans: pool.put(spans(t, dates)),
+        })
+        .collect()
+}
+
+fn window_data(pool: &mut Pool, w: &WindowCharts) -> WindowData {
+    let days = sampled(w.dates.len());
+    WindowData {
+        x: pool.dates(&w.dates, &days),
+        log: w.dates.len() > LOG_SCALE_DAYS,
+        bench: pool.thinned(&w.benchmark, &days, Digits::Significant),
+        bench_dd: pool.deepest(&metrics::drawdowns(&w.benchmark), &days),
+        runs: w
+            .runs
+            .iter()
+            .map(|r| RunData {
+                name: r.label.clone(),
+                growth: pool.thinned(&r.growth, &days, Digits::Significant),
+                dd: pool.deepest(&r.drawdown, &days),
+                exp: pool.thinned(&r.exposure, &days, Digits::Decimals),
+            })
+            .collect(),
+        labels: tracks(pool, &w.labels, &w.dates),
+    }
+}
+
+fn sheet_data(pool: &mut Pool, t: &Tearsheet, conventions: &Conventions) -> SheetData {
+    let days = sampled(t.dates.len());
+    let (sharpe, vol) = rolling(t, conventions);
+    let close_on = |date: NaiveDate| {
+        t.dates
+            .binary_search(&date)
+            .map_or(f64::NAN, |i| Digits::Significant.round(t.close[i]))
+    };
+    let mut marks: Vec<f64> = Vec::new();
+    for trade in &t.trades {
+        marks.extend([f64::from(yyyymmdd(trade.entry)), 0.0, close_on(trade.entry)]);
+        if let Some(exit) = trade.exit.filter(|_| !trade.forced) {
+            marks.extend([f64::from(yyyymmdd(exit)), 1.0, close_on(exit)]);
+        }
+    }
+    for &date in &t.forced {
+        marks.extend([f64::from(yyyymmdd(date)), 2.0, close_on(date)]);
+    }
+    SheetData {
+        x: pool.dates(&t.dates, &days),
+        log: t.dates.len() > LOG_SCALE_DAYS,
+        growth: pool.thinned(&t.growth, &days, Digits::Significant),
+        bench: pool.thinned(&t.benchmark, &days, Digits::Significant),
+        dd: pool.deepest(&metrics::drawdowns(&t.growth), &days),
+        exp: pool.thinned(&t.exposure, &days, Digits::Decimals),
+        debt: pool.thinned(&t.debt, &days, Digits::Decimals),
+        close: pool.thinned(&t.close, &days, Digits::Significant),
+        sharpe: pool.thinned(&sharpe, &days, Digits::Decimals),
+        vol: pool.thinned(&vol, &days, Digits::Decimals),
+        marks: pool.put(marks),
+        labels: tracks(pool, &t.labels, &t.dates),
+        tables: sheet_tables(pool, t),
+    }
+}
+
+/// Rolling Sharpe ratio and volatility of a tearsheet's daily returns, one per day (NaN on the
+/// first day and before a full window).
+fn rolling(t: &Tearsheet, conventions: &Conventions) -> (Vec<f64>, Vec<f64>) {
+    let ppy = conventions.periods_per_year;
+    let rf = metrics::per_period_rate(conventions.risk_free_annual, ppy);
+    let returns = metrics::simple_returns(&t.growth);
+    let lead = |mut v: Vec<f64>| {
+        v.insert(0, f64::NAN);
+        v
+    };
+    (
+        lead(metrics::rolling_sharpe(&returns, ROLLING_DAYS, rf, ppy)),
+        lead(metrics::rolling_volatility(&returns, ROLLING_DAYS, ppy)),
+    )
+}
+
+/// A section's chart data, as a script element the page parses only when it draws the section
+/// (scrolled into view, opened): the page is ready without reading any of it.
+fn data_block(page: &mut String, pool: &Pool, fields: &impl Serialize) -> io::Result<()> {
+    // An object's members after its brace, the pool spliced in before them; `</` escaped so
+    // that no name closes the script element.
+    let fields = serde_json::to_string(fields)
+        .map_err(io::Error::other)?
+        .replace("</", "<\\/");
+    let _ = write!(
+        page,
+        "<script type=\"application/json\" class=\"data\">{{\"pool\":{},{}</script>",
+        pool.json(),
+        &fields[1..]
+    );
+    Ok(())
+}
+
+fn window_section(page: &mut String, w: &WindowCharts) -> io::Result<()> {
+    let _ = write!(
+        page,
+        "<section class=\"window\" id=\"{}\"><h3>{} ({} to {})</h3>",
+        anchor("win", &w.window),
+        escape(&w.window),
+        w.dates[0],
+        w.dates[w.dates.len() - 1]
+    );
+    if !w.labels.is_empty() {
+        page.push_str("<p class=\"note\">Shade the days labelled by <select class=\"shade\"><option value=\"-1\">nothing</option>");
+        for (i, t) in w.labels.iter().enumerate() {
+            let _ = write!(
+                page,
+                "<option value=\"{i}\"{}>{} ({})</option>",
+                if i == 0 { " selected" } else { "" },
+                escape(&t.plugin),
+                escape(&t.strategy)
+            );
+        }
+        page.push_str("</select> <span class=\"keys\"></span></p>");
+    }
+    let mut pool = Pool::default();
+    let data = window_data(&mut pool, w);
+    data_block(page, &pool, &data)?;
+    page.push_str("<div class=\"charts\"></div></section>");
+    Ok(())
+}
+
+/// Returns over calendar periods: the equity at each period's last day over the one before
+/// (the first period from the first day), as (period, return).
+fn period_returns<K: PartialEq + Copy>(
+    dates: &[NaiveDate],
+    values: &[f64],
+    period: impl Fn(NaiveDate) -> K,
+) -> Vec<(K, f64)> {
+    let mut out: Vec<(K, f64)> = Vec::new();
+    let mut base = values[0];
+    for i in 0..dates.len() {
+        let key = period(dates[i]);
+        let last_of_period = i + 1 == dates.len() || period(dates[i + 1]) != key;
+        if last_of_period {
+            out.push((key, values[i] / base - 1.0));
+            base = values[i];
+        }
+    }
+    out
+}
+
+fn tearsheet(page: &mut String, t: &Tearsheet, conventions: &Conventions) -> io::Result<()> {
+    // The charts and tables are drawn from the section's data when the tearsheet is opened.
+    let _ = write!(
+        page,
+        "<details class=\"sheet\" id=\"{}\"><summary>{} <span class=\"note\">{} ({} to {}), {} trades</span></summary>\
+         <div class=\"charts\"></div><p class=\"note\">Index: ▲ entries, ▼ exits, ✕ forced sales. Rolling: {ROLLING_DAYS} trading days (six months), Sharpe ratio left axis, annualised volatility right; conventions as above.</p>\
+         <div class=\"tables\"></div>",
+        anchor("sheet", &t.run),
+        escape(&t.run),
+        escape(&t.window),
+        t.dates[0],
+        t.dates[t.dates.len() - 1],
+        t.trades.len()
+    );
+    let mut pool = Pool::default();
+    let data = sheet_data(&mut pool, t, conventions);
+    data_block(page, &pool, &data)?;
+    page.push_str("</details>");
+    Ok(())
+}
+
+/// A tearsheet's tables as numbers: monthly and yearly returns, the worst drawdowns, trades.
+#[derive(Serialize)]
+struct SheetTables {
+    /// The years, one row each of `months`.
+    years: Vec<i32>,
+    /// Per year, the return of each month (null outside the window) and of the year.
+    months: usize,
+    /// Buy-and-hold's return of each year.
+    bench_years: usize,
+    /// The five worst drawdowns as (peak, trough, recovery or 0, depth, trading days, still
+    /// under water: 1).
+    drawdowns: Vec<(u32, u32, u32, f64, usize, u8)>,
+    trades: Vec<TradeCells>,
+}
+
+/// A trade as (entry, entry price, exit or 0, exit price, net return, fees, interest, closed by
+/// the broker: 1), a JSON array for the page's trade list.
+type TradeCells = (u32, f64, u32, f64, f64, f64, f64, u8);
+
+fn sheet_tables(pool: &mut Pool, t: &Tearsheet) -> SheetTables {
+    let months = period_returns(&t.dates, &t.growth, |d| (d.year(), d.month()));
+    let years = period_returns(&t.dates, &t.growth, |d| d.year());
+    let bench_years = period_returns(&t.dates, &t.benchmark, |d| d.year());
+    let year_list: Vec<i32> = years.iter().map(|(y, _)| *y).collect();
+    let mut grid = vec![f64::NAN; year_list.len() * 13];
+    for ((year, month), r) in &months {
+        if let Some(row) = year_list.iter().position(|y| y == year) {
+            grid[row * 13 + *month as usize - 1] = *r;
+        }
+    }
+    for (row, (_, r)) in years.iter().enumerate() {
+        grid[row * 13 + 12] = *r;
+    }
+    let fraction = |v: f64| (v * 1e4).round() / 1e4;
+    let money = |d: Decimal| d.round_dp(2).to_f64().unwrap_or(f64::NAN);
+    let cents = |v: f64| (v * 100.0).round() / 100.0;
+    let last = t.dates.len() - 1;
+    SheetTables {
+        years: year_list,
+        months: pool.put(grid.into_iter().map(fraction)),
+        bench_years: pool.put(bench_years.iter().map(|(_, r)| fraction(*r))),
+        drawdowns: metrics::worst_drawdowns(&t.growth, 5)
+            .into_iter()
+            .map(|d| {
+                (
+                    yyyymmdd(t.dates[d.peak]),
+                    yyyymmdd(t.dates[d.trough]),
+                    d.recovery.map_or(0, |i| yyyymmdd(t.dates[i])),
+                    fraction(d.depth),
+                    d.recovery.unwrap_or(last) - d.peak,
+                    u8::from(d.recovery.is_none()),
+                )
+            })
+            .collect(),
+        trades: t
+            .trades
+            .iter()
+            .map(|trade| {
+                (
+                    yyyymmdd(trade.entry),
+                    cents(trade.entry_price),
+                    trade.exit.map_or(0, yyyymmdd),
+                    cents(trade.exit_price),
+                    fraction(trade.net_return),
+                    money(trade.fees),
+                    money(trade.interest),
+                    u8::from(trade.forced),
+                )
+            })
+            .collect(),
+    }
 }
 
 fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
     let _ = write!(
         page,
-        "<h2>Summary</h2><p class=\"note\">Click a column to sort. {}</p><table class=\"sortable\" id=\"summary\"><thead><tr>",
-        escape(&report.bootstrap_note)
+        "<h2 id=\"summary-section\">Summary</h2><p class=\"note\">Click a column to sort. {}</p>\
+         <p class=\"filters\">Window <select id=\"filter-window\"><option value=\"\">all</option>{}</select> \
+         strategy <input id=\"filter-strategy\" placeholder=\"part of a name\"></p><div class=\"later\"><table class=\"sortable\" id=\"summary\"><thead><tr>",
+        escape(&report.bootstrap_note),
+        window_options(report.rows)
     );
     let headers = [
         "window",
@@ -233,7 +969,7 @@ fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
             pct(row.bench_max_drawdown)
         );
     }
-    page.push_str("</tbody></table>");
+    page.push_str("</tbody></table></div>");
     let notes: Vec<String> = report
         .rows
         .iter()
@@ -259,8 +995,8 @@ fn summary_table(page: &mut String, report: &HtmlReport<'_>) {
 /// Mean, median and worst of the values (worst = smallest).
 fn aggregate_table(page: &mut String, rows: &[Summary], window_groups: &[(String, String)]) {
     page.push_str(
-        "<h2>Across the cycles</h2><p class=\"note\">Each strategy and sizing rule over each group of windows (bulls: trough to peak; cycles: trough to the next trough; bears: peak to the next trough), every group on its own: mean, median and worst. Windows outside a group (the margin era, the full history) are left out; windows where the run is n/a are left out and counted.</p>\
-         <table class=\"sortable\" id=\"aggregate\"><thead><tr><th>group</th><th>strategy</th><th>sizing</th><th>windows</th><th>return mean</th><th>return median</th><th>return worst</th>\
+        "<h2 id=\"aggregate-section\">Across the cycles</h2><p class=\"note\">Each strategy and sizing rule over each group of windows (bulls: trough to peak; cycles: trough to the next trough; bears: peak to the next trough), every group on its own: mean, median and worst. Windows outside a group (the margin era, the full history) are left out; windows where the run is n/a are left out and counted.</p>\
+         <div class=\"later\"><table class=\"sortable\" id=\"aggregate\"><thead><tr><th>group</th><th>strategy</th><th>sizing</th><th>windows</th><th>return mean</th><th>return median</th><th>return worst</th>\
          <th>Sharpe mean</th><th>Sharpe median</th><th>Sharpe worst</th><th>max DD mean</th><th>max DD median</th><th>max DD worst</th></tr></thead><tbody>",
     );
     let group_of = |window: &str| {
@@ -308,7 +1044,7 @@ fn aggregate_table(page: &mut String, rows: &[Summary], window_groups: &[(String
             pct(dw)
         );
     }
-    page.push_str("</tbody></table>");
+    page.push_str("</tbody></table></div>");
 }
 
 fn deflated_table(page: &mut String, rows: &[Deflated]) {
@@ -369,7 +1105,7 @@ fn events_table(page: &mut String, rows: &[EventRow], note: &str) {
 }
 
 fn forced_table(page: &mut String, forced: &[ForcedSale]) {
-    page.push_str("<h2>Forced liquidations</h2>");
+    page.push_str("<h2 id=\"forced-section\">Forced liquidations</h2>");
     if forced.is_empty() {
         page.push_str(
             "<p class=\"note\">None: no leveraged run fell under the maintenance ratio.</p>",
@@ -392,198 +1128,16 @@ fn forced_table(page: &mut String, forced: &[ForcedSale]) {
     page.push_str("</tbody></table>");
 }
 
-const WIDTH: u32 = 1100;
-
-/// Line colours, dark enough to read on white, distinct from the benchmark's black (the
-/// Tableau 10 palette and darker shades of it); runs past the list reuse it in order.
-const LINE_COLOURS: [RGBColor; 16] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-    RGBColor(15, 60, 110),
-    RGBColor(170, 80, 0),
-    RGBColor(20, 95, 20),
-    RGBColor(120, 20, 20),
-    RGBColor(80, 50, 120),
-    RGBColor(0, 110, 120),
-];
-
-/// Points drawn per line at most: a chart 1,100 pixels wide shows no more, and the page of a
-/// full-history run stays small.
-const MAX_POINTS: usize = 1_200;
-
-/// The days drawn for a series of `n`: every k-th (k = ceil(n / MAX_POINTS)) and the last.
-fn sampled(n: usize) -> impl Iterator<Item = usize> {
-    let step = n.div_ceil(MAX_POINTS).max(1);
-    (0..n)
-        .step_by(step)
-        .chain((n > 0 && !(n - 1).is_multiple_of(step)).then_some(n - 1))
-}
-
-/// Runs of consecutive `true` as (first, last) indices.
-fn stretches(flags: &[bool]) -> Vec<(usize, usize)> {
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
-        match runs.last_mut() {
-            Some((_, last)) if *last + 1 == i => *last = i,
-            _ => runs.push((i, i)),
+/// The windows of the rows, in order, as options of a select.
+fn window_options(rows: &[Summary]) -> String {
+    let mut windows: Vec<&str> = Vec::new();
+    for r in rows {
+        if !windows.contains(&r.window.as_str()) {
+            windows.push(&r.window);
         }
     }
-    runs
-}
-
-fn window_charts(page: &mut String, w: &WindowCharts) {
-    let _ = write!(
-        page,
-        "<h2>{} ({} to {})</h2>",
-        escape(&w.window),
-        w.dates[0],
-        w.dates[w.dates.len() - 1]
-    );
-    if w.fomo.is_some() {
-        page.push_str(
-            "<p class=\"note\">Shaded: days the fomo-phase plugin puts in the FOMO phase.</p>",
-        );
-    }
-    if w.dates.len() > MAX_POINTS {
-        let step = w.dates.len().div_ceil(MAX_POINTS);
-        let _ = write!(
-            page,
-            "<p class=\"note\">Lines show every {step}th trading day; the drawdown line the deepest of each {step} days.</p>"
-        );
-    }
-    // One colour per run on all three charts, and one legend for them, in HTML.
-    let colour = |k: usize| LINE_COLOURS[k % LINE_COLOURS.len()].to_rgba();
-    let mut growth: Vec<Line<'_>> = vec![Line {
-        values: &w.benchmark,
-        colour: BLACK.to_rgba(),
-    }];
-    growth.extend(w.runs.iter().enumerate().map(|(k, r)| Line {
-        values: &r.growth,
-        colour: colour(k),
-    }));
-    page.push_str(&chart(
-        w,
-        "equity over starting capital (buy-and-hold in black)",
-        &growth,
-        320,
-    ));
-    let drawdown: Vec<Line<'_>> = w
-        .runs
+    windows
         .iter()
-        .enumerate()
-        .map(|(k, r)| Line {
-            values: &r.drawdown,
-            colour: colour(k),
-        })
-        .collect();
-    page.push_str(&chart(w, "drawdown (underwater)", &drawdown, 220));
-    let exposure: Vec<Line<'_>> = w
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(k, r)| Line {
-            values: &r.exposure,
-            colour: colour(k),
-        })
-        .collect();
-    page.push_str(&chart(w, "exposure", &exposure, 220));
-    page.push_str(
-        "<div class=\"legend\"><span><i style=\"background:#000\"></i>buy_and_hold</span>",
-    );
-    for (k, run) in w.runs.iter().enumerate() {
-        let c = colour(k);
-        let _ = write!(
-            page,
-            "<span><i style=\"background:rgb({},{},{})\"></i>{}</span>",
-            c.0,
-            c.1,
-            c.2,
-            escape(&run.label)
-        );
-    }
-    page.push_str("</div>");
-}
-
-/// A line of a chart.
-struct Line<'a> {
-    values: &'a [f64],
-    colour: RGBAColor,
-}
-
-/// One SVG line chart of `lines` over the window's days.
-fn chart(w: &WindowCharts, title: &str, lines: &[Line<'_>], height: u32) -> String {
-    let mut svg = String::new();
-    let finite = lines
-        .iter()
-        .flat_map(|l| l.values.iter().copied())
-        .filter(|v| v.is_finite());
-    let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
-    let (low, high) = if low.is_finite() && high > low {
-        (low, high)
-    } else {
-        (0.0, 1.0)
-    };
-    let pad = (high - low) * 0.05;
-    let n = w.dates.len();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let built = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
-            .margin(8)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .right_y_label_area_size(0)
-            .build_cartesian_2d(0..n.saturating_sub(1).max(1), (low - pad)..(high + pad));
-        let Ok(mut chart) = built else {
-            return String::new();
-        };
-        let dates = &w.dates;
-        let _ = chart
-            .configure_mesh()
-            .x_labels(8)
-            .x_label_formatter(&|i| dates.get(*i).map_or(String::new(), |d| d.to_string()))
-            .y_labels(6)
-            .draw();
-        if let Some(fomo) = &w.fomo {
-            let shade = RGBColor(255, 170, 60).mix(0.25).filled();
-            let bars = stretches(fomo)
-                .into_iter()
-                .map(|(a, b)| Rectangle::new([(a, low - pad), (b + 1, high + pad)], shade));
-            let _ = chart.draw_series(bars);
-        }
-        for line in lines {
-            let values = line.values;
-            // Each drawn point stands for the days up to the next one; a drawdown line takes
-            // their deepest value, so thinning never hides a trough.
-            let step = n.div_ceil(MAX_POINTS).max(1);
-            let points = sampled(n)
-                .map(|i| {
-                    let days = &values[i..(i + step).min(n)];
-                    let value = if title.starts_with("drawdown") {
-                        days.iter()
-                            .copied()
-                            .filter(|v| v.is_finite())
-                            .fold(f64::INFINITY, f64::min)
-                    } else {
-                        values[i]
-                    };
-                    (i, value)
-                })
-                .filter(|(_, v)| v.is_finite());
-            let _ = chart.draw_series(LineSeries::new(points, line.colour.stroke_width(1)));
-        }
-        let _ = root.present();
-    }
-    svg
+        .map(|w| format!("<option>{}</option>", escape(w)))
+        .collect()
 }
