@@ -19,6 +19,19 @@
 //! product of a run far inside `Decimal`'s 28 digits; the few quotients that could still leave
 //! them (a tiny price or lot) are computed checked. Either way the account answers
 //! [`OutOfRange`] and the engine stops the run with an error naming the day.
+//!
+//! **The daily mark in integers.** A `Decimal` is an integer mantissa m (under 2^96) and a scale
+//! s, the value m x 10^-s: a fixed-point number whose point is kept per value. Cash, units and
+//! debt change only at fills and interest charges, a few hundred times in a run; the mark at
+//! every close (holdings and equity, each checked against [`MAX_MONEY`]) is the day loop's main
+//! cost. [`Mark`] keeps the three as `(mantissa, scale)` integers, rebuilt after every change,
+//! and computes holdings and equity in `i128`: mantissas multiplied, scales added, the smaller
+//! scale raised to the larger by a power of ten before adding. That is exact, and it is what
+//! `rust_decimal` computes whenever its result needs no rounding, down to the scale and the sign
+//! of a zero, so the curve and every file written from it keep their bytes. Where `rust_decimal`
+//! would round (a product or sum of 96 bits or more, a scale above 28: nothing under
+//! [`MAX_MONEY`] while a price and the units have 8 decimals between them, as the bundled data's
+//! 4 and the default lot's 4 do) the mark is computed in `Decimal` as before. `integer_mark_equals_decimal_arithmetic` checks both paths against each other.
 
 use chrono::NaiveDate;
 use rust_decimal::prelude::FromPrimitive;
@@ -166,6 +179,175 @@ fn bounded(amount: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
     }
 }
 
+/// An amount as the integers of its `Decimal`: magnitude x 10^-scale, and the sign (which a
+/// zero has too: `rust_decimal` keeps it, and writes a negative zero `-0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Exact {
+    magnitude: u128,
+    scale: u32,
+    negative: bool,
+}
+
+/// 2^96: a `Decimal`'s mantissa is below it.
+const MANTISSA_LIMIT: u128 = 1 << 96;
+
+/// The largest scale of a `Decimal`.
+const MAX_SCALE: u32 = 28;
+
+/// 10^0 to 10^28, by table: `u128::pow` is a loop of 128-bit multiplications, and the mark
+/// raises a scale or checks a bound several times a day.
+const POWERS_OF_TEN: [u128; MAX_SCALE as usize + 1] = {
+    let mut powers = [1; MAX_SCALE as usize + 1];
+    let mut i = 1;
+    while i < powers.len() {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
+
+impl Exact {
+    const ZERO: Exact = Exact {
+        magnitude: 0,
+        scale: 0,
+        negative: false,
+    };
+
+    #[inline(always)]
+    fn of(amount: Decimal) -> Self {
+        Exact {
+            magnitude: amount.mantissa().unsigned_abs(),
+            scale: amount.scale(),
+            negative: amount.is_sign_negative(),
+        }
+    }
+
+    fn is_zero(self) -> bool {
+        self.magnitude == 0
+    }
+
+    /// The `Decimal` with these integers (the magnitude is below 2^96 and the scale at most 28
+    /// wherever one is built).
+    #[inline(always)]
+    fn decimal(self) -> Decimal {
+        Decimal::from_parts(
+            self.magnitude as u32,
+            (self.magnitude >> 32) as u32,
+            (self.magnitude >> 64) as u32,
+            self.negative,
+            self.scale,
+        )
+    }
+
+    /// Whether the amount is at most [`MAX_MONEY`], as [`bounded`] decides it.
+    #[inline(always)]
+    fn bounded(self) -> bool {
+        // 10^(20 + scale) for scales under 9; from 9 on every 96-bit magnitude is within.
+        self.negative
+            || self.scale >= 9
+            || self.magnitude <= POWERS_OF_TEN[20] * POWERS_OF_TEN[self.scale as usize]
+    }
+
+    /// `self x other` as `rust_decimal` computes it (a zero factor gives a plain zero), or None
+    /// where it would round.
+    #[inline(always)]
+    fn times(self, other: Exact) -> Option<Exact> {
+        if self.is_zero() || other.is_zero() {
+            return Some(Exact::ZERO);
+        }
+        let scale = self.scale + other.scale;
+        let magnitude = self.magnitude.checked_mul(other.magnitude)?;
+        (scale <= MAX_SCALE && magnitude < MANTISSA_LIMIT).then_some(Exact {
+            magnitude,
+            scale,
+            negative: self.negative != other.negative,
+        })
+    }
+
+    /// `self + other` (or `self - other`) as `rust_decimal` computes it: a zero operand gives the
+    /// other (negated when subtracted), the smaller scale is raised to the larger, and a zero
+    /// result keeps the sign of `self`. None where it would round.
+    #[inline(always)]
+    fn plus(self, other: Exact, subtract: bool) -> Option<Exact> {
+        if self.is_zero() {
+            let negate = subtract && !other.is_zero();
+            return Some(Exact {
+                negative: other.negative != negate,
+                ..other
+            });
+        }
+        if other.is_zero() {
+            return Some(self);
+        }
+        let scale = self.scale.max(other.scale);
+        // Both scales are at most 28 (Decimal's), so the power is in the table; the product may
+        // not fit 128 bits, hence checked.
+        let raise = |x: Exact| {
+            x.magnitude
+                .checked_mul(POWERS_OF_TEN[(scale - x.scale) as usize])
+                .filter(|m| *m < MANTISSA_LIMIT)
+        };
+        let (a, b) = (raise(self)?, raise(other)?);
+        let (magnitude, negative) = if subtract != (self.negative != other.negative) {
+            if a >= b {
+                (a - b, self.negative)
+            } else {
+                (b - a, !self.negative)
+            }
+        } else {
+            (a + b, self.negative)
+        };
+        (magnitude < MANTISSA_LIMIT).then_some(Exact {
+            magnitude,
+            scale,
+            negative,
+        })
+    }
+}
+
+/// Cash, units and debt as [`Exact`] integers, for the mark at every close (see the module
+/// doc), with the checks of cash and debt against [`MAX_MONEY`] made once per change.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    cash: Exact,
+    units: Exact,
+    debt: Exact,
+    cash_bounded: bool,
+    debt_bounded: bool,
+}
+
+impl Mark {
+    fn of(cash: Decimal, units: Decimal, debt: Decimal) -> Self {
+        let (cash, units, debt) = (Exact::of(cash), Exact::of(units), Exact::of(debt));
+        Mark {
+            cash,
+            units,
+            debt,
+            cash_bounded: cash.bounded(),
+            debt_bounded: debt.bounded(),
+        }
+    }
+
+    /// Equity at `price` checked as [`Account::equity`] checks it, or None where the integers
+    /// would differ from `Decimal`'s rounding (the caller then computes in `Decimal`).
+    #[inline(always)]
+    fn equity(&self, price: Decimal) -> Option<Result<Exact, OutOfRange>> {
+        let holdings = self.units.times(Exact::of(price))?;
+        let out_of_range = |what| Some(Err(OutOfRange { what }));
+        if !holdings.bounded() {
+            return out_of_range("holdings");
+        }
+        if !self.cash_bounded {
+            return out_of_range("cash");
+        }
+        if !self.debt_bounded {
+            return out_of_range("debt");
+        }
+        let equity = self.cash.plus(holdings, false)?.plus(self.debt, true)?;
+        Some(Ok(equity))
+    }
+}
+
 /// Days in the year of the interest convention.
 const INTEREST_YEAR_DAYS: i64 = 360;
 
@@ -290,9 +472,12 @@ fn average(value: Decimal, units: Decimal) -> Decimal {
 }
 
 pub(crate) struct Account<'a> {
-    pub cash: Decimal,
-    pub units: Decimal,
-    pub debt: Decimal,
+    cash: Decimal,
+    units: Decimal,
+    debt: Decimal,
+    /// `cash`, `units` and `debt` as integers: rebuilt by every change of them (in `record`
+    /// for fills, in `accrue_interest`), which is why the three are private.
+    mark: Mark,
     pub interest: Decimal,
     costs: &'a CostModel,
     margin: &'a MarginTerms,
@@ -318,6 +503,7 @@ impl<'a> Account<'a> {
             cash: capital,
             units: Decimal::ZERO,
             debt: Decimal::ZERO,
+            mark: Mark::of(capital, Decimal::ZERO, Decimal::ZERO),
             interest: Decimal::ZERO,
             costs,
             margin,
@@ -329,9 +515,62 @@ impl<'a> Account<'a> {
         }
     }
 
+    /// Cash at the moment.
+    pub fn cash(&self) -> Decimal {
+        self.cash
+    }
+
+    /// Units held at the moment.
+    pub fn units(&self) -> Decimal {
+        self.units
+    }
+
+    /// Debt at the moment, interest included.
+    pub fn debt(&self) -> Decimal {
+        self.debt
+    }
+
+    /// Whether any units are held (units are never negative).
+    pub fn in_market(&self) -> bool {
+        !self.mark.units.is_zero()
+    }
+
     /// Cash plus holdings minus debt at `price`, after checking that cash, debt and holdings
     /// are within [`MAX_MONEY`]; every other computation of the account relies on that check.
     pub fn equity(&self, price: Decimal) -> Result<Decimal, OutOfRange> {
+        match self.mark.equity(price) {
+            Some(equity) => equity.map(Exact::decimal),
+            None => self.equity_in_decimal(price),
+        }
+    }
+
+    /// The mark at a close: appends [`Account::equity`] at `price` to `curve` and says whether
+    /// it is zero or less (the account wiped out).
+    ///
+    /// It writes into the curve instead of returning the `Decimal` because a `Decimal` built
+    /// from its four 32-bit words and passed on through memory is read back as one 128-bit
+    /// value, which the processor cannot forward from its store buffer: a stall costing as
+    /// much as the rest of the mark, every day of every run.
+    #[inline(always)]
+    pub fn mark_to(&self, price: Decimal, curve: &mut Vec<Decimal>) -> Result<bool, OutOfRange> {
+        match self.mark.equity(price) {
+            Some(equity) => {
+                let equity = equity?;
+                curve.push(equity.decimal());
+                Ok(equity.is_zero() || equity.negative)
+            }
+            None => {
+                let equity = self.equity_in_decimal(price)?;
+                curve.push(equity);
+                Ok(equity <= Decimal::ZERO)
+            }
+        }
+    }
+
+    /// [`Account::equity`] in `Decimal` arithmetic, for the rare amounts where it rounds.
+    #[cold]
+    #[inline(never)]
+    fn equity_in_decimal(&self, price: Decimal) -> Result<Decimal, OutOfRange> {
         let holdings = bounded(self.units.times(price, "holdings")?, "holdings")?;
         Ok(bounded(self.cash, "cash")? + holdings - bounded(self.debt, "debt")?)
     }
@@ -343,9 +582,15 @@ impl<'a> Account<'a> {
         Ok(lots.times(self.lot, "the units to trade")?.normalize())
     }
 
-    /// Charges interest on the debt for `days` calendar days; returns the charge.
-    pub fn accrue_interest(&mut self, days: i64) -> Decimal {
-        if self.debt <= Decimal::ZERO || days <= 0 {
+    /// Charges interest on the debt for the calendar days from `previous` to `date`; returns
+    /// the charge.
+    pub fn accrue_interest(&mut self, previous: NaiveDate, date: NaiveDate) -> Decimal {
+        // Debt is never negative: zero is the common case, and the mark knows it cheaply.
+        if self.mark.debt.is_zero() {
+            return Decimal::ZERO;
+        }
+        let days = (date - previous).num_days();
+        if days <= 0 {
             return Decimal::ZERO;
         }
         // Debt is within MAX_MONEY, the rate at most 1 and the gap between trading days a few
@@ -355,6 +600,7 @@ impl<'a> Account<'a> {
                 / Decimal::from(INTEREST_YEAR_DAYS),
         );
         self.debt += charge;
+        self.mark = Mark::of(self.cash, self.units, self.debt);
         self.interest += charge;
         if let Some(trade) = self.open_trade() {
             trade.interest += charge;
@@ -369,7 +615,7 @@ impl<'a> Account<'a> {
     /// Whether collateral at `price` is under the maintenance ratio. Call after `equity`
     /// succeeded at this price.
     pub fn maintenance_breached(&self, price: Decimal) -> bool {
-        self.debt > Decimal::ZERO
+        !self.mark.debt.is_zero()
             && self.cash + self.units * price < self.margin.maintenance_ratio * self.debt
     }
 
@@ -543,7 +789,9 @@ impl<'a> Account<'a> {
         self.record(fill);
     }
 
+    /// Books a fill whose cash, units and debt changes are already made.
     fn record(&mut self, fill: Fill) {
+        self.mark = Mark::of(self.cash, self.units, self.debt);
         if self.open_trade().is_none() {
             self.trades.push(Trade::open(fill.date));
         }
@@ -612,5 +860,80 @@ mod tests {
                 amount.scale()
             );
         }
+    }
+
+    /// A generator of amounts of every kind the mark meets and several it should never meet:
+    /// zeros of any scale and sign, small and huge mantissas, scales 0 to 28, out of range or
+    /// not.
+    struct Amounts(u64);
+
+    impl Amounts {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn amount(&mut self) -> Decimal {
+            let kind = self.next() % 8;
+            let mantissa: u128 = match kind {
+                0 => 0,
+                1..=3 => u128::from(self.next() % 100_000_000),
+                4 | 5 => u128::from(self.next()),
+                _ => (u128::from(self.next()) << 32 | u128::from(self.next())) % (1 << 96),
+            };
+            let scale = match self.next() % 4 {
+                0 => 0,
+                1 => 2,
+                2 => (self.next() % 9) as u32,
+                _ => (self.next() % 29) as u32,
+            };
+            // The account's amounts are never negative (its invariant); a zero may carry a
+            // sign.
+            let negative = mantissa == 0 && self.next() % 2 == 0;
+            Decimal::from_parts(
+                mantissa as u32,
+                (mantissa >> 32) as u32,
+                (mantissa >> 64) as u32,
+                negative,
+                scale,
+            )
+        }
+    }
+
+    #[test]
+    fn integer_mark_equals_decimal_arithmetic() {
+        let costs = CostModel::free();
+        let margin = MarginTerms::none();
+        let mut amounts = Amounts(0x9e37_79b9_7f4a_7c15);
+        let mut integer_marks = 0;
+        for _ in 0..200_000 {
+            let mut account = Account::new(amounts.amount(), &costs, &margin, Decimal::ONE);
+            account.units = amounts.amount();
+            account.debt = amounts.amount();
+            account.mark = Mark::of(account.cash, account.units, account.debt);
+            let price = amounts.amount();
+            let by_decimal = account.equity_in_decimal(price);
+            if let Some(by_integers) = account.mark.equity(price) {
+                integer_marks += 1;
+                // Same bits: mantissa, scale and sign, zeros included.
+                assert_eq!(
+                    by_integers.map(|e| e.decimal().serialize()),
+                    by_decimal.map(|e| e.serialize()),
+                    "cash {} units {} debt {} price {price}",
+                    account.cash,
+                    account.units,
+                    account.debt
+                );
+            }
+        }
+        // Both paths are exercised: the huge amounts fall back to Decimal.
+        assert!((60_000..190_000).contains(&integer_marks), "{integer_marks}");
+        // Real amounts (up to MAX_MONEY, 8 decimals between a price and the units) never fall
+        // back.
+        let real = Mark::of(MAX_MONEY, dec!(1000000000000000.0000), MAX_MONEY);
+        assert!(real.equity(dec!(99999.9999)).is_some());
     }
 }

@@ -430,7 +430,7 @@ pub fn run_on(
             what: e.what,
         };
         let interest = if t > span.first {
-            account.accrue_interest((date - market.dates[t - 1]).num_days())
+            account.accrue_interest(market.dates[t - 1], date)
         } else {
             Decimal::ZERO
         };
@@ -439,7 +439,7 @@ pub fn run_on(
                 .force_sale(date, market.open_exact[t])
                 .map_err(out_of_range)?;
             pending = None;
-            ordered = if account.units > Decimal::ZERO {
+            ordered = if account.in_market() {
                 ordered
             } else {
                 0.0
@@ -454,14 +454,15 @@ pub fn run_on(
                 .map_err(out_of_range)?;
         }
         let price = market.close_exact[t];
-        let equity = account.equity(price).map_err(out_of_range)?;
-        result.cash.push(account.cash);
-        result.debt.push(account.debt);
-        result.units.push(account.units);
-        result.equity.push(equity);
+        let wiped_out = account
+            .mark_to(price, &mut result.equity)
+            .map_err(out_of_range)?;
+        result.cash.push(account.cash());
+        result.debt.push(account.debt());
+        result.units.push(account.units());
         result.interest_charged.push(interest);
         result.orders.push(None);
-        if result.ruined.is_none() && equity <= Decimal::ZERO {
+        if result.ruined.is_none() && wiped_out {
             result.ruined = Some(date);
         }
         if t == span.last {
@@ -483,7 +484,7 @@ pub fn run_on(
         let previous = (t > span.first).then_some(values_before.as_slice());
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
-        let in_market = account.units > Decimal::ZERO;
+        let in_market = account.in_market();
         let size = sizing.size(&close[..=t], &values);
         let wanted = match plan {
             Plan::Rules(rules) => {

@@ -2,7 +2,8 @@
 //! Decimal account.
 //!
 //! **Architecture Invariant:** money (cash, fill values, fees, equity) is `rust_decimal::Decimal`;
-//! `f64` is for market observables, signal values and exposures only.
+//! `f64` is for market observables, signal values and exposures only. (The mark at every close
+//! is computed on the `Decimal`s' integer mantissas, with the same bits; see the account.)
 //! **Architecture Invariant:** never prints, never exits; errors are values.
 
 #![deny(missing_docs)]
