@@ -3,6 +3,8 @@
 //! step 20 without the 10 pairs fast >= slow (90 runs), zero costs, next-open fills, full
 //! sizing, over the Shanghai Composite's whole history of the bundled snapshot.
 //!
+//! The 90 strategies come from the grid expansion `cyclebt sweep` uses (`cyclebt_exec::grid`).
+//!
 //! - `executor`: `Executor::run` as `cyclebt sweep` calls it (signals evaluated, runs in
 //!   parallel, each run reduced to its final equity);
 //! - `day loop`: the 90 runs alone on signal values evaluated beforehand, on one thread: the
@@ -16,6 +18,7 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Manifest, MarketData, Origin, WindowSpan};
 use cyclebt_engine::{BuiltinSignals, Regulation, Strategy, evaluate_signals, run_on};
+use cyclebt_exec::grid::{Grid, parse_param};
 use cyclebt_exec::{Executor, Job};
 
 fn project() -> &'static Path {
@@ -30,20 +33,15 @@ fn market() -> MarketData {
         .market
 }
 
+/// The grid's valid combinations, expanded as `cyclebt sweep --param trend.fast=5:50:5 --param
+/// trend.slow=20:200:20` expands them: `Grid::apply` on the base file, each combination parsed,
+/// the invalid ones (fast >= slow) skipped.
 fn strategies() -> Vec<Strategy> {
-    let regulation = Regulation::default();
-    let mut all = Vec::new();
-    for fast in (5..=50).step_by(5) {
-        for slow in (20..=200).step_by(20) {
-            if fast >= slow {
-                continue;
-            }
-            let text = format!(
-                r#"name = "sma"
+    let base = r#"name = "sma"
 [[signal]]
 id = "trend"
 builtin = "sma_cross"
-params = {{ fast = {fast}, slow = {slow} }}
+params = { fast = 20, slow = 60 }
 [[entry]]
 signal = "trend"
 above = 0.0
@@ -57,15 +55,26 @@ rule = "full"
 commission_bps = 0
 min_commission = 0
 stamp_duty = false
-"#
-            );
-            all.push(
-                Strategy::parse(Path::new("grid.toml"), &text, &regulation, &BuiltinSignals)
-                    .expect("a valid pair"),
-            );
-        }
+"#;
+    let (base, mut grid) = Grid::from_file(base).expect("a valid base file");
+    for param in ["trend.fast=5:50:5", "trend.slow=20:200:20"] {
+        let (key, values) = parse_param(param).expect("a valid --param");
+        grid.set(key, values);
     }
-    all
+    grid.check(&base).expect("the grid's keys are in the file");
+    let regulation = Regulation::default();
+    let valid: Vec<Strategy> = (0..grid.len())
+        .filter_map(|index| {
+            let file = grid.apply(&base, index).expect("applies");
+            Strategy::parse(Path::new("grid.toml"), &file, &regulation, &BuiltinSignals).ok()
+        })
+        .collect();
+    assert_eq!(
+        (grid.len(), valid.len()),
+        (100, 90),
+        "10 of 100 pairs have fast >= slow"
+    );
+    valid
 }
 
 fn bench_sweep(c: &mut Criterion) {
