@@ -930,7 +930,10 @@ mod tests {
             }
         }
         // Both paths are exercised: the huge amounts fall back to Decimal.
-        assert!((60_000..190_000).contains(&integer_marks), "{integer_marks}");
+        assert!(
+            (60_000..190_000).contains(&integer_marks),
+            "{integer_marks}"
+        );
         // Real amounts (up to MAX_MONEY, 8 decimals between a price and the units) never fall
         // back.
         let real = Mark::of(MAX_MONEY, dec!(1000000000000000.0000), MAX_MONEY);

@@ -439,11 +439,7 @@ pub fn run_on(
                 .force_sale(date, market.open_exact[t])
                 .map_err(out_of_range)?;
             pending = None;
-            ordered = if account.in_market() {
-                ordered
-            } else {
-                0.0
-            };
+            ordered = if account.in_market() { ordered } else { 0.0 };
         } else if let Some(exposure) = pending.take() {
             let price = match setup.execution.fill {
                 FillTiming::NextOpen => market.open_exact[t],
