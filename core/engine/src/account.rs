@@ -892,7 +892,7 @@ mod tests {
             };
             // The account's amounts are never negative (its invariant); a zero may carry a
             // sign.
-            let negative = mantissa == 0 && self.next() % 2 == 0;
+            let negative = mantissa == 0 && self.next().is_multiple_of(2);
             Decimal::from_parts(
                 mantissa as u32,
                 (mantissa >> 32) as u32,
