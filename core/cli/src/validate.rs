@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use cyclebt_exec::select::{self, best, deflated_sharpe, leave_one_out, pbo_cscv, walk_forward};
 use cyclebt_report::quoted;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::input_error;
 use crate::inputs::{self, Datasets};
@@ -44,11 +43,11 @@ struct Daily {
     benchmark: Vec<f64>,
 }
 
-fn daily_returns(equity: &[rust_decimal::Decimal]) -> Vec<f64> {
-    let values: Vec<f64> = equity
-        .iter()
-        .map(|e| e.to_f64().unwrap_or(f64::NAN).max(0.0))
-        .collect();
+/// A run's daily returns, equity below zero (or without an `f64`) counted as zero: a loss of
+/// everything is -100%, never more. Reads the run's cached `f64` curve, so a benchmark shared
+/// by every candidate is converted once.
+fn daily_returns(run: &cyclebt_engine::RunResult) -> Vec<f64> {
+    let values: Vec<f64> = run.equity_f64().iter().map(|e| e.max(0.0)).collect();
     cyclebt_metrics::simple_returns(&values)
         .into_iter()
         .map(|r| if r.is_finite() { r } else { -1.0 })
@@ -107,8 +106,8 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         |_| true,
         |window, done| {
             (window == walk_index).then(|| Daily {
-                returns: daily_returns(&done.outcome.as_ref().expect("ran").equity),
-                benchmark: daily_returns(&done.benchmark.equity),
+                returns: daily_returns(done.outcome.as_ref().expect("ran")),
+                benchmark: daily_returns(done.benchmark),
             })
         },
     )?;
