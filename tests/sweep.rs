@@ -1,6 +1,6 @@
 //! `cyclebt sweep`: the grid from the file and --param, invalid combinations counted, shards
-//! merged byte for byte into the unsharded sweep.csv, and a sweep row equal to the `compare`
-//! run of the same parameters to the cent.
+//! merged byte for byte into the unsharded sweep.csv, report.html and run.json, and a sweep row
+//! equal to the `compare` run of the same parameters to the cent.
 
 use std::fs;
 
@@ -20,6 +20,14 @@ fn sweep(extra: &[&str]) -> std::process::Output {
     args.extend(["--window", "full"]);
     args.extend(extra);
     cyclebt(&args)
+}
+
+/// `sweep merge DIRS... --out OUT`.
+fn args_of<'a>(dirs: &'a [String], out: &'a std::path::Path) -> Vec<&'a str> {
+    let mut args = vec!["sweep", "merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", out.to_str().unwrap()]);
+    args
 }
 
 #[test]
@@ -60,24 +68,96 @@ fn sweep_counts_invalid_combinations_and_shards_merge_to_the_same_bytes() {
         })
         .collect();
     let merged = tempfile::tempdir().unwrap();
-    let mut args = vec!["sweep", "merge"];
     // The folders in any order.
     let dirs: Vec<String> = parts
         .iter()
         .rev()
         .map(|d| d.path().to_str().unwrap().to_string())
         .collect();
-    args.extend(dirs.iter().map(String::as_str));
-    args.extend(["--out", merged.path().to_str().unwrap()]);
-    let output = cyclebt(&args);
+    let output = cyclebt(&args_of(&dirs, merged.path()));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(fs::read(merged.path().join("sweep.csv")).unwrap(), csv);
+    // The merge draws the unsharded sweep's page from the shards' exact metrics, and writes
+    // its run.json (the shards read the same files here, so even the paths agree).
+    for name in ["report.html", "run.json"] {
+        assert!(
+            fs::read(merged.path().join(name)).unwrap()
+                == fs::read(whole.path().join(name)).unwrap(),
+            "merged {name} differs from the unsharded sweep's"
+        );
+    }
+    // run.json: the strategy file's and the data's hashes, the grid, and one run id for the
+    // sweep and each shard, which says which part it is.
+    let record = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(dir.join("run.json")).unwrap()).unwrap()
+    };
+    let whole_record = record(whole.path());
+    let strategy_bytes = fs::read(shipped_strategy("sma-trend")).unwrap();
+    assert_eq!(
+        whole_record["strategies"][0]["sha256"],
+        cyclebt_report::identity::sha256_hex(&strategy_bytes)
+    );
+    assert_eq!(whole_record["data"][0]["role"], "sh000001");
+    let grid = &whole_record["grid"];
+    assert_eq!(grid["parameters"][0]["key"], "trend.fast");
+    assert_eq!(
+        grid["parameters"][1]["values"].as_array().unwrap().len(),
+        10
+    );
+    assert_eq!(
+        (
+            grid["combinations"].as_u64(),
+            grid["invalid"].as_u64(),
+            grid["rows"].as_u64()
+        ),
+        (Some(100), Some(10), Some(180))
+    );
+    assert!(whole_record.get("shard").is_none());
+    for (i, part) in parts.iter().enumerate() {
+        let shard = record(part.path());
+        assert_eq!(shard["run_id"], whole_record["run_id"]);
+        assert_eq!(shard["shard"], format!("{i}/4"));
+    }
+    // Another grid is another sweep: another run id.
+    let other = tempfile::tempdir().unwrap();
+    let mut args = vec!["sweep", "--param", "trend.slow=20:180:20"];
+    let strategy = shipped_strategy("sma-trend");
+    args.extend([
+        strategy.as_str(),
+        "--param",
+        "trend.fast=5:50:5",
+        "--window",
+        "full",
+    ]);
+    args.extend(["--out", other.path().to_str().unwrap()]);
+    let output = cyclebt(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_ne!(record(other.path())["run_id"], whole_record["run_id"]);
+
+    // A shard whose run.json is another shard's, or whose exact metrics are missing, is
+    // refused, naming the file.
+    let run_json = parts[1].path().join("run.json");
+    let kept = fs::read(&run_json).unwrap();
+    fs::copy(parts[2].path().join("run.json"), &run_json).unwrap();
+    let output = cyclebt(&args_of(&dirs, merged.path()));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("says shard 2/4, but sweep.part.csv beside it is shard 1/4"),
+        "{}",
+        stderr(&output)
+    );
+    fs::write(&run_json, kept).unwrap();
+    fs::remove_file(parts[0].path().join("sweep.part.metrics.csv")).unwrap();
+    let output = cyclebt(&args_of(&dirs, merged.path()));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("sweep.part.metrics.csv"),
+        "{}",
+        stderr(&output)
+    );
 
     // A missing shard is refused, naming it.
-    let mut args = vec!["sweep", "merge"];
-    args.extend(dirs[..3].iter().map(String::as_str));
-    args.extend(["--out", merged.path().to_str().unwrap()]);
-    let output = cyclebt(&args);
+    let output = cyclebt(&args_of(&dirs[..3], merged.path()));
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("missing shards 0/4"),

@@ -380,9 +380,12 @@ enum SweepCommand {
         /// The shards' --out folders.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Folder for sweep.csv.
+        /// Folder for sweep.csv, report.html and run.json.
         #[arg(long)]
         out: PathBuf,
+        /// The metric report.html's heat maps show, as in sweep.
+        #[arg(long, value_enum, default_value_t = sweep::RankBy::Sharpe)]
+        rank: sweep::RankBy,
     },
 }
 
@@ -519,9 +522,14 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             compare::compare(&args, out, err)
         }
         Command::Sweep {
-            command: Some(SweepCommand::Merge { dirs, out: out_dir }),
+            command:
+                Some(SweepCommand::Merge {
+                    dirs,
+                    out: out_dir,
+                    rank,
+                }),
             ..
-        } => sweep::merge(&dirs, &out_dir, err),
+        } => sweep::merge(&dirs, &out_dir, rank, err),
         Command::Sweep {
             command: None,
             strategy,

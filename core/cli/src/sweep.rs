@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use cyclebt_data::{MarketData, Window, WindowSpan};
 use cyclebt_engine::{Regulation, Strategy};
-use cyclebt_exec::grid::{Grid, label, parse_param};
+use cyclebt_exec::grid::{Dimension, Grid, label, parse_param};
 use cyclebt_exec::{Done, Executor, Job};
 use cyclebt_host::PluginFactory;
+use cyclebt_report::identity::{GridParameter, GridRecord, RunRecord, WindowRecord};
 use cyclebt_report::sweep_page::{HeatMap, Stability, spearman, write_sweep_page};
 use cyclebt_report::{Conventions, SUMMARY_HEADER, Summary, quoted, summary_line, uncovered};
 
@@ -56,6 +57,16 @@ pub enum RankBy {
 }
 
 impl RankBy {
+    /// Every metric a sweep can rank by, in the order of `sweep.part.metrics.csv`'s columns.
+    pub const ALL: [RankBy; 6] = [
+        RankBy::Sharpe,
+        RankBy::TotalReturn,
+        RankBy::Cagr,
+        RankBy::Sortino,
+        RankBy::Calmar,
+        RankBy::MaxDrawdown,
+    ];
+
     /// The metric of a row; NaN for a row without metrics.
     pub fn of(self, summary: &Summary) -> f64 {
         summary.metrics().map_or(f64::NAN, |m| match self {
@@ -324,6 +335,114 @@ pub struct SweepArgs {
 /// The file a shard writes into its `--out`.
 pub const PART_FILE: &str = "sweep.part.csv";
 
+/// Beside a shard's part: each row's index, grid combination and the metrics a sweep ranks by
+/// ([`RankBy::ALL`]) in the shortest form that reads back to the same `f64`, so that `sweep
+/// merge` draws the very page the unsharded sweep draws (`sweep.csv` rounds to six decimals).
+pub const PART_METRICS_FILE: &str = "sweep.part.metrics.csv";
+
+/// What the sweep's page reads of a row, the same whether it ran here or in a shard.
+struct PageRow {
+    /// The combination's index in the grid.
+    combination: usize,
+    /// Index into the sweep's windows.
+    window: usize,
+    /// The sizing rule.
+    sizing: String,
+    /// In [`RankBy::ALL`] order; NaN for a row without metrics.
+    metrics: [f64; 6],
+}
+
+impl PageRow {
+    fn metric(&self, rank: RankBy) -> f64 {
+        let at = RankBy::ALL.iter().position(|r| *r == rank);
+        self.metrics[at.expect("every RankBy is in ALL")]
+    }
+}
+
+/// The grid as `run.json` records it: each parameter's values as `sweep.csv` writes them.
+fn grid_record(expanded: &Expanded, windows: &[&Window], rows: usize) -> GridRecord {
+    GridRecord {
+        parameters: expanded
+            .grid
+            .dims
+            .iter()
+            .map(|d| GridParameter {
+                key: d.key.clone(),
+                values: d.values.iter().map(label).collect(),
+            })
+            .collect(),
+        combinations: expanded.grid.len(),
+        invalid: expanded.invalid.len(),
+        windows: windows.iter().map(|w| w.id.clone()).collect(),
+        rows,
+    }
+}
+
+/// A grid with the recorded values (as text, which is all the page shows of them).
+fn recorded_grid(record: &GridRecord) -> Grid {
+    Grid {
+        dims: record
+            .parameters
+            .iter()
+            .map(|p| Dimension {
+                key: p.key.clone(),
+                values: p.values.iter().cloned().map(toml::Value::String).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// `run.json` of a sweep or one of its shards: the inputs' hashes (the strategy file, the
+/// plugin libraries any combination uses, the dataset's files, the rule files), the windows
+/// the dataset covers, the conventions, the grid and the shard. Every shard and the unsharded
+/// sweep share the run id (the shard is left out of it).
+fn sweep_record(
+    args: &SweepArgs,
+    expanded: &Expanded,
+    windows: &[&Window],
+    datasets: &mut Datasets,
+    rows: usize,
+) -> Result<RunRecord> {
+    let grid = &args.grid;
+    let strategy = &expanded.strategies[0];
+    let dataset = strategy
+        .dataset
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DATASET.into());
+    let market = &datasets.get(&dataset)?.market;
+    let covered = windows
+        .iter()
+        .filter_map(|w| {
+            let span = w.span(market).ok()?;
+            Some(WindowRecord {
+                id: w.id.clone(),
+                first_day: market.dates[span.first].to_string(),
+                last_day: market.dates[span.last].to_string(),
+            })
+        })
+        .collect();
+    let common = crate::record::Common {
+        plugins: crate::record::plugins(&grid.factory, &expanded.strategies)?,
+        strategies: crate::record::strategy_files([(
+            grid.strategy.as_path(),
+            strategy.name.as_str(),
+        )])?,
+        data: crate::record::data(datasets, &[&dataset])?,
+        rules: crate::record::rules(
+            grid.cycles.as_deref(),
+            grid.stamp_duty.as_deref(),
+            grid.margin_rules.as_deref(),
+        )?,
+        benchmark: crate::record::OWN_BENCHMARK.into(),
+        windows: covered,
+    };
+    let mut record = common.record(&grid.conventions);
+    record.grid = Some(grid_record(expanded, windows, rows));
+    record.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
+    record.seal();
+    Ok(record)
+}
+
 /// Runs the sweep: prints the ranked table, writes `sweep.csv` or a shard's part.
 pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     if args.shard.is_some() && args.out.is_none() {
@@ -396,6 +515,25 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     if let Some(dir) = &args.out {
         fs::create_dir_all(dir)
             .map_err(|e| input_error(format!("--out {}: {e}", dir.display())))?;
+        let record = sweep_record(args, &expanded, &windows, &mut datasets, total)?;
+        let mut json = Vec::new();
+        record.write(&mut json)?;
+        write_output(&dir.join("run.json"), &json)?;
+        writeln!(
+            err,
+            "wrote {} (run id {})",
+            dir.join("run.json").display(),
+            record.run_id
+        )?;
+        let page_rows: Vec<PageRow> = rows
+            .iter()
+            .map(|(row, _)| PageRow {
+                combination: expanded.combos[row.combo],
+                window: row.window,
+                sizing: row.summary.sizing.clone(),
+                metrics: RankBy::ALL.map(|r| r.of(&row.summary)),
+            })
+            .collect();
         let (name, bytes) = match args.shard {
             None => (
                 "sweep.csv",
@@ -412,35 +550,70 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             ),
         };
         let path = dir.join(name);
-        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        write_output(&path, &bytes)?;
         writeln!(err, "wrote {}", path.display())?;
-        if args.shard.is_none() {
-            let mut page = Vec::new();
-            let title = format!("cyclebt sweep: {}", expanded.strategies[0].name);
-            let (maps, stability) = heat_maps(&expanded, &windows, &rows, args.rank);
-            write_sweep_page(&mut page, &title, args.rank.name(), &maps, &stability)?;
-            let path = dir.join("report.html");
-            fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
-            writeln!(err, "wrote {}", path.display())?;
+        match args.shard {
+            None => {
+                let windows: Vec<String> = windows.iter().map(|w| w.id.clone()).collect();
+                let title = &expanded.strategies[0].name;
+                let page = sweep_page(&expanded.grid, &windows, &page_rows, title, args.rank)?;
+                write_output(&dir.join("report.html"), &page)?;
+                writeln!(err, "wrote {}", dir.join("report.html").display())?;
+            }
+            Some((shard, shards)) => {
+                let mut exact = format!("row,combination,{}\n", metric_names());
+                for (i, row) in page_rows.iter().enumerate() {
+                    exact.push_str(&format!("{},{}", i * shards + shard, row.combination));
+                    for value in row.metrics {
+                        exact.push_str(&format!(",{value}"));
+                    }
+                    exact.push('\n');
+                }
+                write_output(&dir.join(PART_METRICS_FILE), exact.as_bytes())?;
+            }
         }
     }
     Ok(())
 }
 
+/// The names of [`RankBy::ALL`], comma-separated.
+fn metric_names() -> String {
+    RankBy::ALL.map(RankBy::name).join(",")
+}
+
+fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The sweep's `report.html`, from its rows wherever they ran.
+fn sweep_page(
+    grid: &Grid,
+    windows: &[String],
+    rows: &[PageRow],
+    strategy: &str,
+    rank: RankBy,
+) -> Result<Vec<u8>> {
+    let mut page = Vec::new();
+    let title = format!("cyclebt sweep: {strategy}");
+    let (maps, stability) = heat_maps(grid, windows, rows, rank);
+    write_sweep_page(&mut page, &title, rank.name(), &maps, &stability)?;
+    Ok(page)
+}
+
 /// The heat maps (every pair of swept parameters with two values or more, per window and
 /// sizing rule, the best metric over any other parameters) and the ranking's stability
 /// between every two windows.
-fn heat_maps<T>(
-    expanded: &Expanded,
-    windows: &[&Window],
-    rows: &[(Row, T)],
+fn heat_maps(
+    grid: &Grid,
+    windows: &[String],
+    rows: &[PageRow],
     rank: RankBy,
 ) -> (Vec<HeatMap>, Vec<Stability>) {
-    let dims = &expanded.grid.dims;
+    let dims = &grid.dims;
     let mut sizings: Vec<&str> = Vec::new();
-    for (row, _) in rows {
-        if !sizings.contains(&row.summary.sizing.as_str()) {
-            sizings.push(&row.summary.sizing);
+    for row in rows {
+        if !sizings.contains(&row.sizing.as_str()) {
+            sizings.push(&row.sizing);
         }
     }
     let mut maps = Vec::new();
@@ -453,17 +626,17 @@ fn heat_maps<T>(
                         continue;
                     }
                     let mut cells = vec![vec![None; dims[b].values.len()]; dims[a].values.len()];
-                    for (row, _) in rows {
-                        let value = rank.of(&row.summary);
-                        if row.window != w || row.summary.sizing != *sizing || !value.is_finite() {
+                    for row in rows {
+                        let value = row.metric(rank);
+                        if row.window != w || row.sizing != *sizing || !value.is_finite() {
                             continue;
                         }
-                        let digits = expanded.grid.digits(expanded.combos[row.combo]);
+                        let digits = grid.digits(row.combination);
                         let cell: &mut Option<f64> = &mut cells[digits[a]][digits[b]];
                         *cell = Some(cell.map_or(value, |best: f64| best.max(value)));
                     }
                     maps.push(HeatMap {
-                        window: window.id.clone(),
+                        window: window.clone(),
                         sizing: sizing.to_string(),
                         x: (dims[b].key.clone(), labels(b)),
                         y: (dims[a].key.clone(), labels(a)),
@@ -475,10 +648,10 @@ fn heat_maps<T>(
     }
     let mut stability = Vec::new();
     for sizing in &sizings {
-        // metric[window][combo]
-        let mut metric = vec![vec![f64::NAN; expanded.combos.len()]; windows.len()];
-        for (row, _) in rows.iter().filter(|(r, _)| r.summary.sizing == *sizing) {
-            metric[row.window][row.combo] = rank.of(&row.summary);
+        // metric[window][combination], NaN where none ran (invalid combinations too).
+        let mut metric = vec![vec![f64::NAN; grid.len()]; windows.len()];
+        for row in rows.iter().filter(|r| r.sizing == *sizing) {
+            metric[row.window][row.combination] = row.metric(rank);
         }
         for a in 0..windows.len() {
             for b in a + 1..windows.len() {
@@ -490,7 +663,7 @@ fn heat_maps<T>(
                     .unzip();
                 stability.push(Stability {
                     sizing: sizing.to_string(),
-                    windows: (windows[a].id.clone(), windows[b].id.clone()),
+                    windows: (windows[a].clone(), windows[b].clone()),
                     combinations: x.len(),
                     rho: spearman(&x, &y),
                 });
@@ -604,12 +777,85 @@ fn write_ranking<T>(
     Ok(())
 }
 
-/// Joins shards' `sweep.part.csv` into `out/sweep.csv`: exactly the bytes the unsharded sweep
-/// writes. Every shard of the same sweep must be there, once.
-pub fn merge(dirs: &[PathBuf], out_dir: &Path, err: &mut dyn Write) -> Result<()> {
+/// One shard's `run.json` and its rows' exact metrics.
+struct ShardExtras {
+    record: RunRecord,
+    /// (row index, grid combination, metrics in [`RankBy::ALL`] order), in the part's order.
+    metrics: Vec<(usize, usize, [f64; 6])>,
+}
+
+/// Reads a shard's `run.json` and `sweep.part.metrics.csv`, checking they are shard `i/n`'s.
+fn read_shard_extras(dir: &Path, i: usize, n: usize) -> Result<ShardExtras> {
+    let path = dir.join("run.json");
+    let bad = |path: &Path, why: String| input_error(format!("{}: {why}", path.display()));
+    let text = fs::read_to_string(&path).map_err(|e| {
+        bad(
+            &path,
+            format!("{e} (a shard written by cyclebt before sweeps wrote run.json? run it again)"),
+        )
+    })?;
+    let record: RunRecord = serde_json::from_str(&text)
+        .map_err(|e| bad(&path, format!("not a sweep's run.json: {e}")))?;
+    if record.grid.is_none() {
+        return Err(bad(&path, "not a sweep's run.json: it has no grid".into()));
+    }
+    let expected = format!("{i}/{n}");
+    if record.shard.as_deref() != Some(expected.as_str()) {
+        return Err(bad(
+            &path,
+            format!(
+                "says shard {}, but {PART_FILE} beside it is shard {expected}",
+                record.shard.as_deref().unwrap_or("none")
+            ),
+        ));
+    }
+    let path = dir.join(PART_METRICS_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let mut lines = text.lines();
+    let header = format!("row,combination,{}", metric_names());
+    if lines.next() != Some(header.as_str()) {
+        return Err(bad(&path, format!("line 1: expected `{header}`")));
+    }
+    let metrics = lines
+        .enumerate()
+        .map(|(l, line)| {
+            let fields: Vec<&str> = line.split(',').collect();
+            let parsed = (fields.len() == 8)
+                .then(|| {
+                    let row = fields[0].parse::<usize>().ok()?;
+                    let combination = fields[1].parse::<usize>().ok()?;
+                    let mut metrics = [f64::NAN; 6];
+                    for (value, field) in metrics.iter_mut().zip(&fields[2..]) {
+                        *value = field.parse::<f64>().ok()?;
+                    }
+                    Some((row, combination, metrics))
+                })
+                .flatten();
+            parsed.ok_or_else(|| {
+                bad(
+                    &path,
+                    format!(
+                        "line {}: expected a row index, a combination and 6 numbers",
+                        l + 2
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ShardExtras { record, metrics })
+}
+
+/// Joins shards' `sweep.part.csv` into `out/sweep.csv`, exactly the bytes the unsharded sweep
+/// writes, and with their `run.json` and exact metrics writes the unsharded sweep's
+/// `report.html` (ranked by `rank`) and `run.json` (the shards' record without the shard; the
+/// same bytes where the shards read their inputs from the same paths). Every shard of the same
+/// sweep must be there, once.
+pub fn merge(dirs: &[PathBuf], out_dir: &Path, rank: RankBy, err: &mut dyn Write) -> Result<()> {
     let mut plan: Option<(String, usize, String)> = None;
     let mut seen: Vec<usize> = Vec::new();
     let mut rows: Vec<(usize, String)> = Vec::new();
+    let mut record: Option<RunRecord> = None;
+    let mut exact: Vec<(usize, usize, [f64; 6])> = Vec::new();
     for dir in dirs {
         let path = dir.join(PART_FILE);
         let bad = |why: String| input_error(format!("{}: {why}", path.display()));
@@ -649,6 +895,7 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path, err: &mut dyn Write) -> Result<()
             return Err(bad(format!("shard {i}/{n} is given twice")));
         }
         seen.push(i);
+        let first_row = rows.len();
         for (l, line) in lines.enumerate() {
             let (index, rest) = line
                 .split_once(',')
@@ -662,8 +909,29 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path, err: &mut dyn Write) -> Result<()
             }
             rows.push((index, rest.to_string()));
         }
+        let extras = read_shard_extras(dir, i, n)?;
+        let indices = rows[first_row..].iter().map(|(index, _)| *index);
+        if !indices.eq(extras.metrics.iter().map(|(index, _, _)| *index)) {
+            return Err(input_error(format!(
+                "{}: its rows are not those of {PART_FILE} beside it",
+                dir.join(PART_METRICS_FILE).display()
+            )));
+        }
+        match &record {
+            Some(known) if known.run_id != extras.record.run_id => {
+                return Err(input_error(format!(
+                    "{}: run id {} is another sweep's than {} (the first shard's)",
+                    dir.join("run.json").display(),
+                    extras.record.run_id,
+                    known.run_id
+                )));
+            }
+            Some(_) => {}
+            None => record = Some(extras.record),
+        }
+        exact.extend(extras.metrics);
     }
-    let Some((header, n, total)) = plan else {
+    let (Some((header, n, total)), Some(mut record)) = (plan, record) else {
         return Err(input_error("sweep merge: give the shards' folders"));
     };
     if seen.len() != n {
@@ -677,6 +945,7 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path, err: &mut dyn Write) -> Result<()
         )));
     }
     rows.sort_by_key(|(i, _)| *i);
+    exact.sort_by_key(|(i, _, _)| *i);
     if rows.len().to_string() != total || rows.iter().enumerate().any(|(k, (i, _))| k != *i) {
         return Err(input_error(format!(
             "sweep merge: the shards hold {} rows, not the sweep's {total} (0..{total} each once)",
@@ -688,10 +957,81 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path, err: &mut dyn Write) -> Result<()
         bytes.extend_from_slice(row.as_bytes());
         bytes.push(b'\n');
     }
+
+    // The page's rows: each row's window and sizing rule as sweep.csv says, its combination
+    // and metrics as its shard computed them.
+    let grid_record = record.grid.clone().expect("checked when read");
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let columns = reader
+        .headers()
+        .map_err(|e| input_error(format!("sweep merge: the parts' header: {e}")))?
+        .clone();
+    let column = |name: &str| {
+        columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| input_error(format!("sweep merge: the parts have no {name} column")))
+    };
+    let (window_column, sizing_column) = (column("window")?, column("sizing")?);
+    let mut page_rows = Vec::with_capacity(exact.len());
+    for (line, &(_, combination, metrics)) in reader.records().zip(&exact) {
+        let line = line.map_err(|e| input_error(format!("sweep merge: the parts' rows: {e}")))?;
+        let window = &line[window_column];
+        let window = grid_record
+            .windows
+            .iter()
+            .position(|w| w == window)
+            .ok_or_else(|| {
+                input_error(format!(
+                    "sweep merge: window {window} is not in the shards' run.json"
+                ))
+            })?;
+        if combination >= grid_record.combinations {
+            return Err(input_error(format!(
+                "sweep merge: combination {combination} is outside the grid of {}",
+                grid_record.combinations
+            )));
+        }
+        page_rows.push(PageRow {
+            combination,
+            window,
+            sizing: line[sizing_column].to_string(),
+            metrics,
+        });
+    }
+    let strategy = record
+        .strategies
+        .first()
+        .map_or(String::new(), |s| s.role.clone());
+    let page = sweep_page(
+        &recorded_grid(&grid_record),
+        &grid_record.windows,
+        &page_rows,
+        &strategy,
+        rank,
+    )?;
+    // The whole sweep's record: the shards' without the shard, its id theirs.
+    let id = record.run_id.clone();
+    record.shard = None;
+    record.seal();
+    if record.run_id != id {
+        return Err(input_error(format!(
+            "sweep merge: the shards' run.json does not give back its own run id {id}"
+        )));
+    }
+    let mut json = Vec::new();
+    record.write(&mut json)?;
+
     fs::create_dir_all(out_dir)
         .map_err(|e| input_error(format!("--out {}: {e}", out_dir.display())))?;
-    let path = out_dir.join("sweep.csv");
-    fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(err, "wrote {}", path.display())?;
+    for (name, content) in [
+        ("sweep.csv", &bytes),
+        ("report.html", &page),
+        ("run.json", &json),
+    ] {
+        let path = out_dir.join(name);
+        write_output(&path, content)?;
+        writeln!(err, "wrote {}", path.display())?;
+    }
     Ok(())
 }

@@ -27,6 +27,10 @@ def test_sweep_equals_the_binarys_and_its_shards_merge_to_it(root, run_binary, t
     assert sum(len(part.summary) for part in shards) == len(whole.summary)
     merged = cyclebt.merge(shards)
     assert (merged.folder / "sweep.csv").read_bytes() == (tmp_path / "cli" / "sweep.csv").read_bytes()
+    assert (merged.folder / "report.html").read_bytes() == (tmp_path / "cli" / "report.html").read_bytes()
+    by_cagr = cyclebt.merge(shards, rank="cagr")
+    run_binary("sweep", strategy, *PARAMS, *window_args, "--rank", "cagr", "--out", tmp_path / "cagr")
+    assert (by_cagr.folder / "report.html").read_bytes() == (tmp_path / "cagr" / "report.html").read_bytes()
 
 
 def test_validate_writes_the_binarys_files(root, run_binary, tmp_path, monkeypatch):

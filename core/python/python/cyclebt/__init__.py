@@ -412,13 +412,16 @@ def sweep(
     return Sweep(folder, table, notes, keep)
 
 
-def merge(parts: Iterable[Union[Sweep, PathLike]], out: Optional[PathLike] = None) -> Sweep:
+def merge(
+    parts: Iterable[Union[Sweep, PathLike]], out: Optional[PathLike] = None, *, rank: Optional[str] = None
+) -> Sweep:
     """Joins the shards of one sweep (results of ``sweep(..., shard=(i, n))`` or their
-    folders) into the whole sweep's ``sweep.csv``, byte for byte the unsharded one:
+    folders) into the whole sweep's ``sweep.csv``, ``report.html`` (its heat maps by ``rank``,
+    as in :func:`sweep`) and ``run.json``, byte for byte the unsharded ones:
     ``cyclebt sweep merge``."""
     folder, keep = _output_folder(out)
     dirs = [part.folder if isinstance(part, Sweep) else part for part in parts]
-    table, notes = run("sweep", "merge", *dirs, "--out", folder)
+    table, notes = run("sweep", "merge", *dirs, "--out", folder, *_flags(rank=rank))
     return Sweep(folder, table, notes, keep)
 
 
