@@ -11,7 +11,7 @@ use cyclebt_engine::*;
 use cyclebt_host::{PluginDirs, PluginError, PluginFactory, load};
 
 use crate::lookahead::assert_prefix_stable;
-use crate::util::{cyclebt, shipped_market, stderr, stdout, wavy_market};
+use crate::util::{cyclebt, section_data, shipped_market, stderr, stdout, wavy_market};
 
 const PLUGIN_CRATES: [&str; 16] = [
     "sma-cross",
@@ -666,18 +666,6 @@ fn plugins_name_their_labels_and_a_descriptor_from_before_label_names_still_load
     let market = wavy_market(30);
     let mut signal = plugin_signal("fixture-v2-before-labels", "").unwrap();
     assert_eq!(signal.evaluate(market.history(5)).unwrap(), 0.5);
-}
-
-/// The chart data of the report section whose element has `id` (a window or a tearsheet), as
-/// the page embeds it.
-fn section_data(page: &str, id: &str) -> serde_json::Value {
-    let at = page
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no section {id}"));
-    let open = "<script type=\"application/json\" class=\"data\">";
-    let start = at + page[at..].find(open).unwrap() + open.len();
-    let end = start + page[start..].find("</script>").unwrap();
-    serde_json::from_str(&page[start..end]).unwrap()
 }
 
 #[test]

@@ -1,27 +1,36 @@
-// Opens report.html in headless Chromium (Debian's chromium) through playwright-core and
-// checks it as a reader uses it: no page or console errors and no network request; the
-// overview's grids, switched to another metric; the summary table filled, sorted by a
-// header and filtered; a window's charts drawn when scrolled to, a legend click hiding a line
-// on all three of them, a hover showing the date and a value; a tearsheet opened and its
-// charts drawn; the page ready within 0.3 s. Writes screenshots of the overview, a window's
-// charts and a tearsheet for a person to look at.
+// Opens the report pages in headless Chromium (Debian's chromium) through playwright-core and
+// checks them as a reader uses them: no page or console errors and no network request on any;
+// on the comparison's page the overview's grids, switched to another metric; the summary table
+// filled, sorted by a header and filtered; a window's charts drawn when scrolled to, a legend
+// click hiding a line on all three of them, a hover showing the date and a value; a tearsheet
+// opened and its charts drawn; the page ready within 0.3 s. On the sweep's page, its heat maps
+// and a sorted stability table; on the validation page, the leave-one-out table, the
+// walk-forward curve (hover shows a date and a value) and the PBO histogram drawn. Writes
+// screenshots for a person to look at.
 //
-// node tests/render_report.mjs REPORT.html SCREENSHOT_PREFIX   (run by tests/render_report.sh)
+// node tests/render_report.mjs COMPARE.html SWEEP.html VALIDATE.html SCREENSHOT_PREFIX
+//   (run by tests/render_report.sh)
 import { chromium } from 'playwright-core';
 
-const [report, shots] = process.argv.slice(2);
+const [report, sweepPage, validatePage, shots] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 const errors = [];
 const fail = (m) => { errors.push(m); };
-page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-page.on('console', (m) => { if (m.type() === 'error') fail(`console error: ${m.text()}`); });
-page.on('request', (r) => { if (!r.url().startsWith('file:')) fail(`network request: ${r.url()}`); });
-await page.goto(`file://${report}`);
+// A page with every error, console error and request outside the file recorded.
+const open = async (path, viewport = { width: 1280, height: 1000 }) => {
+  const page = await browser.newPage({ viewport });
+  const name = path.split('/').slice(-2).join('/');
+  page.on('pageerror', (e) => fail(`${name}: page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') fail(`${name}: console error: ${m.text()}`); });
+  page.on('request', (r) => { if (!r.url().startsWith('file:')) fail(`${name}: network request: ${r.url()}`); });
+  await page.goto(`file://${path}`);
+  return page;
+};
+const page = await open(report);
 
 // Ready: the script has run (timed from navigation start).
 const ready = await page.evaluate(() => window.cyclebtReady);
@@ -93,8 +102,36 @@ const months = await sheet.locator('table.months tbody tr').count();
 if (months === 0) fail('the tearsheet has no monthly returns');
 await sheet.screenshot({ path: `${shots}-tearsheet.png` });
 
+// The sweep's page: heat maps of the ranking metric, the stability table sorted by rho.
+const sweep = await open(sweepPage);
+const maps = await sweep.locator('table.heat.sweep').count();
+if (maps === 0) fail('the sweep page has no heat map');
+const coloured = await sweep.locator('table.heat.sweep td[class^="g"], table.heat.sweep td[class^="r"]').count();
+if (coloured === 0) fail('the sweep heat maps have no coloured cell');
+await sweep.screenshot({ path: `${shots}-sweep.png`, fullPage: true });
+
+// The validation page: the leave-one-out table, the walk-forward curve drawn with a hover
+// value, the PBO histogram drawn.
+const validation = await open(validatePage);
+const folds = await validation.locator('#loco-table tbody tr').count();
+if (folds === 0) fail('the validation page has no leave-one-out rows');
+for (const id of ['walk-curve', 'pbo-logits']) {
+  await validation.locator(`#${id}`).scrollIntoViewIfNeeded();
+  await validation.waitForFunction((i) => window.cyclebtCharts[i], id);
+  if ((await validation.locator(`#${id} canvas`).count()) !== 1) fail(`no chart in #${id}`);
+}
+const curve = validation.locator('#walk-curve .u-over');
+const curveBox = await curve.boundingBox();
+await validation.mouse.move(curveBox.x + curveBox.width * 0.5, curveBox.y + curveBox.height * 0.5);
+const curveHover = await validation.locator('#walk-curve .u-legend .u-series').evaluateAll((rows) => rows.map((r) => r.querySelector('.u-value')?.textContent ?? ''));
+if (!/^\d{4}-\d{2}-\d{2}$/.test(curveHover[0])) fail(`walk-forward hover shows no date: "${curveHover[0]}"`);
+if (!curveHover.slice(1).some((v) => v.endsWith('%'))) fail(`walk-forward hover shows no value: ${curveHover.join(' | ')}`);
+// Scrolled back to the top, so that the tables' sticky headers sit on their tables.
+await validation.evaluate(() => window.scrollTo(0, 0));
+await validation.screenshot({ path: `${shots}-validation.png`, fullPage: true });
+
 await browser.close();
-console.log(`report.html: ready in ${ready.toFixed(0)} ms, ${grids} overview grids, ${rows} summary rows, ${windows} windows, legend and hover ok on ${id}, tearsheet ${sheetId} with ${sheetCharts} charts`);
+console.log(`report.html: ready in ${ready.toFixed(0)} ms, ${grids} overview grids, ${rows} summary rows, ${windows} windows, legend and hover ok on ${id}, tearsheet ${sheetId} with ${sheetCharts} charts; sweep: ${maps} heat maps; validation: ${folds} windows left out, curve and histogram drawn`);
 if (errors.length) {
   console.error(errors.join('\n'));
   process.exit(1);

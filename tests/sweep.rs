@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::util::{cyclebt, shipped_strategy, stderr, stdout};
+use crate::util::{cyclebt, section_data, shipped_strategy, stderr, stdout};
 
 const GRID: [&str; 4] = [
     "--param",
@@ -49,14 +49,16 @@ fn sweep_counts_invalid_combinations_and_shards_merge_to_the_same_bytes() {
     assert_eq!(text.lines().count(), 1 + 180);
     assert!(text.starts_with("trend.fast,trend.slow,window,strategy,sizing,"));
     // report.html: one heat map per sizing rule (one window, one pair of parameters), a cell
-    // per (fast, slow), the 10 invalid ones grey.
+    // per (fast, slow) coloured by its Sharpe ratio, the 10 invalid ones n/a.
     let page = fs::read_to_string(whole.path().join("report.html")).unwrap();
-    assert_eq!(page.matches("<rect").count(), 2 * 100);
-    assert_eq!(page.matches("sharpe no run</title>").count(), 2 * 10);
+    let page = &page[..page.find("<script>").unwrap()];
+    assert_eq!(page.matches("<td class=\"").count(), 2 * 100);
+    assert_eq!(page.matches("<td class=\"na\">n/a</td>").count(), 2 * 10);
     assert!(
-        page.contains("<title>trend.slow=80, trend.fast=35: sharpe "),
+        page.contains("<h3>full / full: sharpe by trend.slow (columns) and trend.fast (rows)</h3>"),
         "{page}"
     );
+    assert_eq!(page.matches("<tr><th>35</th>").count(), 2);
 
     let parts: Vec<_> = (0..4)
         .map(|i| {
@@ -323,6 +325,54 @@ fn validate_scores_the_chosen_candidate_with_the_sweeps_own_numbers() {
     );
     let logits = fs::read_to_string(validated.join("pbo_logits.csv")).unwrap();
     assert_eq!(logits.lines().count(), 1 + 12_870);
+    // report.html: the leave-one-out table as in the CSV, the stitched curve and buy-and-hold
+    // on its days, and a histogram whose bars count every split, split at zero.
+    let page = fs::read_to_string(validated.join("report.html")).unwrap();
+    let first = loco.lines().nth(1).unwrap().split(',').collect::<Vec<_>>();
+    assert!(
+        page.contains(&format!("<tr><td>{}</td><td>{}</td>", first[0], first[1])),
+        "{first:?}"
+    );
+    assert_eq!(page.matches("<tr><td>bull").count(), 5);
+    let curve_plot = section_data(&page, "walk-curve");
+    assert_eq!(curve_plot["series"].as_array().unwrap().len(), 2);
+    let histogram = section_data(&page, "pbo-logits");
+    let pool = histogram["pool"].as_array().unwrap();
+    let bars = |k: usize| -> Vec<f64> {
+        let at = histogram["series"][k]["data"].as_u64().unwrap() as usize;
+        pool[at]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(0.0))
+            .collect()
+    };
+    let centres: Vec<f64> = pool[histogram["x"].as_u64().unwrap() as usize]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (below, above) = (bars(0), bars(1));
+    let finite = logits
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            l.split(',')
+                .nth(1)
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+                .is_finite()
+        })
+        .count();
+    assert_eq!(
+        (below.iter().sum::<f64>() + above.iter().sum::<f64>()) as usize,
+        finite
+    );
+    for ((c, b), a) in centres.iter().zip(&below).zip(&above) {
+        assert!(if *c < 0.0 { *a == 0.0 } else { *b == 0.0 }, "bar at {c}");
+    }
 }
 
 #[test]

@@ -203,3 +203,15 @@ pub fn without_days(market: &MarketData, days: &[NaiveDate]) -> MarketData {
         Vec::new(),
     )
 }
+
+/// The chart data of the report section whose element has `id` (a window or a tearsheet), as
+/// the page embeds it.
+pub fn section_data(page: &str, id: &str) -> serde_json::Value {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let open = "<script type=\"application/json\" class=\"data\">";
+    let start = at + page[at..].find(open).unwrap() + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}

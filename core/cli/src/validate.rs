@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use cyclebt_exec::select::{self, best, deflated_sharpe, leave_one_out, pbo_cscv, walk_forward};
 use cyclebt_report::quoted;
+use cyclebt_report::validation_page::{
+    LeftOut, Overfitting, ValidationPage, WalkStep, write_validation_page,
+};
 
 use crate::input_error;
 use crate::inputs::{self, Datasets};
@@ -156,15 +159,15 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         }
     }
 
-    writeln!(
-        out,
+    let compared = format!(
         "{}: {} combinations ({} invalid, skipped) x sizing rules = {} candidates, chosen by {}",
         expanded.strategies[0].name,
         expanded.grid.len(),
         expanded.invalid.len(),
         candidates.len(),
         args.rank.name()
-    )?;
+    );
+    writeln!(out, "{compared}")?;
 
     // Leave one window out, over the windows where some candidate ran (a margin signal has
     // nothing to say in the bulls before margin trading).
@@ -208,12 +211,22 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
     let mut loco_csv = String::from(
         "left_out,chosen,in_sample,out_of_sample,oos_rank,ranked,best_out_of_sample\n",
     );
+    let mut left_out = Vec::new();
     for fold in &held {
         let best_oos = scores[fold.window]
             .iter()
             .copied()
             .filter(|v| v.is_finite())
             .fold(f64::NAN, f64::max);
+        left_out.push(LeftOut {
+            window: folds[fold.window].id.clone(),
+            chosen: name(fold.chosen),
+            in_sample: fold.in_sample,
+            out_of_sample: fold.out_of_sample,
+            rank: fold.rank,
+            ranked: fold.ranked,
+            best_out_of_sample: best_oos,
+        });
         writeln!(
             out,
             "{:<10} {:>10.3} {:>10.3} {:>9} {:>10.3}  {}",
@@ -260,6 +273,12 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         args.test_years,
         args.anchored,
     );
+    let walk_setup = format!(
+        "Train {} years ({}), test the next {}.",
+        args.train_years,
+        if args.anchored { "anchored" } else { "rolling" },
+        args.test_years
+    );
     writeln!(
         out,
         "\nWalk-forward over {}: train {} years ({}), test the next {}; the best Sharpe in training is run in the test",
@@ -277,7 +296,16 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
     let mut steps_csv = String::from(
         "train_start,test_start,test_end,chosen,in_sample_sharpe,out_of_sample_sharpe\n",
     );
+    let mut steps = Vec::new();
     for step in &wf.steps {
+        steps.push(WalkStep {
+            train_start: step.train_start,
+            test_start: step.test_start,
+            test_end: step.test_end,
+            chosen: name(ran[step.chosen]),
+            in_sample: step.in_sample * annual,
+            out_of_sample: step.out_of_sample * annual,
+        });
         writeln!(
             out,
             "{:<11} {:<11} {:<11} {:>9.3} {:>9.3}  {}",
@@ -299,6 +327,9 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         ));
     }
     let mut curve_csv = String::from("date,return,equity,benchmark_equity\n");
+    // The stitched curve and buy-and-hold's on its days, for the page, and what they did.
+    let mut curves = (Vec::new(), Vec::new());
+    let curve_note;
     if let (Some(first), Some(bench)) = (wf.dates.first(), &benchmark) {
         let from = dates.partition_point(|d| d < first);
         let bench = &bench[from..from + wf.returns.len()];
@@ -313,14 +344,14 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
                 100.0 * cyclebt_metrics::max_drawdown(curve)
             )
         };
-        writeln!(
-            out,
+        curve_note = format!(
             "stitched out-of-sample {} to {}: {}\nbuy-and-hold on the same days: {}",
             first,
             wf.dates.last().expect("non-empty"),
             describe(&wf.returns, &curve),
             describe(bench, &bench_curve)
-        )?;
+        );
+        writeln!(out, "{curve_note}")?;
         for i in 0..wf.returns.len() {
             curve_csv.push_str(&format!(
                 "{},{},{},{}\n",
@@ -330,17 +361,17 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
                 cyclebt_report::number(bench_curve[i + 1])
             ));
         }
+        curves = (curve[1..].to_vec(), bench_curve[1..].to_vec());
     } else {
-        writeln!(
-            out,
-            "(the window is shorter than one training and one test period)"
-        )?;
+        curve_note = "(the window is shorter than one training and one test period)".to_string();
+        writeln!(out, "{curve_note}")?;
     }
 
     // PBO and the deflated Sharpe ratio over the same window.
     writeln!(out)?;
     let mut logits_csv = String::from("split,logit\n");
-    match pbo_cscv(&matrix, args.blocks) {
+    let pbo = pbo_cscv(&matrix, args.blocks);
+    match &pbo {
         Some(pbo) => {
             let mut sorted = pbo.logits.clone();
             sorted.sort_by(f64::total_cmp);
@@ -367,10 +398,10 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
             "PBO: not computable (fewer than two candidates or too few days)"
         )?,
     }
+    let mut deflated_note = String::from("Deflated Sharpe ratio: no candidate ran.");
     if let Some(chosen) = best(matrix.iter().map(|r| select::sharpe(r))) {
         let dsr = deflated_sharpe(&matrix, chosen);
-        writeln!(
-            out,
+        deflated_note = format!(
             "Deflated Sharpe ratio of the best over {} ({}, Sharpe {:.2}) given {} trials: {:.3}, {}",
             walk.id,
             name(ran[chosen]),
@@ -382,7 +413,8 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
             } else {
                 "not significant at 95%: the best is within what luck among this many trials gives"
             }
-        )?;
+        );
+        writeln!(out, "{deflated_note}")?;
     }
 
     if let Some(dir) = &args.out {
@@ -397,9 +429,36 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
             let path = dir.join(file);
             fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
+        let overfitting = pbo.map(|p| Overfitting {
+            blocks: p.blocks,
+            pbo: p.pbo,
+            logits: p.logits,
+        });
+        let not_run: Vec<String> = dropped.iter().map(|&w| folds[w].id.clone()).collect();
+        let page = ValidationPage {
+            strategy: &expanded.strategies[0].name,
+            candidates: &compared,
+            metric: args.rank.name(),
+            over: &args.over,
+            left_out: &left_out,
+            not_run: &not_run,
+            walk_window: &walk.id,
+            walk_setup: &walk_setup,
+            steps: &steps,
+            curve_dates: if curves.0.is_empty() { &[] } else { &wf.dates },
+            curve: &curves.0,
+            benchmark: &curves.1,
+            curve_note: &curve_note,
+            overfitting: overfitting.as_ref(),
+            deflated_note: &deflated_note,
+        };
+        let mut html = Vec::new();
+        write_validation_page(&mut html, &page)?;
+        let path = dir.join("report.html");
+        fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
         writeln!(
             err,
-            "wrote validate_loco.csv, walkforward_steps.csv, walkforward_curve.csv and pbo_logits.csv in {}",
+            "wrote validate_loco.csv, walkforward_steps.csv, walkforward_curve.csv, pbo_logits.csv and report.html in {}",
             dir.display()
         )?;
     }

@@ -1,5 +1,6 @@
-// report.html's behaviour: table sorting and filtering, the overview's metric switch, and the
-// uPlot charts of the windows and tearsheets, drawn when they come into view or are opened.
+// The report pages' behaviour (comparison, sweep, validation): table sorting and filtering, the
+// overview's metric switch, and the uPlot charts of the windows, tearsheets and plots, drawn
+// when they come into view or are opened. Each part runs only where its elements are.
 (() => {
   'use strict';
   const started = performance.now();
@@ -64,12 +65,14 @@
       row.style.display = ok ? '' : 'none';
     }
   };
-  byWindow.addEventListener('change', filter);
-  byStrategy.addEventListener('input', filter);
+  if (byWindow && byStrategy) {
+    byWindow.addEventListener('change', filter);
+    byStrategy.addEventListener('input', filter);
+  }
 
   // The overview's metric: every grid cell carries each metric's text and colour.
   const metric = document.getElementById('metric');
-  metric.addEventListener('change', () => {
+  if (metric) metric.addEventListener('change', () => {
     const k = metric.value;
     for (const td of document.querySelectorAll('table.grid td')) {
       const target = td.querySelector('a') || td;
@@ -108,14 +111,14 @@
   };
 
   // One chart; `log` puts y on a log scale (base 2: each tick a doubling).
-  const chart = (host, { title, height, x, series, log, values, legend, hooks, scales, axes }) => {
+  const chart = (host, { title, height, x, series, log, values, legend, hooks, scales, axes, xValue }) => {
     const opts = {
       title, width: width(), height,
       legend: { show: legend !== false, live: true },
       cursor: { drag: { x: true, y: false } },
       scales: scales || { x: { time: true }, y: log ? { distr: 3, log: 2 } : {} },
       axes: axes || [{}, { values: (u, splits) => splits.map(values), size: 72 }],
-      series: [{ value: (u, v) => dateText(v) }, ...series],
+      series: [{ value: xValue || ((u, v) => dateText(v)) }, ...series],
       hooks: hooks || {},
     };
     return new uPlot(opts, [x, ...series.map((s) => s.data)], host);
@@ -314,17 +317,39 @@
       + `<h3>Trades (${t.trades.length})</h3><div class="scroll">${table(['entry', 'price', 'exit', 'price', 'net return', 'fees', 'interest', 'closed by'], tradeRows)}</div>`;
   }
 
+  // A plot of the validation page: dated lines (`kind` time) or bars over numbers (`bars`), its
+  // axis formatted as `axis` says.
+  const TICKS = { gain: [gain, gainTick], pct: [pct, pctTick], count: [(v) => (v == null ? '–' : String(v)), (v) => (v == null ? '' : String(v))], level: [fixed, levelTick] };
+  function drawPlot(el) {
+    const d = sectionData(el);
+    const P = d.pool;
+    const time = d.kind === 'time';
+    const [format, tick] = TICKS[d.axis];
+    const x = time ? days(P[d.x]) : P[d.x];
+    const series = d.series.map((s) => {
+      const base = line(s.name, positive(P[s.data], d.log), s.colour, format);
+      return time ? base : { ...base, fill: s.colour, points: { show: false }, paths: uPlot.paths.bars({ size: [0.9, 40] }) };
+    });
+    charts[el.id] = [chart(el.querySelector('.charts'), {
+      title: d.title, height: 300, x, log: d.log, values: tick, series,
+      scales: time ? undefined : { x: { time: false }, y: { range: (u, lo, hi) => [0, hi] } },
+      xValue: time ? undefined : (u, v) => fixed(v),
+      axes: time ? undefined : [{ values: (u, v) => v.map(fixed) }, { values: (u, v) => v.map(tick), size: 50 }],
+    })];
+  }
+
+  const draw = (el) => (el.matches('section.window') ? drawWindow(el) : drawPlot(el));
   const seen = new IntersectionObserver((entries) => {
     for (const e of entries) {
-      if (e.isIntersecting) { seen.unobserve(e.target); drawWindow(e.target); }
+      if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); }
     }
   }, { rootMargin: '400px' });
-  document.querySelectorAll('section.window').forEach((s) => seen.observe(s));
+  document.querySelectorAll('section.window, section.plot').forEach((s) => seen.observe(s));
   document.querySelectorAll('details.sheet').forEach((d) => d.addEventListener('toggle', () => {
     if (d.open && !charts[d.id]) drawSheet(d);
   }));
   // A link to a window draws it at once, so the jump lands on its charts.
-  window.cyclebtDraw = (id) => { const s = document.getElementById(id); if (s && !charts[id]) { seen.unobserve(s); drawWindow(s); } };
+  window.cyclebtDraw = (id) => { const s = document.getElementById(id); if (s && s.matches('section.window') && !charts[id]) { seen.unobserve(s); drawWindow(s); } };
   window.addEventListener('hashchange', () => window.cyclebtDraw(location.hash.slice(1)));
   window.cyclebtReady = performance.now();
   window.cyclebtScript = window.cyclebtReady - started;

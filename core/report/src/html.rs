@@ -118,11 +118,11 @@ pub struct Tearsheet {
     pub labels: Vec<LabelTrack>,
 }
 
-/// A grid of values coloured by size: the overview's strategy x window grids, a tearsheet's
-/// monthly returns, a sweep's metric over a pair of parameters. Several layers (metrics) can
+/// A table of values coloured by size: the overview's strategy x window grids, a sweep's metric
+/// over a pair of parameters. Several layers (metrics) can
 /// be switched on the page.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HeatMap {
+pub struct HeatTable {
     /// Heading.
     pub title: String,
     /// What the rows are (`strategy / sizing`, `year`, a parameter).
@@ -135,9 +135,22 @@ pub struct HeatMap {
     pub layers: Vec<HeatLayer>,
     /// Link of each cell, row-major; empty for none.
     pub links: Vec<Option<String>>,
+    /// How values become colours.
+    pub shading: Shading,
 }
 
-/// One metric of a [`HeatMap`].
+/// How a [`HeatTable`]'s colours are scaled, each layer on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shading {
+    /// Green at and above zero, red below, darker the larger the value against the layer's
+    /// largest magnitude: where the sign matters (strategies' returns and Sharpe ratios).
+    AroundZero,
+    /// Five greens from the layer's lowest value (white) to its highest: where the order
+    /// matters (a sweep's metric across parameter values, all of one sign).
+    LowToHigh,
+}
+
+/// One metric of a [`HeatTable`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatLayer {
     /// Its name, for the switch.
@@ -213,14 +226,35 @@ pub struct HtmlReport<'a> {
     pub label_notes: &'a [String],
 }
 
-fn escape(text: &str) -> String {
+/// The start of a page in the report's look (shared by the comparison, sweep and validation
+/// pages): its title, the styles and the heading.
+pub(crate) fn page_start(page: &mut String, title: &str, heading: &str) {
+    let _ = write!(
+        page,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <style>{UPLOT_STYLE}{STYLE}</style></head><body><h1>{}</h1>",
+        escape(title),
+        escape(heading)
+    );
+}
+
+/// The end of a page: the script (table sorting, the overview's switch, the charts), and uPlot
+/// before it when the page draws charts.
+pub(crate) fn page_end(page: &mut String, charts: bool) {
+    if charts {
+        let _ = write!(page, "<script>{UPLOT}</script>");
+    }
+    let _ = write!(page, "<script>{SCRIPT}</script></body></html>");
+}
+
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn num(value: f64, decimals: usize) -> String {
+pub(crate) fn num(value: f64, decimals: usize) -> String {
     if value.is_finite() {
         format!("{value:.decimals$}")
     } else {
@@ -257,12 +291,14 @@ fn anchor(prefix: &str, text: &str) -> String {
 /// Writes the page.
 pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()> {
     let mut page = String::new();
+    page_start(
+        &mut page,
+        "cyclebt comparison",
+        "cyclebt: strategies and sizing rules over the bull cycles",
+    );
     let _ = write!(
         page,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cyclebt comparison</title>\
-         <style>{UPLOT_STYLE}{STYLE}</style></head><body>\
-         <h1>cyclebt: strategies and sizing rules over the bull cycles</h1>\
-         <p class=\"line\">Run id <code>{}</code> (run.json)</p>\
+        "<p class=\"line\">Run id <code>{}</code> (run.json)</p>\
          <p class=\"line\" title=\"{}\">{}</p>\
          <nav><a href=\"#overview\">overview</a> <a href=\"#summary-section\">summary</a> <a href=\"#aggregate-section\">across the cycles</a> \
          <a href=\"#windows\">window charts</a> <a href=\"#tearsheets\">tearsheets</a> <a href=\"#forced-section\">forced sales</a></nav>",
@@ -296,10 +332,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
         tearsheet(&mut page, sheet, report.conventions)?;
     }
     forced_table(&mut page, report.forced);
-    let _ = write!(
-        page,
-        "<script>{UPLOT}</script><script>{SCRIPT}</script></body></html>"
-    );
+    page_end(&mut page, true);
     out.write_all(page.as_bytes())
 }
 
@@ -357,7 +390,7 @@ fn overview(page: &mut String, report: &HtmlReport<'_>) {
                 .collect(),
             percent,
         };
-        let map = HeatMap {
+        let map = HeatTable {
             title: group.clone(),
             rows_name: "strategy / sizing".into(),
             rows: runs.clone(),
@@ -381,25 +414,35 @@ fn overview(page: &mut String, report: &HtmlReport<'_>) {
                         .map(|w| Some(format!("#{}", anchor("win", w))))
                 })
                 .collect(),
+            shading: Shading::AroundZero,
         };
         heat_map(page, &map, "grid");
     }
 }
 
-/// The colour class of a value (report.css): `g0` to `g5` green at and above 0, `r1` to `r5`
-/// red below, in steps of its share of `scale`; `na` for none.
-fn heat_class(value: f64, scale: f64) -> String {
+/// The colour class of a value (report.css) in a layer whose finite values run from `low` to
+/// `high`: `g0` to `g5` green, `r1` to `r5` red (below zero, [`Shading::AroundZero`]); `na` for
+/// none.
+fn heat_class(value: f64, (low, high): (f64, f64), shading: Shading) -> String {
     if !value.is_finite() {
         return "na".into();
     }
-    let step = if scale > 0.0 {
-        (value.abs() / scale * 5.0).round().min(5.0) as u8
-    } else {
-        0
-    };
-    match (value >= 0.0, step) {
-        (true, _) | (false, 0) => format!("g{step}"),
-        (false, _) => format!("r{step}"),
+    let step = |share: f64| (share * 5.0).round().clamp(0.0, 5.0) as u8;
+    match shading {
+        Shading::AroundZero => {
+            let scale = low.abs().max(high.abs());
+            let step = if scale > 0.0 {
+                step(value.abs() / scale)
+            } else {
+                0
+            };
+            match (value >= 0.0, step) {
+                (true, _) | (false, 0) => format!("g{step}"),
+                (false, _) => format!("r{step}"),
+            }
+        }
+        Shading::LowToHigh if high > low => format!("g{}", step((value - low) / (high - low))),
+        Shading::LowToHigh => "g0".into(),
     }
 }
 
@@ -414,7 +457,7 @@ fn heat_text(value: f64, percent: bool) -> String {
 }
 
 /// A heat map table; each cell carries every layer's text and colour for the metric switch.
-fn heat_map(page: &mut String, map: &HeatMap, class: &str) {
+pub(crate) fn heat_map(page: &mut String, map: &HeatTable, class: &str) {
     let _ = write!(
         page,
         "<h3>{}</h3><table class=\"heat {class}\"><thead><tr><th>{}</th>",
@@ -425,14 +468,16 @@ fn heat_map(page: &mut String, map: &HeatMap, class: &str) {
         let _ = write!(page, "<th>{}</th>", escape(column));
     }
     page.push_str("</tr></thead><tbody>");
-    let scales: Vec<f64> = map
+    let ranges: Vec<(f64, f64)> = map
         .layers
         .iter()
         .map(|l| {
             l.values
                 .iter()
                 .filter(|v| v.is_finite())
-                .fold(0.0, |m: f64, v| m.max(v.abs()))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &v| {
+                    (low.min(v), high.max(v))
+                })
         })
         .collect();
     for (r, row) in map.rows.iter().enumerate() {
@@ -441,13 +486,13 @@ fn heat_map(page: &mut String, map: &HeatMap, class: &str) {
             let i = r * map.columns.len() + c;
             // Every layer's text and colour, for the metric switch, when there is a choice.
             let mut attributes = String::new();
-            for (k, (layer, scale)) in map.layers.iter().zip(&scales).enumerate() {
+            for (k, (layer, range)) in map.layers.iter().zip(&ranges).enumerate() {
                 if map.layers.len() > 1 {
                     let _ = write!(
                         attributes,
                         " data-t{k}=\"{}\" data-c{k}=\"{}\"",
                         heat_text(layer.values[i], layer.percent),
-                        heat_class(layer.values[i], *scale)
+                        heat_class(layer.values[i], *range, map.shading)
                     );
                 }
             }
@@ -460,7 +505,7 @@ fn heat_map(page: &mut String, map: &HeatMap, class: &str) {
             let _ = write!(
                 page,
                 "<td class=\"{}\"{attributes}>{content}</td>",
-                heat_class(first.values[i], scales[0])
+                heat_class(first.values[i], ranges[0], map.shading)
             );
         }
         page.push_str("</tr>");
@@ -472,13 +517,13 @@ fn heat_map(page: &mut String, map: &HeatMap, class: &str) {
 /// draw it (a window's buy-and-hold, a run's curves again in its tearsheet, one strategy's
 /// labels under each sizing rule), and referred to by its index.
 #[derive(Default)]
-struct Pool {
+pub(crate) struct Pool {
     arrays: Vec<String>,
     index: HashMap<String, usize>,
 }
 
 impl Pool {
-    fn put(&mut self, values: impl IntoIterator<Item = f64>) -> usize {
+    pub(crate) fn put(&mut self, values: impl IntoIterator<Item = f64>) -> usize {
         let mut text = String::from("[");
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
@@ -508,7 +553,7 @@ impl Pool {
     }
 
     /// Series at the drawn days, rounded.
-    fn thinned(&mut self, values: &[f64], days: &[usize], digits: Digits) -> usize {
+    pub(crate) fn thinned(&mut self, values: &[f64], days: &[usize], digits: Digits) -> usize {
         self.put(days.iter().map(|&i| digits.round(values[i])))
     }
 
@@ -530,7 +575,7 @@ impl Pool {
 
     /// The drawn days as the first one (yyyymmdd) followed by the calendar days from each to
     /// the next: a few digits a point instead of eight.
-    fn dates(&mut self, dates: &[NaiveDate], days: &[usize]) -> usize {
+    pub(crate) fn dates(&mut self, dates: &[NaiveDate], days: &[usize]) -> usize {
         let first = days.first().map(|&i| f64::from(yyyymmdd(dates[i])));
         let steps = days
             .windows(2)
@@ -542,7 +587,7 @@ impl Pool {
 /// How a series is rounded for drawing: finer than a chart shows, coarse enough to keep the
 /// page small.
 #[derive(Clone, Copy)]
-enum Digits {
+pub(crate) enum Digits {
     /// Three significant digits (levels: growth, the index).
     Significant,
     /// Three decimals (fractions: drawdown, exposure, a tenth of a percent).
@@ -614,7 +659,7 @@ fn yyyymmdd(date: NaiveDate) -> u32 {
 }
 
 /// The days drawn for a series of `n`: every k-th (k = ceil(n / MAX_POINTS)) and the last.
-fn sampled(n: usize) -> Vec<usize> {
+pub(crate) fn sampled(n: usize) -> Vec<usize> {
     let step = n.div_ceil(MAX_POINTS).max(1);
     (0..n)
         .step_by(step)
@@ -730,7 +775,11 @@ fn rolling(t: &Tearsheet, conventions: &Conventions) -> (Vec<f64>, Vec<f64>) {
 
 /// A section's chart data, as a script element the page parses only when it draws the section
 /// (scrolled into view, opened): the page is ready without reading any of it.
-fn data_block(page: &mut String, pool: &Pool, fields: &impl Serialize) -> io::Result<()> {
+pub(crate) fn data_block(
+    page: &mut String,
+    pool: &Pool,
+    fields: &impl Serialize,
+) -> io::Result<()> {
     // An object's members after its brace, the pool spliced in before them; `</` escaped so
     // that no name closes the script element.
     let fields = serde_json::to_string(fields)

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod phases;
 pub mod sweep_page;
 mod table;
+pub mod validation_page;
 
 pub use table::{TableLayout, write_json_lines, write_table};
 

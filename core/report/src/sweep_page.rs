@@ -1,9 +1,12 @@
 //! `report.html` of `cyclebt sweep --out`: a heat map per pair of swept parameters per window
-//! and sizing rule (the ranking metric as colour, every cell's value on hover), and how stable
-//! the ranking is from one window to the next. Kept apart from the comparison's report so
-//! either can be restyled alone; plain SVG rectangles with `<title>`s, no script.
+//! and sizing rule (the ranking metric as each cell's colour and text), and how stable the
+//! ranking is from one window to the next. In the comparison report's look (its styles, its
+//! coloured tables, its sortable tables); no charts, so no chart library.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
+
+use crate::html::{HeatLayer, HeatTable, Shading, escape, heat_map, num, page_end, page_start};
 
 /// One heat map: the metric over two swept parameters, the best over any others.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,113 +68,8 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
     cov / (va * vb).sqrt()
 }
 
-/// A colour for `t` in [0, 1]: dark blue through pale yellow to dark red.
-fn colour(t: f64) -> String {
-    let stops = [
-        (49.0, 54.0, 149.0),
-        (255.0, 255.0, 191.0),
-        (165.0, 0.0, 38.0),
-    ];
-    let t = t.clamp(0.0, 1.0) * 2.0;
-    let (a, b, f) = if t < 1.0 {
-        (stops[0], stops[1], t)
-    } else {
-        (stops[1], stops[2], t - 1.0)
-    };
-    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
-    format!(
-        "#{:02x}{:02x}{:02x}",
-        mix(a.0, b.0),
-        mix(a.1, b.1),
-        mix(a.2, b.2)
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn write_map(out: &mut dyn Write, map: &HeatMap, metric: &str) -> io::Result<()> {
-    const CELL: usize = 34;
-    const LEFT: usize = 90;
-    const TOP: usize = 30;
-    let values: Vec<f64> = map.cells.iter().flatten().flatten().copied().collect();
-    let (low, high) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-            (l.min(*v), h.max(*v))
-        });
-    let width = LEFT + CELL * map.x.1.len() + 10;
-    let height = TOP + CELL * map.y.1.len() + 40;
-    writeln!(
-        out,
-        "<figure><figcaption>{} / {}: {metric} by {} (columns) and {} (rows); from {:.3} (blue) to {:.3} (red); grey: no run</figcaption>",
-        escape(&map.window),
-        escape(&map.sizing),
-        escape(&map.x.0),
-        escape(&map.y.0),
-        low,
-        high
-    )?;
-    writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-size=\"11\" font-family=\"sans-serif\">"
-    )?;
-    for (r, row) in map.cells.iter().enumerate() {
-        let y = TOP + r * CELL;
-        writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            LEFT - 6,
-            y + CELL / 2 + 4,
-            escape(&map.y.1[r])
-        )?;
-        for (c, cell) in row.iter().enumerate() {
-            let x = LEFT + c * CELL;
-            let (fill, value) = match cell {
-                Some(v) => {
-                    let t = if high > low {
-                        (v - low) / (high - low)
-                    } else {
-                        0.5
-                    };
-                    (colour(t), format!("{v:.4}"))
-                }
-                None => ("#dddddd".to_string(), "no run".to_string()),
-            };
-            writeln!(
-                out,
-                "<rect x=\"{x}\" y=\"{y}\" width=\"{CELL}\" height=\"{CELL}\" fill=\"{fill}\" stroke=\"#ffffff\"><title>{}={}, {}={}: {metric} {value}</title></rect>",
-                escape(&map.x.0),
-                escape(&map.x.1[c]),
-                escape(&map.y.0),
-                escape(&map.y.1[r]),
-            )?;
-        }
-    }
-    for (c, label) in map.x.1.iter().enumerate() {
-        writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            LEFT + c * CELL + CELL / 2,
-            TOP + CELL * map.y.1.len() + 14,
-            escape(label)
-        )?;
-    }
-    writeln!(
-        out,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text><text x=\"4\" y=\"{}\">{}</text>",
-        LEFT + CELL * map.x.1.len() / 2,
-        TOP + CELL * map.y.1.len() + 32,
-        escape(&map.x.0),
-        TOP - 10,
-        escape(&map.y.0)
-    )?;
-    writeln!(out, "</svg></figure>")
-}
+/// The metrics shown in percent (the others with two decimals).
+const PERCENT_METRICS: [&str; 3] = ["total_return", "cagr", "max_drawdown"];
 
 /// Writes the sweep's page: the heat maps (none when fewer than two parameters are swept) and
 /// the stability table.
@@ -182,46 +80,64 @@ pub fn write_sweep_page(
     maps: &[HeatMap],
     stability: &[Stability],
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}figure{{display:inline-block;margin:0 1.5em 1.5em 0}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head><body>",
-        escape(title)
-    )?;
-    writeln!(out, "<h1>{}</h1>", escape(title))?;
-    writeln!(
-        out,
-        "<h2>Heat maps</h2><p>One map per pair of swept parameters, window and sizing rule; with more than two parameters swept, each cell shows the best {metric} over the others. Hover a cell for its value.</p>"
-    )?;
+    let mut page = String::new();
+    page_start(&mut page, title, title);
+    let _ = write!(
+        page,
+        "<h2>Heat maps</h2><p class=\"note\">One map per pair of swept parameters, window and sizing rule; with more than two parameters swept, each cell shows the best {} over the others. Darker green is higher, from the map's lowest value (white) to its highest; n/a: no combination ran there (invalid, not applicable or failed).</p>",
+        escape(metric)
+    );
     if maps.is_empty() {
-        writeln!(out, "<p>Fewer than two parameters were swept: no map.</p>")?;
+        page.push_str("<p class=\"note\">Fewer than two parameters were swept: no map.</p>");
     }
     for map in maps {
-        write_map(out, map, metric)?;
+        let table = HeatTable {
+            title: format!(
+                "{} / {}: {metric} by {} (columns) and {} (rows)",
+                map.window, map.sizing, map.x.0, map.y.0
+            ),
+            rows_name: format!("{} \\ {}", map.y.0, map.x.0),
+            rows: map.y.1.clone(),
+            columns: map.x.1.clone(),
+            layers: vec![HeatLayer {
+                metric: metric.into(),
+                values: map
+                    .cells
+                    .iter()
+                    .flatten()
+                    .map(|cell| cell.unwrap_or(f64::NAN))
+                    .collect(),
+                percent: PERCENT_METRICS.contains(&metric),
+            }],
+            links: Vec::new(),
+            shading: Shading::LowToHigh,
+        };
+        heat_map(&mut page, &table, "sweep");
     }
-    writeln!(
-        out,
-        "<h2>Stability of the ranking across windows</h2><p>Spearman's rank correlation of {metric} across the combinations between two windows: near 1, the same combinations lead in both; near 0, the ranking in one says nothing about the other.</p>"
-    )?;
-    writeln!(
-        out,
-        "<table><tr><th>sizing</th><th>window</th><th>window</th><th>combinations</th><th>rho</th></tr>"
-    )?;
-    for s in stability {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&s.sizing),
-            escape(&s.windows.0),
-            escape(&s.windows.1),
-            s.combinations,
-            if s.rho.is_nan() {
-                "n/a".to_string()
-            } else {
-                format!("{:.2}", s.rho)
-            }
-        )?;
+    let _ = write!(
+        page,
+        "<h2>Stability of the ranking across windows</h2><p class=\"note\">Spearman's rank correlation of {} across the combinations between two windows: near 1, the same combinations lead in both; near 0, the ranking in one says nothing about the other. Click a column to sort.</p>",
+        escape(metric)
+    );
+    if stability.is_empty() {
+        page.push_str("<p class=\"note\">One window: no pair of windows to compare.</p>");
+    } else {
+        page.push_str("<table class=\"sortable\" id=\"stability\"><thead><tr><th>sizing</th><th>window</th><th>window</th><th>combinations</th><th>rho</th></tr></thead><tbody>");
+        for s in stability {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&s.sizing),
+                escape(&s.windows.0),
+                escape(&s.windows.1),
+                s.combinations,
+                num(s.rho, 2)
+            );
+        }
+        page.push_str("</tbody></table>");
     }
-    writeln!(out, "</table></body></html>")
+    page_end(&mut page, false);
+    out.write_all(page.as_bytes())
 }
 
 #[cfg(test)]
@@ -238,7 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn a_map_has_a_cell_per_value_pair_with_its_value_on_hover() {
+    fn a_map_has_a_cell_per_value_pair_with_its_value() {
         let map = HeatMap {
             window: "full".into(),
             sizing: "full".into(),
@@ -249,8 +165,10 @@ mod tests {
         let mut page = Vec::new();
         write_sweep_page(&mut page, "t", "sharpe", &[map], &[]).unwrap();
         let page = String::from_utf8(page).unwrap();
-        assert_eq!(page.matches("<rect").count(), 2);
-        assert!(page.contains("<title>slow=20, fast=5: sharpe 0.5000</title>"));
-        assert!(page.contains("<title>slow=40, fast=5: sharpe no run</title>"));
+        // Columns slow 20 and 40, one row fast 5: 0.50, the only value, unshaded; no run at 40.
+        assert!(page.contains("<h3>full / full: sharpe by slow (columns) and fast (rows)</h3>"));
+        assert!(
+            page.contains("<tr><th>5</th><td class=\"g0\">0.50</td><td class=\"na\">n/a</td></tr>")
+        );
     }
 }
