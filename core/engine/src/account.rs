@@ -39,6 +39,7 @@ use rust_decimal::{Decimal, RoundingStrategy, dec};
 use serde::Deserialize;
 
 use crate::costs::{CostModel, Side, to_cents};
+use crate::exact::Exact;
 
 /// An initial margin ratio in force from a date on.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -176,132 +177,6 @@ fn bounded(amount: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
         Ok(amount)
     } else {
         Err(OutOfRange { what })
-    }
-}
-
-/// An amount as the integers of its `Decimal`: magnitude x 10^-scale, and the sign (which a
-/// zero has too: `rust_decimal` keeps it, and writes a negative zero `-0`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Exact {
-    magnitude: u128,
-    scale: u32,
-    negative: bool,
-}
-
-/// 2^96: a `Decimal`'s mantissa is below it.
-const MANTISSA_LIMIT: u128 = 1 << 96;
-
-/// The largest scale of a `Decimal`.
-const MAX_SCALE: u32 = 28;
-
-/// 10^0 to 10^28, by table: `u128::pow` is a loop of 128-bit multiplications, and the mark
-/// raises a scale or checks a bound several times a day.
-const POWERS_OF_TEN: [u128; MAX_SCALE as usize + 1] = {
-    let mut powers = [1; MAX_SCALE as usize + 1];
-    let mut i = 1;
-    while i < powers.len() {
-        powers[i] = powers[i - 1] * 10;
-        i += 1;
-    }
-    powers
-};
-
-impl Exact {
-    const ZERO: Exact = Exact {
-        magnitude: 0,
-        scale: 0,
-        negative: false,
-    };
-
-    #[inline(always)]
-    fn of(amount: Decimal) -> Self {
-        Exact {
-            magnitude: amount.mantissa().unsigned_abs(),
-            scale: amount.scale(),
-            negative: amount.is_sign_negative(),
-        }
-    }
-
-    fn is_zero(self) -> bool {
-        self.magnitude == 0
-    }
-
-    /// The `Decimal` with these integers (the magnitude is below 2^96 and the scale at most 28
-    /// wherever one is built).
-    #[inline(always)]
-    fn decimal(self) -> Decimal {
-        Decimal::from_parts(
-            self.magnitude as u32,
-            (self.magnitude >> 32) as u32,
-            (self.magnitude >> 64) as u32,
-            self.negative,
-            self.scale,
-        )
-    }
-
-    /// Whether the amount is at most [`MAX_MONEY`], as [`bounded`] decides it.
-    #[inline(always)]
-    fn bounded(self) -> bool {
-        // 10^(20 + scale) for scales under 9; from 9 on every 96-bit magnitude is within.
-        self.negative
-            || self.scale >= 9
-            || self.magnitude <= POWERS_OF_TEN[20] * POWERS_OF_TEN[self.scale as usize]
-    }
-
-    /// `self x other` as `rust_decimal` computes it (a zero factor gives a plain zero), or None
-    /// where it would round.
-    #[inline(always)]
-    fn times(self, other: Exact) -> Option<Exact> {
-        if self.is_zero() || other.is_zero() {
-            return Some(Exact::ZERO);
-        }
-        let scale = self.scale + other.scale;
-        let magnitude = self.magnitude.checked_mul(other.magnitude)?;
-        (scale <= MAX_SCALE && magnitude < MANTISSA_LIMIT).then_some(Exact {
-            magnitude,
-            scale,
-            negative: self.negative != other.negative,
-        })
-    }
-
-    /// `self + other` (or `self - other`) as `rust_decimal` computes it: a zero operand gives the
-    /// other (negated when subtracted), the smaller scale is raised to the larger, and a zero
-    /// result keeps the sign of `self`. None where it would round.
-    #[inline(always)]
-    fn plus(self, other: Exact, subtract: bool) -> Option<Exact> {
-        if self.is_zero() {
-            let negate = subtract && !other.is_zero();
-            return Some(Exact {
-                negative: other.negative != negate,
-                ..other
-            });
-        }
-        if other.is_zero() {
-            return Some(self);
-        }
-        let scale = self.scale.max(other.scale);
-        // Both scales are at most 28 (Decimal's), so the power is in the table; the product may
-        // not fit 128 bits, hence checked.
-        let raise = |x: Exact| {
-            x.magnitude
-                .checked_mul(POWERS_OF_TEN[(scale - x.scale) as usize])
-                .filter(|m| *m < MANTISSA_LIMIT)
-        };
-        let (a, b) = (raise(self)?, raise(other)?);
-        let (magnitude, negative) = if subtract != (self.negative != other.negative) {
-            if a >= b {
-                (a - b, self.negative)
-            } else {
-                (b - a, !self.negative)
-            }
-        } else {
-            (a + b, self.negative)
-        };
-        (magnitude < MANTISSA_LIMIT).then_some(Exact {
-            magnitude,
-            scale,
-            negative,
-        })
     }
 }
 
@@ -822,6 +697,7 @@ impl<'a> Account<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exact::tests::Amounts;
 
     #[test]
     fn bounded_agrees_with_comparing_to_max_money() {
@@ -859,47 +735,6 @@ mod tests {
                 "{amount} (scale {})",
                 amount.scale()
             );
-        }
-    }
-
-    /// A generator of amounts of every kind the mark meets and several it should never meet:
-    /// zeros of any scale and sign, small and huge mantissas, scales 0 to 28, out of range or
-    /// not.
-    struct Amounts(u64);
-
-    impl Amounts {
-        fn next(&mut self) -> u64 {
-            // xorshift64*
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn amount(&mut self) -> Decimal {
-            let kind = self.next() % 8;
-            let mantissa: u128 = match kind {
-                0 => 0,
-                1..=3 => u128::from(self.next() % 100_000_000),
-                4 | 5 => u128::from(self.next()),
-                _ => (u128::from(self.next()) << 32 | u128::from(self.next())) % (1 << 96),
-            };
-            let scale = match self.next() % 4 {
-                0 => 0,
-                1 => 2,
-                2 => (self.next() % 9) as u32,
-                _ => (self.next() % 29) as u32,
-            };
-            // The account's amounts are never negative (its invariant); a zero may carry a
-            // sign.
-            let negative = mantissa == 0 && self.next().is_multiple_of(2);
-            Decimal::from_parts(
-                mantissa as u32,
-                (mantissa >> 32) as u32,
-                (mantissa >> 64) as u32,
-                negative,
-                scale,
-            )
         }
     }
 

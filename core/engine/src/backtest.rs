@@ -141,7 +141,7 @@ impl RunResult {
         self.equity_f64.0.get_or_init(|| {
             self.equity
                 .iter()
-                .map(|v| v.to_f64().unwrap_or(f64::NAN))
+                .map(|v| crate::exact::to_f64(*v))
                 .collect()
         })
     }

@@ -13,6 +13,7 @@ mod backtest;
 mod builtin;
 mod causality;
 mod costs;
+mod exact;
 mod signal;
 mod sizing;
 mod strategy;
