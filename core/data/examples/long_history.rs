@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{Days, NaiveDate};
-use cyclebt_data::{Manifest, Origin};
+use cyclebt_data::{Dataset, Field, Manifest, Origin};
 
 const DEFAULT_DAYS: usize = 870_000;
 
@@ -53,12 +53,13 @@ fn load(dir: &Path) -> Result<(), String> {
     let elapsed = started.elapsed();
     let market = &dataset.market;
     println!(
-        "loaded {} days ({} to {}), {} findings, in {:.1} ms",
+        "loaded {} days ({} to {}), {} findings, in {:.1} ms; content digest {:016x}",
         market.len(),
         market.dates[0],
         market.dates[market.len() - 1],
         dataset.findings.len(),
-        elapsed.as_secs_f64() * 1e3
+        elapsed.as_secs_f64() * 1e3,
+        digest(&dataset)
     );
     for coverage in &market.coverage {
         println!(
@@ -67,6 +68,33 @@ fn load(dir: &Path) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// FNV-1a over every date, value bit pattern, exact price and finding: equal digests say two
+/// builds of the loader gave the same dataset.
+fn digest(dataset: &Dataset) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    let market = &dataset.market;
+    for date in &market.dates {
+        eat(date.to_string().as_bytes());
+    }
+    for field in Field::ALL {
+        for value in market.column(field) {
+            eat(&value.to_bits().to_le_bytes());
+        }
+    }
+    for price in market.open_exact.iter().chain(&market.close_exact) {
+        eat(price.to_string().as_bytes());
+    }
+    for finding in &dataset.findings {
+        eat(finding.to_string().as_bytes());
+    }
+    hash
 }
 
 /// A deterministic stream of numbers in [0, 1) (xorshift64*): the same files every time.

@@ -63,7 +63,8 @@ impl Format {
     }
 }
 
-/// One file read in a known format: dated rows of normalised values.
+/// One file read in a known format: dated rows of normalised values, column by column (one
+/// allocation per column, not per row).
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
     pub path: PathBuf,
@@ -71,57 +72,96 @@ pub(crate) struct Table {
     pub description: String,
     pub lines: Vec<u64>,
     pub dates: Vec<NaiveDate>,
+    /// The fields of the columns, in column order; empty for a named series' one column.
     pub fields: Vec<Field>,
-    /// `values[row][i]` is the value of `fields[i]`.
-    pub values: Vec<Vec<f64>>,
+    /// `columns[i][row]` is the value of `fields[i]` (of the named series for its table).
+    pub columns: Vec<Vec<f64>>,
     /// Every field of each row but the date, as written: to recognise repeated rows even in
     /// columns that are not imported.
     pub fingerprints: Vec<String>,
-    /// Exact open and close per row, for index bars.
-    pub exact: Vec<(Decimal, Decimal)>,
+    /// Exact open per row, for index bars (empty for other tables).
+    pub exact_open: Vec<Decimal>,
+    /// Exact close per row, for index bars (empty for other tables).
+    pub exact_close: Vec<Decimal>,
 }
 
 impl Table {
+    /// A table of `fields`, one column each.
     pub(crate) fn new(path: &Path, description: String, fields: Vec<Field>) -> Self {
+        let width = fields.len();
+        Self::with_width(path, description, fields, width)
+    }
+
+    /// The table of a named series: one column, no field.
+    pub(crate) fn series(path: &Path, description: String) -> Self {
+        Self::with_width(path, description, Vec::new(), 1)
+    }
+
+    fn with_width(path: &Path, description: String, fields: Vec<Field>, width: usize) -> Self {
         Table {
             path: path.to_path_buf(),
             description,
             lines: Vec::new(),
             dates: Vec::new(),
             fields,
-            values: Vec::new(),
+            columns: vec![Vec::new(); width],
             fingerprints: Vec::new(),
-            exact: Vec::new(),
+            exact_open: Vec::new(),
+            exact_close: Vec::new(),
         }
     }
 
-    pub(crate) fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: Vec<f64>) {
+    /// Makes room for `rows` more rows in every column; `exact` for the exact prices too.
+    pub(crate) fn reserve(&mut self, rows: usize, exact: bool) {
+        self.lines.reserve(rows);
+        self.dates.reserve(rows);
+        for column in &mut self.columns {
+            column.reserve(rows);
+        }
+        if exact {
+            self.exact_open.reserve(rows);
+            self.exact_close.reserve(rows);
+        }
+    }
+
+    /// True for index bars: the table has exact opens and closes.
+    pub(crate) fn has_exact_prices(&self) -> bool {
+        !self.exact_open.is_empty()
+    }
+
+    pub(crate) fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: &[f64]) {
         self.fingerprints.push(row.fingerprint());
         self.push_parsed(row.line(), date, values);
     }
 
     /// A row read from a file whose quirks were already removed (the snapshot), without the
-    /// fingerprint [`crate::validate::check_table`] needs.
-    pub(crate) fn push_parsed(&mut self, line: u64, date: NaiveDate, values: Vec<f64>) {
+    /// fingerprint [`crate::validate::check_table`] needs. `values` holds one per column.
+    pub(crate) fn push_parsed(&mut self, line: u64, date: NaiveDate, values: &[f64]) {
+        debug_assert_eq!(values.len(), self.columns.len());
         self.lines.push(line);
         self.dates.push(date);
-        self.values.push(values);
+        for (column, value) in self.columns.iter_mut().zip(values) {
+            column.push(*value);
+        }
     }
 
     /// The column of one field, if this table has it.
-    pub fn field(&self, field: Field) -> Option<Vec<f64>> {
+    pub fn field(&self, field: Field) -> Option<&[f64]> {
         let i = self.fields.iter().position(|f| *f == field)?;
-        Some(self.values.iter().map(|row| row[i]).collect())
+        Some(&self.columns[i])
     }
 
     /// Removes row `i` from every column.
     pub fn remove(&mut self, i: usize) {
         self.lines.remove(i);
         self.dates.remove(i);
-        self.values.remove(i);
+        for column in &mut self.columns {
+            column.remove(i);
+        }
         self.fingerprints.remove(i);
-        if !self.exact.is_empty() {
-            self.exact.remove(i);
+        if !self.exact_open.is_empty() {
+            self.exact_open.remove(i);
+            self.exact_close.remove(i);
         }
     }
 }
@@ -318,13 +358,14 @@ fn read_bar_rows(
             findings.push(holiday_finding(&row));
             continue;
         }
-        let Some((exact, ohlc)) = bars.read(&row, date, bad_bars, findings)? else {
+        let Some(((open, close), ohlc)) = bars.read(&row, date, bad_bars, findings)? else {
             continue;
         };
         let mut values = ohlc.to_vec();
         values.extend(rest(&row, date)?);
-        table.push(&row, date, values);
-        table.exact.push(exact);
+        table.push(&row, date, &values);
+        table.exact_open.push(open);
+        table.exact_close.push(close);
     }
     Ok(())
 }
@@ -417,11 +458,13 @@ fn read_akshare_margin(file: &CsvFile) -> Result<Table, DataError> {
     );
     for row in file.rows() {
         let day = row.date(date)?;
-        let values = columns
-            .iter()
-            .map(|&c| row.non_negative(c))
-            .collect::<Result<_, _>>()?;
-        table.push(&row, day, values);
+        let values: [f64; 4] = [
+            row.non_negative(columns[0])?,
+            row.non_negative(columns[1])?,
+            row.non_negative(columns[2])?,
+            row.non_negative(columns[3])?,
+        ];
+        table.push(&row, day, &values);
     }
     Ok(table)
 }
@@ -440,8 +483,8 @@ fn read_eastmoney_margin(file: &CsvFile) -> Result<Table, DataError> {
         let day = row.date(date)?;
         let fin = row.non_negative(financing)? * YI;
         let lend = row.non_negative(lending)? * YI;
-        let values = vec![fin, row.non_negative(buy)? * YI, lend, fin + lend];
-        table.push(&row, day, values);
+        let values = [fin, row.non_negative(buy)? * YI, lend, fin + lend];
+        table.push(&row, day, &values);
     }
     Ok(table)
 }
@@ -492,7 +535,7 @@ fn read_legulegu_pe(
                 format!("expected a positive PE, found {value}"),
             ));
         }
-        table.push(&row, day, vec![value]);
+        table.push(&row, day, &[value]);
     }
     Ok(table)
 }
@@ -515,7 +558,7 @@ pub(crate) fn read_named_column(
     } else {
         format!(", multiplied by {} to {}", unit.scale(), unit.stored())
     };
-    let mut table = Table::new(
+    let mut table = Table::series(
         path,
         format!(
             "column \"{}\" dated by \"{}\"; {}{conversion}",
@@ -523,7 +566,6 @@ pub(crate) fn read_named_column(
             spec.date_column,
             unit.name()
         ),
-        Vec::new(),
     );
     let mut empty = Vec::new();
     for row in file.rows() {
@@ -532,7 +574,7 @@ pub(crate) fn read_named_column(
         if number.is_nan() {
             empty.push(row.line());
         }
-        table.push(&row, day, vec![number * unit.scale()]);
+        table.push(&row, day, &[number * unit.scale()]);
     }
     if !empty.is_empty() {
         findings.push(Finding {
@@ -591,7 +633,7 @@ fn read_akshare_market_cap(
     }
     for (month, row) in rows {
         let value = (row.non_negative(shanghai)? + row.non_negative(shenzhen)?) * YI;
-        table.push(&row, month, vec![value]);
+        table.push(&row, month, &[value]);
     }
     Ok(table)
 }

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::{DataError, Finding, Location};
 use crate::formats::Table;
@@ -40,8 +40,8 @@ pub fn load(manifest: &Manifest, data_root: &Path) -> Result<Dataset, DataError>
 pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataError> {
     let mut findings = Vec::new();
     let limits = manifest.limits();
-    let index = read_source(&manifest.index, origin, limits, &mut findings)?;
-    if index.exact.is_empty() {
+    let mut index = read_source(&manifest.index, origin, limits, &mut findings)?;
+    if !index.has_exact_prices() {
         return Err(DataError::invalid(
             Location::file(&index.path),
             format!(
@@ -50,11 +50,17 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             ),
         ));
     }
-    let calendar = index.dates.clone();
-    let mut columns: Vec<Vec<f64>> = vec![vec![f64::NAN; calendar.len()]; Field::COUNT];
-    for (i, field) in index.fields.iter().enumerate() {
-        columns[*field as usize] = index.values.iter().map(|row| row[i]).collect();
+    // The index table's parts move into the dataset; none is copied.
+    let calendar = std::mem::take(&mut index.dates);
+    // One entry per field; None is missing on every day.
+    let mut columns: Vec<Option<Vec<f64>>> = vec![None; Field::COUNT];
+    for (field, column) in index.fields.iter().zip(std::mem::take(&mut index.columns)) {
+        columns[*field as usize] = Some(column);
     }
+    let exact = (
+        std::mem::take(&mut index.exact_open),
+        std::mem::take(&mut index.exact_close),
+    );
     let mut coverage = vec![SeriesCoverage {
         series: "index".into(),
         sources: vec![describe(&index)],
@@ -63,6 +69,7 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
         missing_days: 0,
         lag_days: 0,
     }];
+    drop(index);
 
     let series: [(&str, &Option<SeriesSpec>, &[Field], usize); 3] = [
         (
@@ -98,8 +105,9 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             missing_days: joined.missing_days,
             lag_days: lag,
         });
-        for (field, values) in fields.iter().zip(joined.columns) {
-            columns[*field as usize] = lagged(&values, lag);
+        for (field, mut values) in fields.iter().zip(joined.columns) {
+            shift_later(&mut values, lag);
+            columns[*field as usize] = Some(values);
         }
     }
 
@@ -113,9 +121,8 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
         let table = checked(origin.read(Reading::Named(spec), limits, &mut findings)?)?;
         let max_age = spec.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
         let rows = align(&table, spec.join, max_age, &calendar, &mut findings);
-        let values: Vec<f64> = rows
-            .iter()
-            .map(|row| row.map_or(f64::NAN, |r| table.values[r][0]))
+        let mut values: Vec<f64> = rows
+            .map(|row| row.map_or(f64::NAN, |r| table.columns[0][r]))
             .collect();
         let present = Presence::of(&values, &calendar);
         coverage.push(SeriesCoverage {
@@ -131,24 +138,20 @@ pub fn load_from(manifest: &Manifest, origin: &Origin) -> Result<Dataset, DataEr
             unit: spec.unit.stored().into(),
             description: spec.description.clone(),
         };
-        named.push((info, lagged(&values, spec.lag_days)));
+        shift_later(&mut values, spec.lag_days);
+        named.push(info);
+        columns.push(Some(values));
     }
 
-    let (open_exact, close_exact) = index.exact.into_iter().unzip();
-    let market = MarketData::from_columns(
+    let market = MarketData::assemble(
         manifest.name.clone(),
         calendar,
         columns,
-        open_exact,
-        close_exact,
+        named,
+        exact,
         coverage,
-    );
-    let market = named
-        .into_iter()
-        .fold(market, |market, (info, values)| {
-            market.with_series(info, values)
-        })
-        .with_absent(absent);
+    )
+    .with_absent(absent);
     // The files read: an optional series' missing file is not one of them.
     let files = origin
         .files(manifest)
@@ -243,14 +246,18 @@ struct Presence {
 
 impl Presence {
     fn of(column: &[f64], calendar: &[NaiveDate]) -> Presence {
-        let present: Vec<usize> = (0..calendar.len())
-            .filter(|&t| !column[t].is_nan())
-            .collect();
-        let ends = present.first().zip(present.last());
+        let (mut first, mut last, mut rows) = (None, 0, 0);
+        for (t, value) in column.iter().enumerate() {
+            if !value.is_nan() {
+                first.get_or_insert(t);
+                last = t;
+                rows += 1;
+            }
+        }
         Presence {
-            span: ends.map(|(&a, &b)| (calendar[a], calendar[b])),
-            rows: present.len(),
-            missing_days: ends.map_or(0, |(&a, &b)| b - a + 1 - present.len()),
+            span: first.map(|a| (calendar[a], calendar[last])),
+            rows,
+            missing_days: first.map_or(0, |a| last - a + 1 - rows),
         }
     }
 }
@@ -283,14 +290,15 @@ fn join_series(
         limits,
     };
     let mut sources = Vec::new();
-    let mut columns = joiner.sum(&spec.sources, findings, &mut sources)?;
+    let mut columns = joiner.sum(&spec.sources, 0, findings, &mut sources)?;
     if let Some(splice) = &spec.splice {
-        let after = joiner.sum(&splice.sources, findings, &mut sources)?;
         let from = calendar.partition_point(|d| *d < splice.from);
-        if let Some(t) =
-            (from..calendar.len()).find(|&t| !columns[0][t].is_nan() && !after[0][t].is_nan())
+        // Only the days from the splice on: nothing before them is taken from these files.
+        let after = joiner.sum(&splice.sources, from, findings, &mut sources)?;
+        if let Some(t) = (from..calendar.len())
+            .find(|&t| !columns[0][t].is_nan() && !after[0][t - from].is_nan())
         {
-            let (before_value, after_value) = (columns[0][t], after[0][t]);
+            let (before_value, after_value) = (columns[0][t], after[0][t - from]);
             findings.push(Finding {
                 location: Location::file(&origin.path(Reading::Source(&splice.sources[0]))),
                 message: format!(
@@ -305,7 +313,7 @@ fn join_series(
             });
         }
         for (column, replacement) in columns.iter_mut().zip(after) {
-            column[from..].copy_from_slice(&replacement[from..]);
+            column[from..].copy_from_slice(&replacement);
         }
     }
     let present = Presence::of(&columns[0], calendar);
@@ -332,31 +340,38 @@ struct SourceJoin<'a> {
 
 impl SourceJoin<'_> {
     /// Reads `sources`, aligns each to the calendar and sums them day by day (NaN if any is
-    /// missing that day). Appends a description of each file to `described`.
+    /// missing that day), for the calendar's days from `from` on (entry 0 is day `from`).
+    /// Appends a description of each file to `described`.
     fn sum(
         &self,
         sources: &[Source],
+        from: usize,
         findings: &mut Vec<Finding>,
         described: &mut Vec<String>,
     ) -> Result<Vec<Vec<f64>>, DataError> {
         let (fields, calendar, name) = (self.fields, self.calendar, self.series);
-        let mut sum = vec![vec![0.0; calendar.len()]; fields.len()];
+        let mut sum = vec![vec![0.0; calendar.len() - from]; fields.len()];
         for source in sources {
             let table = read_source(source, self.origin, self.limits, findings)?;
             described.push(describe(&table));
             let rows = align(&table, self.join, self.max_age_days, calendar, findings);
-            for (field, total) in fields.iter().zip(sum.iter_mut()) {
-                let values = table.field(*field).ok_or_else(|| {
-                    DataError::invalid(
-                        Location::file(&table.path),
-                        format!(
-                            "format {} has no {} column; the {name} series needs one",
-                            source.format.name(),
-                            field.name()
-                        ),
-                    )
-                })?;
-                for (t, row) in rows.iter().enumerate() {
+            let columns = fields
+                .iter()
+                .map(|field| {
+                    table.field(*field).ok_or_else(|| {
+                        DataError::invalid(
+                            Location::file(&table.path),
+                            format!(
+                                "format {} has no {} column; the {name} series needs one",
+                                source.format.name(),
+                                field.name()
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<&[f64]>, DataError>>()?;
+            for (t, row) in rows.skip(from).enumerate() {
+                for (total, values) in sum.iter_mut().zip(&columns) {
                     total[t] += row.map_or(f64::NAN, |r| values[r]);
                 }
             }
@@ -365,93 +380,105 @@ impl SourceJoin<'_> {
     }
 }
 
-/// For each calendar day, the table row that gives its value under `join`.
-fn align(
-    table: &Table,
+/// For each calendar day in order, the table row that gives its value under `join`: the two
+/// sorted date lists are walked together. An exact join reports the rows it leaves out.
+fn align<'a>(
+    table: &'a Table,
     join: Join,
     max_age_days: i64,
-    calendar: &[NaiveDate],
+    calendar: &'a [NaiveDate],
     findings: &mut Vec<Finding>,
-) -> Vec<Option<usize>> {
-    match join {
-        Join::Exact => align_exact(table, calendar, findings),
-        Join::Asof => align_asof(table, calendar, max_age_days),
+) -> impl Iterator<Item = Option<usize>> + 'a {
+    if join == Join::Exact {
+        report_unmatched(table, calendar, findings);
     }
+    let dates = &table.dates;
+    let mut r = 0;
+    calendar.iter().map(move |day| match join {
+        // The row dated that very day.
+        Join::Exact => {
+            while r < dates.len() && dates[r] < *day {
+                r += 1;
+            }
+            (r < dates.len() && dates[r] == *day).then_some(r)
+        }
+        // The latest row dated on or before the day, at most `max_age_days` calendar days old.
+        Join::Asof => {
+            while r < dates.len() && dates[r] <= *day {
+                r += 1;
+            }
+            let latest = r.checked_sub(1)?;
+            let age = day.num_days_from_ce() - dates[latest].num_days_from_ce();
+            (i64::from(age) <= max_age_days).then_some(latest)
+        }
+    })
 }
 
-/// For each calendar day, the table row dated that day. Rows on other days are reported.
-fn align_exact(
-    table: &Table,
-    calendar: &[NaiveDate],
-    findings: &mut Vec<Finding>,
-) -> Vec<Option<usize>> {
-    let mut rows = vec![None; calendar.len()];
-    let mut off_calendar = Vec::new();
-    for (r, date) in table.dates.iter().enumerate() {
-        match calendar.binary_search(date) {
-            Ok(t) => rows[t] = Some(r),
-            Err(_) => off_calendar.push(r),
+/// Reports, for an exact join, the index trading days inside the table's span that it has no
+/// row for, and its rows dated on other days (ignored).
+fn report_unmatched(table: &Table, calendar: &[NaiveDate], findings: &mut Vec<Finding>) {
+    let dates = &table.dates;
+    let (first_day, last_day) = (dates[0], dates[dates.len() - 1]);
+    let (mut gaps, mut shown) = (0, Vec::new());
+    let mut r = 0;
+    for day in calendar
+        .iter()
+        .filter(|day| **day >= first_day && **day <= last_day)
+    {
+        while dates[r] < *day {
+            r += 1;
+        }
+        if dates[r] != *day {
+            gaps += 1;
+            if shown.len() < 10 {
+                shown.push(day.to_string());
+            }
         }
     }
-    let (first_day, last_day) = (table.dates[0], table.dates[table.dates.len() - 1]);
-    let gaps: Vec<NaiveDate> = calendar
-        .iter()
-        .zip(&rows)
-        .filter(|(day, row)| row.is_none() && **day >= first_day && **day <= last_day)
-        .map(|(day, _)| *day)
-        .collect();
-    if !gaps.is_empty() {
-        let shown: Vec<String> = gaps.iter().take(10).map(NaiveDate::to_string).collect();
+    if gaps > 0 {
         findings.push(Finding {
             location: Location::file(&table.path),
             message: format!(
-                "{} index trading days between {first_day} and {last_day} have no row (left missing): {}{}",
-                gaps.len(),
+                "{gaps} index trading days between {first_day} and {last_day} have no row (left missing): {}{}",
                 shown.join(", "),
-                if gaps.len() > 10 { ", ..." } else { "" }
+                if gaps > 10 { ", ..." } else { "" }
             ),
         });
     }
-    if let Some(&first) = off_calendar.first() {
-        let (inside, outside): (Vec<usize>, Vec<usize>) = off_calendar.iter().partition(|&&r| {
-            table.dates[r] >= calendar[0] && table.dates[r] <= calendar[calendar.len() - 1]
-        });
+    let (first_trading_day, last_trading_day) = (calendar[0], calendar[calendar.len() - 1]);
+    let (mut off_calendar, mut inside, mut first) = (0, 0, None);
+    let mut t = 0;
+    for (row, date) in dates.iter().enumerate() {
+        while t < calendar.len() && calendar[t] < *date {
+            t += 1;
+        }
+        if t == calendar.len() || calendar[t] != *date {
+            off_calendar += 1;
+            first.get_or_insert(row);
+            if *date >= first_trading_day && *date <= last_trading_day {
+                inside += 1;
+            }
+        }
+    }
+    if let Some(first) = first {
         findings.push(Finding {
             location: Location::line(&table.path, table.lines[first]),
             message: format!(
-                "{} rows ignored: {} dated on days that are not index trading days, {} outside the index's span {}..{} (first: {})",
-                off_calendar.len(),
-                inside.len(),
-                outside.len(),
-                calendar[0],
-                calendar[calendar.len() - 1],
-                table.dates[first]
+                "{off_calendar} rows ignored: {inside} dated on days that are not index trading days, {} outside the index's span {first_trading_day}..{last_trading_day} (first: {})",
+                off_calendar - inside,
+                dates[first]
             ),
         });
     }
-    rows
 }
 
-/// For each calendar day, the latest table row dated on or before it and at most
-/// `max_age_days` calendar days older.
-fn align_asof(table: &Table, calendar: &[NaiveDate], max_age_days: i64) -> Vec<Option<usize>> {
-    calendar
-        .iter()
-        .map(|day| {
-            let r = table.dates.partition_point(|d| d <= day).checked_sub(1)?;
-            ((*day - table.dates[r]).num_days() <= max_age_days).then_some(r)
-        })
-        .collect()
-}
-
-/// `values` shifted `lag` rows later: row `t` holds what was dated `t - lag`.
-fn lagged(values: &[f64], lag: usize) -> Vec<f64> {
+/// Shifts `values` `lag` rows later, in place: row `t` then holds what was dated `t - lag`,
+/// and the first `lag` rows are NaN.
+fn shift_later(values: &mut [f64], lag: usize) {
     let n = values.len();
-    let mut out = vec![f64::NAN; n];
-    if lag < n {
-        out[lag..].copy_from_slice(&values[..n - lag]);
-    }
-    out
+    let lag = lag.min(n);
+    values.copy_within(..n - lag, lag);
+    values[..lag].fill(f64::NAN);
 }
 
 #[cfg(test)]
@@ -460,11 +487,19 @@ mod tests {
 
     #[test]
     fn lag_shifts_values_later_and_leaves_nan_in_front() {
+        let lagged = |values: &[f64], lag: usize| {
+            let mut values = values.to_vec();
+            shift_later(&mut values, lag);
+            values
+        };
         let out = lagged(&[1.0, 2.0, 3.0], 1);
         assert!(out[0].is_nan());
         assert_eq!(&out[1..], &[1.0, 2.0]);
         assert!(lagged(&[1.0], 3)[0].is_nan());
         assert_eq!(lagged(&[1.0, 2.0], 0), vec![1.0, 2.0]);
+        let out = lagged(&[1.0, 2.0, 3.0], 2);
+        assert!(out[0].is_nan() && out[1].is_nan());
+        assert_eq!(out[2], 1.0);
     }
 
     #[test]

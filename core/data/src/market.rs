@@ -163,34 +163,59 @@ impl MarketData {
         coverage: Vec<SeriesCoverage>,
     ) -> Self {
         assert_eq!(columns.len(), Field::COUNT, "one column per field");
-        for column in &columns {
-            assert_eq!(
-                column.len(),
-                dates.len(),
-                "columns are aligned to the calendar"
-            );
+        let columns = columns.into_iter().map(Some).collect();
+        Self::assemble(
+            name,
+            dates,
+            columns,
+            Vec::new(),
+            (open_exact, close_exact),
+            coverage,
+        )
+    }
+
+    /// [`Self::from_columns`] with the named series as well: `columns` holds one entry per
+    /// field, then one per entry of `named`; None is a column missing on every day. Each column
+    /// is freed once copied into the single allocation, so a long history is never held twice.
+    pub(crate) fn assemble(
+        name: String,
+        dates: Vec<NaiveDate>,
+        columns: Vec<Option<Vec<f64>>>,
+        named: Vec<SeriesInfo>,
+        (open_exact, close_exact): (Vec<Decimal>, Vec<Decimal>),
+        coverage: Vec<SeriesCoverage>,
+    ) -> Self {
+        let n = dates.len();
+        assert_eq!(columns.len(), Field::COUNT + named.len(), "one column each");
+        assert_eq!(open_exact.len(), n);
+        assert_eq!(close_exact.len(), n);
+        let mut values = Vec::with_capacity(columns.len() * n);
+        for column in columns {
+            match column {
+                Some(column) => {
+                    assert_eq!(column.len(), n, "columns are aligned to the calendar");
+                    values.extend_from_slice(&column);
+                }
+                None => values.resize(values.len() + n, f64::NAN),
+            }
         }
-        assert_eq!(open_exact.len(), dates.len());
-        assert_eq!(close_exact.len(), dates.len());
         let date_codes = dates
             .iter()
             .map(|d| d.year() * 10_000 + d.month() as i32 * 100 + d.day() as i32)
             .collect();
-        let missing = (0..dates.len())
-            .map(|t| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, column)| column[t].is_nan())
-                    .fold(0u32, |bits, (f, _)| bits | 1 << f)
-            })
-            .collect();
-        let values = columns.concat();
+        let mut missing = vec![0u32; n];
+        for (f, column) in values.chunks_exact(n.max(1)).take(Field::COUNT).enumerate() {
+            for (bits, value) in missing.iter_mut().zip(column) {
+                if value.is_nan() {
+                    *bits |= 1 << f;
+                }
+            }
+        }
         MarketData {
             name,
             dates,
             values,
-            named: Vec::new(),
+            named,
             absent: Vec::new(),
             open_exact,
             close_exact,

@@ -97,8 +97,8 @@ fn check_ranges(table: &Table, findings: &mut Vec<Finding>) -> Result<(), DataEr
         } else {
             continue;
         };
-        let column = table.values.iter().map(|row| row[f]);
-        if let Some((i, value)) = column.enumerate().find(|(_, v)| *v > limit) {
+        let column = &table.columns[f];
+        if let Some((i, &value)) = column.iter().enumerate().find(|(_, v)| **v > limit) {
             return Err(DataError::invalid(
                 Location::line(&table.path, table.lines[i]),
                 format!(
@@ -109,9 +109,9 @@ fn check_ranges(table: &Table, findings: &mut Vec<Finding>) -> Result<(), DataEr
             ));
         }
         if *field == Field::Turnover {
-            let high: Vec<u64> = (0..table.dates.len())
-                .filter(|&i| table.values[i][f] > 1.0)
-                .map(|i| table.lines[i])
+            let high: Vec<u64> = (column.iter().zip(&table.lines))
+                .filter(|(value, _)| **value > 1.0)
+                .map(|(_, line)| *line)
                 .collect();
             if !high.is_empty() {
                 findings.push(Finding {
@@ -137,8 +137,10 @@ fn blank_zero_rows(table: &mut Table, findings: &mut Vec<Finding>) {
     }
     let mut blanked = Vec::new();
     for i in 0..table.dates.len() {
-        if checked.iter().any(|&f| table.values[i][f] == 0.0) {
-            table.values[i].fill(f64::NAN);
+        if checked.iter().any(|&f| table.columns[f][i] == 0.0) {
+            for column in &mut table.columns {
+                column[i] = f64::NAN;
+            }
             blanked.push(i);
         }
     }
@@ -163,8 +165,7 @@ fn report_jumps(table: &Table, findings: &mut Vec<Finding>) {
         }
         let mut jumps = Vec::new();
         let mut before: Option<f64> = None;
-        for i in 0..table.dates.len() {
-            let value = table.values[i][f];
+        for (i, &value) in table.columns[f].iter().enumerate() {
             if value.is_nan() || value <= 0.0 {
                 continue;
             }

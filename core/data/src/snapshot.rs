@@ -31,12 +31,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{Read, Take};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::csvfile::{parse_date, parse_number, parse_price};
+use crate::csvfile::{
+    io_error, open_input, parse_date_bytes, parse_number_bytes, parse_price_bytes, too_large,
+};
 use crate::error::{DataError, Finding, Location};
 use crate::formats::{self, Table, decimal_to_f64};
 use crate::manifest::{BadBars, Limits, Manifest, NamedSeriesSpec, Source, parse_toml};
@@ -337,18 +343,20 @@ fn render(
     let _ = writeln!(out, "date,{}", headers.join(","));
     let exact_at = |i: usize| {
         let position = |f: Field| table.fields.iter().position(|g| *g == f);
-        (!table.exact.is_empty())
+        table
+            .has_exact_prices()
             .then(|| (position(Field::Open), position(Field::Close)))
             .map(|(open, close)| (open == Some(i), close == Some(i)))
             .unwrap_or((false, false))
     };
     for (r, date) in table.dates.iter().enumerate() {
         out.push_str(&date.to_string());
-        for (i, value) in table.values[r].iter().enumerate() {
+        for (i, column) in table.columns.iter().enumerate() {
+            let value = column[r];
             out.push(',');
             match exact_at(i) {
-                (true, _) => out.push_str(&table.exact[r].0.to_string()),
-                (_, true) => out.push_str(&table.exact[r].1.to_string()),
+                (true, _) => out.push_str(&table.exact_open[r].to_string()),
+                (_, true) => out.push_str(&table.exact_close[r].to_string()),
                 _ if value.is_nan() => {}
                 _ => {
                     let _ = write!(out, "{value}");
@@ -360,20 +368,117 @@ fn render(
     out.into_bytes()
 }
 
-/// Reads one snapshot file for `reading`, re-reporting the findings it carries.
+/// A file read line by line through a buffer of a few blocks, never held whole, each line
+/// seen where it lies in the buffer: without its end (`\n`, or `\r\n`, as [`str::lines`]
+/// splits them), with its 1-based number.
+struct Lines<'a> {
+    path: &'a Path,
+    file: Take<File>,
+    /// The input size cap, in bytes.
+    limit: u64,
+    /// Bytes read so far.
+    read: u64,
+    buffer: Vec<u8>,
+    /// The bytes of `buffer` read and not yet split into lines.
+    pending: Range<usize>,
+    /// The current line in `buffer`.
+    line: Range<usize>,
+    /// The current line's number.
+    number: u64,
+    /// True once the file has no more bytes.
+    ended: bool,
+}
+
+impl<'a> Lines<'a> {
+    /// Bytes read at a time.
+    const BLOCK: usize = 1 << 16;
+
+    fn open(path: &'a Path, limit: u64) -> Result<(Lines<'a>, u64), DataError> {
+        let (file, length) = open_input(path, limit)?;
+        let lines = Lines {
+            path,
+            file,
+            limit,
+            read: 0,
+            buffer: vec![0; Self::BLOCK],
+            pending: 0..0,
+            line: 0..0,
+            number: 0,
+            ended: false,
+        };
+        Ok((lines, length))
+    }
+
+    /// Moves to the next line; false at the end of the file.
+    fn advance(&mut self) -> Result<bool, DataError> {
+        loop {
+            let Range { start, end } = self.pending;
+            if let Some(at) = memchr::memchr(b'\n', &self.buffer[start..end]) {
+                let line_end = start + at;
+                let content_end = match self.buffer[..line_end].last() {
+                    Some(b'\r') if line_end > start => line_end - 1,
+                    _ => line_end,
+                };
+                return Ok(self.take_line(start..content_end, line_end + 1));
+            }
+            if self.ended {
+                return Ok(start < end && self.take_line(start..end, end));
+            }
+            // The rest of the buffer is the start of a line: move it to the front and read on,
+            // into a larger buffer if the line fills this one.
+            self.buffer.copy_within(start..end, 0);
+            let kept = end - start;
+            if kept == self.buffer.len() {
+                self.buffer.resize(kept + Self::BLOCK, 0);
+            }
+            let read = self
+                .file
+                .read(&mut self.buffer[kept..])
+                .map_err(|e| io_error(self.path, e))?;
+            self.read += read as u64;
+            if self.read > self.limit {
+                return Err(too_large(self.path, self.limit));
+            }
+            self.ended = read == 0;
+            self.pending = 0..kept + read;
+        }
+    }
+
+    fn take_line(&mut self, line: Range<usize>, next: usize) -> bool {
+        self.line = line;
+        self.pending.start = next;
+        self.number += 1;
+        true
+    }
+
+    /// The current line's bytes.
+    fn bytes(&self) -> &[u8] {
+        &self.buffer[self.line.clone()]
+    }
+
+    /// The current line as text.
+    fn text(&self) -> Result<&str, DataError> {
+        std::str::from_utf8(self.bytes()).map_err(|_| {
+            DataError::invalid(
+                Location::line(self.path, self.number),
+                "snapshot is not UTF-8; rebuild it",
+            )
+        })
+    }
+}
+
+/// Reads one snapshot file for `reading`, re-reporting the findings it carries. The file is
+/// read a line at a time and each number straight from its bytes: the load time of every
+/// command depends on it, and a long history must not be held twice in memory.
 fn read_table(
     path: &Path,
     reading: Reading<'_>,
     limit: u64,
     findings: &mut Vec<Finding>,
 ) -> Result<Table, DataError> {
-    let bytes = crate::csvfile::read_input(path, limit)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        DataError::invalid(Location::file(path), "snapshot is not UTF-8; rebuild it")
-    })?;
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or("");
+    let (mut lines, length) = Lines::open(path, limit)?;
     let expected = format!("{MAGIC}{SNAPSHOT_VERSION}");
+    let first = if lines.advance()? { lines.text()? } else { "" };
     if first != expected {
         let message = match first.strip_prefix(MAGIC) {
             Some(version) => format!(
@@ -383,10 +488,17 @@ fn read_table(
         };
         return Err(DataError::invalid(Location::line(path, 1), message));
     }
-    let comments: Vec<&str> = text
-        .lines()
-        .take_while(|line| line.starts_with('#'))
-        .collect();
+    // The comment lines, then the table's header line.
+    let mut comments = vec![first.to_string()];
+    let mut header_line = None;
+    while lines.advance()? {
+        let text = lines.text()?;
+        if !text.starts_with('#') {
+            header_line = Some(text.to_string());
+            break;
+        }
+        comments.push(text.to_string());
+    }
     let header = |name: &str| {
         comments
             .iter()
@@ -410,21 +522,10 @@ fn read_table(
             });
         }
     }
-    let offset = comments.len() as u64;
-    // The table starts after the line end of the last comment line (there is at least one,
-    // the version line).
-    let start = bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .nth(comments.len() - 1)
-        .map_or(bytes.len(), |(i, _)| i + 1);
-    // The table is the project's own plain format (no quotes, no BOM), read line by line
-    // without a general CSV reader: the load time of every command depends on it.
-    let mut lines = text[start..].lines().zip(offset + 1..);
-    let (header_line, header_number) = lines.next().ok_or_else(|| {
+    let header_line = header_line.ok_or_else(|| {
         DataError::invalid(Location::file(path), "no table after the comment lines")
     })?;
+    let header_number = lines.number;
     let columns: Vec<&str> = header_line.split(',').collect();
     if columns.first() != Some(&"date") {
         return Err(DataError::invalid(
@@ -432,61 +533,56 @@ fn read_table(
             "expected the first column to be date",
         ));
     }
-    let fields: Vec<Field> = match reading {
-        Reading::Named(_) => Vec::new(),
-        Reading::Source(_) => columns[1..]
-            .iter()
-            .map(|name| {
-                Field::ALL
-                    .iter()
-                    .copied()
-                    .find(|f| f.name() == *name)
-                    .ok_or_else(|| {
-                        DataError::invalid(
-                            Location::line(path, header_number),
-                            format!("unknown column \"{name}\"; expected field names"),
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()?,
-    };
-    let exact = ["open", "close"].map(|name| columns.iter().position(|c| *c == name));
     let description = format!("snapshot of {}", header("read as").unwrap_or("an export"));
-    let mut table = Table::new(path, description, fields);
-    let mut cells: Vec<&str> = Vec::with_capacity(columns.len());
-    for (line, number) in lines {
-        cells.clear();
-        cells.extend(line.split(','));
-        if cells.len() != columns.len() {
+    let mut table = match reading {
+        Reading::Named(_) if columns.len() != 2 => {
             return Err(DataError::invalid(
-                Location::line(path, number),
-                format!(
-                    "{} fields; expected {} as in the header",
-                    cells.len(),
-                    columns.len()
-                ),
+                Location::line(path, header_number),
+                "expected date and one column, the series",
             ));
         }
-        let at = |c: usize, message: String| {
-            DataError::invalid(Location::field(path, number, c, columns[c]), message)
-        };
-        let date = parse_date(cells[0]).map_err(|message| at(0, message))?;
-        let mut values = Vec::with_capacity(columns.len() - 1);
-        for (c, cell) in cells.iter().enumerate().skip(1) {
-            let value = match *cell {
-                "" => f64::NAN,
-                text => parse_number(text).map_err(|message| at(c, message))?,
+        Reading::Named(_) => Table::series(path, description),
+        Reading::Source(_) => {
+            let fields = columns[1..]
+                .iter()
+                .map(|name| {
+                    Field::ALL
+                        .iter()
+                        .copied()
+                        .find(|f| f.name() == *name)
+                        .ok_or_else(|| {
+                            DataError::invalid(
+                                Location::line(path, header_number),
+                                format!("unknown column \"{name}\"; expected field names"),
+                            )
+                        })
+                })
+                .collect::<Result<_, _>>()?;
+            Table::new(path, description, fields)
+        }
+    };
+    let position = |name: &str| columns.iter().position(|c| *c == name);
+    let exact = position("open").zip(position("close"));
+    let mut values = vec![f64::NAN; columns.len() - 1];
+    while lines.advance()? {
+        let (line, number) = (lines.bytes(), lines.number);
+        if table.dates.is_empty() {
+            // Rows of about this line's length fill the file, a few comment lines aside.
+            let rows = (length / (line.len() as u64 + 1)) as usize;
+            table.reserve(rows + 1, exact.is_some());
+        }
+        let (date, prices) = parse_row(line, columns.len(), exact, &mut values).map_err(|e| {
+            let location = match e.column {
+                Some(c) => Location::field(path, number, c, columns[c]),
+                None => Location::line(path, number),
             };
-            values.push(value);
+            DataError::invalid(location, e.message)
+        })?;
+        if let Some((open, close)) = prices {
+            table.exact_open.push(open);
+            table.exact_close.push(close);
         }
-        if let [Some(open_column), Some(close_column)] = exact {
-            let price = |c: usize| parse_price(cells[c]).map_err(|message| at(c, message));
-            let (open, close) = (price(open_column)?, price(close_column)?);
-            values[open_column - 1] = decimal_to_f64(open);
-            values[close_column - 1] = decimal_to_f64(close);
-            table.exact.push((open, close));
-        }
-        table.push_parsed(number, date, values);
+        table.push_parsed(number, date, &values);
     }
     if table.dates.is_empty() {
         return Err(DataError::invalid(
@@ -496,4 +592,146 @@ fn read_table(
     }
     crate::validate::check_dates(&table)?;
     Ok(table)
+}
+
+/// Why a table line was refused: the column (None for the whole line) and what was expected.
+#[derive(Debug)]
+struct RowError {
+    column: Option<usize>,
+    message: String,
+}
+
+/// Parses one table line of `width` fields into its date and `values` (one per column after
+/// the date), with the exact open and close when `exact` gives their columns. The error is
+/// the first of: a wrong field count, the first cell in column order that is not a date or a
+/// number, an open and then a close that is a number but not a price.
+fn parse_row(
+    line: &[u8],
+    width: usize,
+    exact: Option<(usize, usize)>,
+    values: &mut [f64],
+) -> Result<(NaiveDate, Option<(Decimal, Decimal)>), RowError> {
+    let mut cells = line.split(|&b| b == b',');
+    let date = parse_date_bytes(cells.next().unwrap_or_default());
+    let (mut count, mut first_error) = (1, None);
+    let mut prices = [None, None];
+    for (c, cell) in (1..).zip(cells) {
+        count += 1;
+        if c >= width || first_error.is_some() {
+            continue;
+        }
+        let price = exact.and_then(|(open, close)| [open, close].iter().position(|&p| p == c));
+        let value = match price {
+            Some(k) => match parse_price_bytes(cell) {
+                Ok(price) => {
+                    prices[k] = Some(price);
+                    Ok(decimal_to_f64(price))
+                }
+                Err(_) if cell.is_empty() => Ok(f64::NAN),
+                Err(_) => parse_number_bytes(cell),
+            },
+            None if cell.is_empty() => Ok(f64::NAN),
+            None => parse_number_bytes(cell),
+        };
+        match value {
+            Ok(value) => values[c - 1] = value,
+            Err(message) => first_error = Some((c, message)),
+        }
+    }
+    let fail = |column: Option<usize>, message: String| RowError { column, message };
+    if count != width {
+        return Err(fail(
+            None,
+            format!("{count} fields; expected {width} as in the header"),
+        ));
+    }
+    let date = date.map_err(|message| fail(Some(0), message))?;
+    if let Some((c, message)) = first_error {
+        return Err(fail(Some(c), message));
+    }
+    let Some((open_column, close_column)) = exact else {
+        return Ok((date, None));
+    };
+    let price = |k: usize, c: usize| {
+        prices[k].ok_or_else(|| {
+            let cell = line.split(|&b| b == b',').nth(c).unwrap_or_default();
+            fail(Some(c), parse_price_bytes(cell).err().unwrap_or_default())
+        })
+    };
+    Ok((
+        date,
+        Some((price(0, open_column)?, price(1, close_column)?)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(bytes: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("lines.csv");
+        std::fs::write(&path, bytes).expect("written");
+        let (mut lines, _) = Lines::open(&path, u64::MAX).expect("opens");
+        let mut seen = Vec::new();
+        while lines.advance().expect("reads") {
+            seen.push((lines.number, lines.bytes().to_vec()));
+        }
+        seen
+    }
+
+    #[test]
+    fn lines_split_as_str_lines_does_across_blocks() {
+        // Lines that straddle the buffer's blocks, one longer than a block, CRLF and LF, a
+        // lone CR kept inside its line, an empty line, and a last line without an end.
+        let long = "x".repeat(Lines::BLOCK + 10);
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("line {i},{}\r\n", i * 7));
+        }
+        text.push_str(&format!("{long}\n\na\rb\nlast\r"));
+        let expected: Vec<(u64, Vec<u8>)> = text
+            .lines()
+            .zip(1..)
+            .map(|(line, n)| (n, line.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(lines_of(text.as_bytes()), expected);
+        assert_eq!(lines_of(b""), Vec::new());
+        assert_eq!(lines_of(b"\n"), vec![(1, Vec::new())]);
+    }
+
+    #[test]
+    fn a_row_reports_its_field_count_then_its_first_bad_cell_then_a_bad_price() {
+        let exact = Some((1, 4));
+        let mut values = vec![0.0; 5];
+        let error = |line: &str| {
+            let mut values = vec![0.0; 5];
+            let e = parse_row(line.as_bytes(), 6, exact, &mut values).expect_err("refused");
+            (e.column, e.message)
+        };
+        let (date, prices) =
+            parse_row(b"2020-01-02,10.50,11,9,10.2500,", 6, exact, &mut values).expect("parses");
+        assert_eq!(date, NaiveDate::from_ymd_opt(2020, 1, 2).unwrap());
+        let price = |text: &str| text.parse::<Decimal>().unwrap();
+        assert_eq!(prices, Some((price("10.50"), price("10.2500"))));
+        assert_eq!(values[..4], [10.5, 11.0, 9.0, 10.25]);
+        assert!(values[4].is_nan());
+        assert_eq!(
+            error("2020-01-02,x,11,9"),
+            (None, "4 fields; expected 6 as in the header".into())
+        );
+        assert_eq!(error("2020-13-02,x,11,9,10,").0, Some(0));
+        assert_eq!(
+            error("2020-01-02,0,11,y,10,"),
+            (Some(3), "expected a finite number, found \"y\"".into())
+        );
+        assert_eq!(
+            error("2020-01-02,0,11,9,0,"),
+            (Some(1), "expected a positive price, found 0".into())
+        );
+        assert_eq!(
+            error("2020-01-02,10,11,9,,"),
+            (Some(4), "expected a positive price, found \"\"".into())
+        );
+    }
 }
