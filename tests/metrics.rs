@@ -107,6 +107,59 @@ fn rolling_statistics_are_the_statistic_of_each_trailing_window() {
 }
 
 #[test]
+fn rolling_statistics_equal_the_direct_formulas_over_long_and_flat_series() {
+    // 3,000 seeded returns with stretches out of the market (exact zeros, longer than the
+    // window) and one of a constant drift: each window's value equals sharpe_ratio and
+    // annual_volatility of that window computed directly; a window of equal returns has no
+    // volatility and no Sharpe ratio (NaN), where the direct formula divides by a residue.
+    let mut state = 12_345_u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let r: Vec<f64> = (0..3000)
+        .map(|t| match t {
+            500..=800 => 0.0,
+            1500..=1700 => 0.001,
+            _ => next() * 0.04,
+        })
+        .collect();
+    let window = 126;
+    let (rf, ppy) = (0.0001, 252.0);
+    let sharpe = rolling_sharpe(&r, window, rf, ppy);
+    let vol = rolling_volatility(&r, window, ppy);
+    for t in 0..r.len() {
+        if t + 1 < window {
+            assert!(sharpe[t].is_nan() && vol[t].is_nan());
+            continue;
+        }
+        let w = &r[t + 1 - window..=t];
+        if w.iter().all(|x| *x == w[0]) {
+            assert!(
+                sharpe[t].is_nan() && vol[t] == 0.0,
+                "constant window at {t}"
+            );
+            continue;
+        }
+        let (s, v) = (sharpe_ratio(w, rf, ppy), annual_volatility(w, ppy));
+        let same = |a: f64, b: f64| {
+            (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+        };
+        assert!(
+            same(sharpe[t], s),
+            "sharpe at {t}: {} against {s}",
+            sharpe[t]
+        );
+        assert!(same(vol[t], v), "volatility at {t}: {} against {v}", vol[t]);
+    }
+    // Inside the flat stretches: no volatility at all.
+    assert_eq!(vol[700], 0.0);
+    assert_eq!(vol[1690], 0.0);
+}
+
+#[test]
 fn worst_drawdowns_are_peak_trough_recovery_deepest_first() {
     // 100 -> 80 (-20%) back to 100 at index 3; 110 -> 99 (-10%) not recovered; a 1% dip.
     let v = [

@@ -9,35 +9,67 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use cyclebt_data::{Field, MarketData};
+use cyclebt_data::{Field, MarketData, WindowSpan};
 use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalSpec};
+use cyclebt_host::PluginInfo;
 use cyclebt_metrics as metrics;
 use cyclebt_report::html::{
     ChartRun, Deflated, ForcedSale, HtmlReport, LabelTrack, Tearsheet, TradeRow, WindowCharts,
     write_html,
 };
 use cyclebt_report::number;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::compare::{CompareArgs, Finished};
 use crate::inputs::{self, Datasets};
 
-fn growth(values: &[Decimal]) -> Vec<f64> {
-    let start = values[0];
-    values
-        .iter()
-        .map(|v| (*v / start).to_f64().unwrap_or(f64::NAN))
-        .collect()
+/// Equity over its first value, from the run's f64 mirror (converted once per run and shared
+/// with the summary's metrics): a chart needs no decimal division.
+fn growth(run: &RunResult) -> Vec<f64> {
+    let equity = run.equity_f64();
+    let start = equity[0];
+    equity.iter().map(|v| v / start).collect()
 }
 
 fn returns(run: &RunResult) -> Vec<f64> {
-    let equity: Vec<f64> = run
-        .equity
+    metrics::simple_returns(run.equity_f64())
+}
+
+/// The share of equity held in the index at each close, for charts: units times the close
+/// over equity in f64 (the engine's `RunResult::exposure` divides decimals, exact but ten
+/// times slower, and no chart shows the difference).
+fn chart_exposure(run: &RunResult, market: &MarketData, span: WindowSpan) -> Vec<f64> {
+    let close = &market.column(Field::Close)[span.first..=span.last];
+    run.units
         .iter()
-        .map(|v| v.to_f64().unwrap_or(f64::NAN))
-        .collect();
-    metrics::simple_returns(&equity)
+        .zip(run.equity_f64())
+        .zip(close)
+        .map(|((units, equity), close)| {
+            if *equity > 0.0 {
+                units.to_f64().unwrap_or(f64::NAN) * close / equity
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}
+
+/// Values on `own` days seen on `dates`: each takes the value of the last of `own` on or before
+/// it (`before` ahead of the first), as a run or label track on another dataset's calendar is
+/// seen on a window's.
+fn as_of<T: Copy>(values: &[T], own: &[NaiveDate], dates: &[NaiveDate], before: T) -> Vec<T> {
+    if own == dates {
+        return values.to_vec();
+    }
+    dates
+        .iter()
+        .map(|d| match own.partition_point(|o| o <= d) {
+            0 => before,
+            i => values[i - 1],
+        })
+        .collect()
 }
 
 /// The labels of every plugin configuration the runs use that names its labels, evaluated
@@ -70,6 +102,8 @@ impl<'a> Labels<'a> {
                 }
             }
         }
+        // Those that name labels and run in this process; the others said on the page.
+        let mut evaluated: Vec<(&str, &SignalSpec, &PluginInfo)> = Vec::new();
         for (dataset, spec) in wanted {
             // Libraries that declare no label names have nothing to shade: not evaluated.
             let Ok(library) = args.factory.library(&spec.source) else {
@@ -87,23 +121,33 @@ impl<'a> Labels<'a> {
                 ));
                 continue;
             }
-            let spans = finished
-                .iter()
-                .filter(|f| f.dataset == dataset && f.plugin_specs.contains(spec));
-            let first = spans.clone().map(|f| f.span.first).min().unwrap_or(0);
-            let last = spans.map(|f| f.span.last).max().unwrap_or(0);
-            let market = &datasets.get(dataset)?.market;
-            let outputs = args
-                .factory
-                .plugin_signal(&spec.source, &spec.params, spec.role)
-                .map_err(|e| e.to_string())
-                .and_then(|mut plugin| {
-                    plugin
-                        .outputs(market.history(last), first)
-                        .map_err(|e| format!("failed on {}: {}", market.dates[e.day], e.error))
-                });
+            datasets.get(dataset)?;
+            evaluated.push((dataset, spec, info));
+        }
+        // Each configuration by a fresh instance of its own, on rayon's threads.
+        let datasets = &*datasets;
+        let outputs: Vec<Result<(usize, Vec<u32>), String>> = evaluated
+            .par_iter()
+            .map(|&(dataset, spec, _)| {
+                let spans = finished
+                    .iter()
+                    .filter(|f| f.dataset == dataset && f.plugin_specs.contains(spec));
+                let first = spans.clone().map(|f| f.span.first).min().unwrap_or(0);
+                let last = spans.map(|f| f.span.last).max().unwrap_or(0);
+                let market = &datasets.loaded(dataset).expect("loaded above").market;
+                let mut plugin = args
+                    .factory
+                    .plugin_signal(&spec.source, &spec.params, spec.role)
+                    .map_err(|e| e.to_string())?;
+                let outputs = plugin
+                    .outputs(market.history(last), first)
+                    .map_err(|e| format!("failed on {}: {}", market.dates[e.day], e.error))?;
+                Ok((first, outputs.iter().map(|o| o.label).collect()))
+            })
+            .collect();
+        for ((dataset, spec, info), outputs) in evaluated.into_iter().zip(outputs) {
             match outputs {
-                Ok(outputs) => labels.evaluated.push((
+                Ok((first, days)) => labels.evaluated.push((
                     dataset,
                     spec,
                     first,
@@ -111,7 +155,7 @@ impl<'a> Labels<'a> {
                         strategy: String::new(),
                         plugin: info.name.clone(),
                         names: info.label_names.clone(),
-                        labels: outputs.iter().map(|o| o.label).collect(),
+                        labels: days,
                     },
                 )),
                 Err(error) => labels.notes.push(format!(
@@ -138,22 +182,6 @@ impl<'a> Labels<'a> {
     }
 }
 
-/// A track over other days: each of `dates` takes the label of the last of `own` on or before
-/// it (0 before the first), as a strategy on another dataset is seen on a window's calendar.
-fn relabelled(track: &LabelTrack, own: &[NaiveDate], dates: &[NaiveDate]) -> LabelTrack {
-    let labels = dates
-        .iter()
-        .map(|d| match own.partition_point(|o| o <= d) {
-            0 => 0,
-            i => track.labels[i - 1],
-        })
-        .collect();
-    LabelTrack {
-        labels,
-        ..track.clone()
-    }
-}
-
 /// A tearsheet of `f`'s run.
 fn tearsheet(
     f: &Finished,
@@ -167,20 +195,19 @@ fn tearsheet(
         run: format!("{} / {}", f.summary.strategy, f.summary.sizing),
         window: f.summary.window.clone(),
         dates: run.dates.clone(),
-        growth: growth(&run.equity),
-        benchmark: growth(&f.benchmark.observed_on(&run.dates).equity),
-        exposure: run.exposure(market, f.span),
+        growth: growth(run),
+        benchmark: as_of(
+            &growth(&f.benchmark),
+            &f.benchmark.dates,
+            &run.dates,
+            f64::NAN,
+        ),
+        exposure: chart_exposure(run, market, f.span),
         debt: run
             .debt
             .iter()
-            .zip(&run.equity)
-            .map(|(d, e)| {
-                if e.is_zero() {
-                    f64::NAN
-                } else {
-                    to_f64(*d / *e)
-                }
-            })
+            .zip(run.equity_f64())
+            .map(|(d, e)| if *e > 0.0 { to_f64(*d) / e } else { f64::NAN })
             .collect(),
         close: market.column(Field::Close)[f.span.first..=f.span.last].to_vec(),
         trades: run
@@ -220,8 +247,9 @@ pub fn write_report(
         args.conventions.periods_per_year,
     );
     let ppy = args.conventions.periods_per_year;
+    // Each run's bootstrap on its own, on rayon's threads (the audit files share them).
     let intervals: Vec<(f64, f64)> = finished
-        .iter()
+        .par_iter()
         .map(|f| match &f.run {
             Some(run) => {
                 metrics::sharpe_confidence_interval(&returns(run), rf, ppy, &args.bootstrap)
@@ -256,11 +284,6 @@ pub fn write_report(
             // Each run on its own dataset's calendar (strategies may name different datasets).
             let market = &datasets.get(&f.dataset)?.market;
             let label = format!("{} / {}", f.summary.strategy, f.summary.sizing);
-            let equity: Vec<f64> = run
-                .equity
-                .iter()
-                .map(|v| v.to_f64().unwrap_or(f64::NAN))
-                .collect();
             // Buy-and-hold is the black benchmark line already.
             let benchmark_row = f.summary.strategy.starts_with(BUY_AND_HOLD);
             if !benchmark_row {
@@ -268,7 +291,10 @@ pub fn write_report(
                 let strategy = &f.summary.strategy;
                 if !labels.iter().any(|t| t.strategy == *strategy) {
                     let own = plugin_labels.of(f);
-                    labels.extend(own.iter().map(|t| relabelled(t, &run.dates, window_dates)));
+                    labels.extend(own.iter().map(|t| LabelTrack {
+                        labels: as_of(&t.labels, &run.dates, window_dates, 0),
+                        ..t.clone()
+                    }));
                     tracks.push((strategy.clone(), id.to_string(), own));
                 }
                 // A tearsheet per strategy x sizing rule, over its longest window.
@@ -281,11 +307,14 @@ pub fn write_report(
                     sheets.retain(|(k, _)| *k != key);
                     sheets.push((key, f));
                 }
+                // On the window's calendar (the benchmark's), which a run on another dataset
+                // does not share.
+                let own = |values: Vec<f64>| as_of(&values, &run.dates, window_dates, f64::NAN);
                 runs.push(ChartRun {
                     label: label.clone(),
-                    growth: growth(&run.equity),
-                    drawdown: metrics::drawdowns(&equity),
-                    exposure: run.exposure(market, f.span),
+                    growth: own(growth(run)),
+                    drawdown: own(metrics::drawdowns(run.equity_f64())),
+                    exposure: own(chart_exposure(run, market, f.span)),
                 });
             }
             // Trials are the strategies' configurations: not the benchmark, and not a run whose
@@ -307,7 +336,7 @@ pub fn write_report(
         charts.push(WindowCharts {
             window: id.to_string(),
             dates: first.benchmark.dates.clone(),
-            benchmark: growth(&first.benchmark.equity),
+            benchmark: growth(&first.benchmark),
             runs,
             labels,
         });

@@ -228,32 +228,74 @@ mod tests {
 }
 
 /// `sharpe_ratio` of each trailing window of `window` returns, `r[t + 1 - window..=t]`, at
-/// every `t` (pyfolio's `rolling_sharpe`); NaN before the first full window.
+/// every `t` (pyfolio's `rolling_sharpe`); NaN before the first full window and where the
+/// window's returns are all equal (no deviation: the ratio is undefined, where the direct
+/// formula gives a rounding residue's huge value).
 pub fn rolling_sharpe(
     returns: &[f64],
     window: usize,
     risk_free_per_period: f64,
     periods_per_year: f64,
 ) -> Vec<f64> {
-    rolling(returns, window, |r| {
-        sharpe_ratio(r, risk_free_per_period, periods_per_year)
-    })
+    let excess: Vec<f64> = returns.iter().map(|r| r - risk_free_per_period).collect();
+    rolling_moments(&excess, window)
+        .into_iter()
+        .map(|m| match m {
+            Some((mean, std)) if std > 0.0 => mean / std * periods_per_year.sqrt(),
+            _ => f64::NAN,
+        })
+        .collect()
 }
 
 /// `annual_volatility` of each trailing window of `window` returns (pyfolio's
 /// `rolling_volatility`); NaN before the first full window.
 pub fn rolling_volatility(returns: &[f64], window: usize, periods_per_year: f64) -> Vec<f64> {
-    rolling(returns, window, |r| annual_volatility(r, periods_per_year))
+    rolling_moments(returns, window)
+        .into_iter()
+        .map(|m| m.map_or(f64::NAN, |(_, std)| std * periods_per_year.sqrt()))
+        .collect()
 }
 
-fn rolling(returns: &[f64], window: usize, statistic: impl Fn(&[f64]) -> f64) -> Vec<f64> {
-    (0..returns.len())
+/// Mean and sample standard deviation of each trailing window of `window` values (None
+/// before the first full window, or for a window under 2), in O(n): running sums of the values
+/// and their squares, moved a day at a time and summed afresh every `window` days so rounding
+/// cannot build up. A window whose values are all equal gets a deviation of exactly 0, as the
+/// direct formula gives, not the rounding residue of the running sums.
+fn rolling_moments(values: &[f64], window: usize) -> Vec<Option<(f64, f64)>> {
+    if window < 2 {
+        return vec![None; values.len()];
+    }
+    let n = window as f64;
+    let (mut sum, mut squares) = (0.0, 0.0);
+    // Days since the value last changed, to recognise a constant window.
+    let mut unchanged = 0;
+    (0..values.len())
         .map(|t| {
-            if window == 0 || t + 1 < window {
-                f64::NAN
+            let v = values[t];
+            unchanged = if t > 0 && v == values[t - 1] {
+                unchanged + 1
             } else {
-                statistic(&returns[t + 1 - window..=t])
+                1
+            };
+            if t >= window && t % window != 0 {
+                let old = values[t - window];
+                sum += v - old;
+                squares += v * v - old * old;
+            } else {
+                let from = (t + 1).saturating_sub(window);
+                sum = values[from..=t].iter().sum();
+                squares = values[from..=t].iter().map(|x| x * x).sum();
             }
+            if t + 1 < window {
+                return None;
+            }
+            let mean = sum / n;
+            let std = if unchanged >= window {
+                0.0
+            } else {
+                ((squares - sum * mean) / (n - 1.0)).max(0.0).sqrt()
+            };
+            Some((mean, std))
         })
         .collect()
 }
