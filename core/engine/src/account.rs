@@ -459,6 +459,7 @@ impl<'a> Account<'a> {
 
     /// Charges interest on the debt for the calendar days from `previous` to `date`; returns
     /// the charge.
+    #[inline]
     pub fn accrue_interest(&mut self, previous: NaiveDate, date: NaiveDate) -> Decimal {
         // Debt is never negative: zero is the common case, and the mark knows it cheaply.
         if self.mark.debt.is_zero() {
@@ -489,6 +490,7 @@ impl<'a> Account<'a> {
 
     /// Whether collateral at `price` is under the maintenance ratio. Call after `equity`
     /// succeeded at this price.
+    #[inline]
     pub fn maintenance_breached(&self, price: Decimal) -> bool {
         !self.mark.debt.is_zero()
             && self.cash + self.units * price < self.margin.maintenance_ratio * self.debt

@@ -37,6 +37,29 @@ const POWERS_OF_TEN: [u128; MAX_SCALE as usize + 1] = {
     powers
 };
 
+/// `MAX_MONEY` (10^20) as a magnitude at scales 0 to 8: 10^(20 + scale). From scale 9 on
+/// every 96-bit magnitude is within it.
+const BOUNDS: [u128; 9] = {
+    let mut bounds = [0; 9];
+    let mut i = 0;
+    while i < bounds.len() {
+        bounds[i] = POWERS_OF_TEN[20] * POWERS_OF_TEN[i];
+        i += 1;
+    }
+    bounds
+};
+
+/// `a x b`, None on overflow; one 64-bit multiplication when both fit 64 bits (the common
+/// case: a day's price and units, an amount and a power of ten up to 10^19), where the
+/// general 128-bit one takes several.
+#[inline(always)]
+fn multiply(a: u128, b: u128) -> Option<u128> {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => Some(u128::from(a) * u128::from(b)),
+        _ => a.checked_mul(b),
+    }
+}
+
 impl Exact {
     pub const ZERO: Exact = Exact {
         magnitude: 0,
@@ -73,10 +96,10 @@ impl Exact {
     /// Whether the amount is at most `MAX_MONEY` (10^20), as `account::bounded` decides it.
     #[inline(always)]
     pub fn bounded(self) -> bool {
-        // 10^(20 + scale) for scales under 9; from 9 on every 96-bit magnitude is within.
         self.negative
-            || self.scale >= 9
-            || self.magnitude <= POWERS_OF_TEN[20] * POWERS_OF_TEN[self.scale as usize]
+            || BOUNDS
+                .get(self.scale as usize)
+                .is_none_or(|bound| self.magnitude <= *bound)
     }
 
     /// `self x other` as `rust_decimal` computes it (a zero factor gives a plain zero), or None
@@ -87,7 +110,7 @@ impl Exact {
             return Some(Exact::ZERO);
         }
         let scale = self.scale + other.scale;
-        let magnitude = self.magnitude.checked_mul(other.magnitude)?;
+        let magnitude = multiply(self.magnitude, other.magnitude)?;
         (scale <= MAX_SCALE && magnitude < MANTISSA_LIMIT).then_some(Exact {
             magnitude,
             scale,
@@ -114,8 +137,7 @@ impl Exact {
         // Both scales are at most 28 (Decimal's), so the power is in the table; the product may
         // not fit 128 bits, hence checked.
         let raise = |x: Exact| {
-            x.magnitude
-                .checked_mul(POWERS_OF_TEN[(scale - x.scale) as usize])
+            multiply(x.magnitude, POWERS_OF_TEN[(scale - x.scale) as usize])
                 .filter(|m| *m < MANTISSA_LIMIT)
         };
         let (a, b) = (raise(self)?, raise(other)?);
