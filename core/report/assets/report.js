@@ -152,9 +152,14 @@
     const keys = section.querySelector('.keys');
     const state = { track: w.labels.length ? w.labels[0] : null };
     showKeys(keys, state.track);
-    // Colours go to the runs shown; the first seven runs start shown.
-    const colour = w.runs.map((_, i) => (i < COLOURS.length ? COLOURS[i] : null));
-    const order = w.runs.map((_, i) => i).filter((i) => colour[i]);
+    // Colours go to the runs shown. Shown first: each strategy's first sizing rule, so the
+    // strategies can be told apart, then further runs in order, seven in all.
+    const strategyOf = (r) => r.name.split(' / ')[0];
+    const firsts = w.runs.map((_, i) => i).filter((i) => i === w.runs.findIndex((r) => strategyOf(r) === strategyOf(w.runs[i])));
+    const rest = w.runs.map((_, i) => i).filter((i) => !firsts.includes(i));
+    const order = [...firsts, ...rest].slice(0, COLOURS.length).sort((a, b) => a - b);
+    const colour = w.runs.map(() => null);
+    order.forEach((run, k) => { colour[run] = COLOURS[k]; });
     const runStroke = (i) => () => colour[i] || '#999';
     const group = [];
     const zoom = linkZoom(group);
@@ -274,8 +279,10 @@
       series: [line('index close', positive(P[s.close], s.log), '#555', fixed)], hooks: hooks({ draw: [marks] }),
     }));
     group.push(chart(host, {
-      title: 'rolling six-month Sharpe ratio and volatility', height: 180, x,
-      scales: { x: { time: true }, y: {}, vol: {} },
+      title: 'rolling six-month Sharpe ratio (left, cut at ±5) and volatility (right)', height: 180, x,
+      // The Sharpe axis kept within -5..5: a first half-year of a few points can reach 20 and
+      // would flatten every later value; hover still gives the value.
+      scales: { x: { time: true }, y: { range: (u, lo, hi) => [Math.max(lo, -5), Math.min(hi, 5)] }, vol: {} },
       axes: [{}, { values: (u, v) => v.map(levelTick), size: 50 }, { scale: 'vol', side: 1, values: (u, v) => v.map(pctTick), size: 60, grid: { show: false } }],
       series: [line('Sharpe ratio', P[s.sharpe], COLOURS[0], fixed), { ...line('volatility', P[s.vol], COLOURS[1], pct), scale: 'vol' }], hooks: hooks(),
     }));

@@ -311,7 +311,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
     aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
     events_table(&mut page, report.events, &report.events_note);
-    page.push_str("<h2 id=\"windows\">Windows</h2><p class=\"note\">Per window, equity over the starting capital against buy-and-hold (black), the drawdown and the exposure. Click a legend entry to show or hide a run (at most 8 colours at once: showing another hides the one shown longest); hover for the date and values; drag across a chart to zoom into the dates, double-click to zoom out. Windows over three years are on a log scale. Shaded: the days a strategy's plugin labels (choose the strategy).</p>");
+    page.push_str("<h2 id=\"windows\">Windows</h2><p class=\"note\">Per window, equity over the starting capital against buy-and-hold (black), the drawdown and the exposure. Shown at first: each strategy's first sizing rule (seven runs at most). Click a legend entry to show or hide a run (at most 8 colours at once: showing another hides the one shown longest); hover for the date and values; drag across a chart to zoom into the dates, double-click to zoom out. Windows over three years are on a log scale. Shaded: the days a strategy's plugin labels (choose the strategy).</p>");
     if !report.label_notes.is_empty() {
         let _ = write!(
             page,
@@ -848,7 +848,7 @@ fn tearsheet(page: &mut String, t: &Tearsheet, conventions: &Conventions) -> io:
     let _ = write!(
         page,
         "<details class=\"sheet\" id=\"{}\"><summary>{} <span class=\"note\">{} ({} to {}), {} trades</span></summary>\
-         <div class=\"charts\"></div><p class=\"note\">Index: ▲ entries, ▼ exits, ✕ forced sales. Rolling: {ROLLING_DAYS} trading days (six months), Sharpe ratio left axis, annualised volatility right; conventions as above.</p>\
+         <div class=\"charts\"></div><p class=\"note\">Index: ▲ entries, ▼ exits, ✕ forced sales. Rolling: {ROLLING_DAYS} trading days (six months), Sharpe ratio left axis (cut at ±5, hover for the value; none where the returns do not move), annualised volatility right; conventions as above.</p>\
          <div class=\"tables\"></div>",
         anchor("sheet", &t.run),
         escape(&t.run),
