@@ -1190,3 +1190,123 @@ fn window_options(rows: &[Summary]) -> String {
         .map(|w| format!("<option>{}</option>", escape(w)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn period_returns_chain_each_periods_last_close_on_the_one_before() {
+        // Equity 100 on 2020-01-30, 110 and 99 in January's last days, 120 on 2020-02-28,
+        // 90 on 2020-03-02: January 99/100 - 1 = -1%, February 120/99 - 1 = 21.21%, March
+        // 90/120 - 1 = -25%.
+        let dates = [
+            "2020-01-30",
+            "2020-01-31",
+            "2020-02-03",
+            "2020-02-28",
+            "2020-03-02",
+        ]
+        .map(day);
+        let values = [100.0, 99.0, 110.0, 120.0, 90.0];
+        let months = period_returns(&dates, &values, |d| (d.year(), d.month()));
+        let expected = [
+            ((2020, 1), -0.01),
+            ((2020, 2), 120.0 / 99.0 - 1.0),
+            ((2020, 3), -0.25),
+        ];
+        assert_eq!(months.len(), 3);
+        for ((key, r), (want_key, want)) in months.iter().zip(expected) {
+            assert_eq!(*key, want_key);
+            assert!((r - want).abs() < 1e-12, "{key:?}: {r} against {want}");
+        }
+        // A year over the same days: 90/100 - 1.
+        let years = period_returns(&dates, &values, |d| d.year());
+        assert_eq!(years.len(), 1);
+        assert!((years[0].1 + 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn drawn_days_are_every_kth_and_the_last_written_as_a_first_day_and_steps() {
+        // 1,001 days at most 450 a line: every 3rd (0, 3, ..., 999) and the last, 1,000.
+        let days = sampled(1001);
+        assert_eq!(days.len(), 334 + 1);
+        assert_eq!(&days[..3], &[0, 3, 6]);
+        assert_eq!(days[days.len() - 2..], [999, 1000]);
+        // Days 0..=999 step 3 end on 999, the last day itself: not twice.
+        assert_eq!(sampled(1000).len(), 334);
+        assert_eq!(sampled(10), (0..10).collect::<Vec<_>>());
+        // 2024-02-28, 2024-03-01 (a leap day between), 2024-03-04: the first as yyyymmdd, then
+        // 2 and 3 calendar days.
+        let dates = ["2024-02-28", "2024-03-01", "2024-03-04"].map(day);
+        let mut pool = Pool::default();
+        let at = pool.dates(&dates, &[0, 1, 2]);
+        assert_eq!(pool.arrays[at], "[20240228,2,3]");
+        // The same array again is stored once.
+        assert_eq!(pool.put([20_240_228.0, 2.0, 3.0]), at);
+    }
+
+    #[test]
+    fn a_thinned_drawdown_keeps_each_stretchs_deepest_day_in_thousandths() {
+        // Drawn days 0, 3, 6 of 8: day 0 stands for days 0-2 (deepest -0.2512 on day 2), day 3
+        // for 3-5 (-0.1), day 6 for 6-7 (-0.4 on day 7).
+        let drawdown = [0.0, -0.1, -0.2512, -0.05, -0.1, 0.0, -0.3, -0.4];
+        let mut pool = Pool::default();
+        let at = pool.deepest(&drawdown, &[0, 3, 6]);
+        assert_eq!(pool.arrays[at], "[-251,-100,-400]");
+    }
+
+    #[test]
+    fn a_track_shades_runs_of_one_named_label_and_never_an_unnamed_one() {
+        // Labels 1 1 0 1 2 2 1 with names ["up", ""]: label 2 is unnamed, so only the runs of
+        // label 1 are shaded: days 0-1, 3, 6.
+        let dates = [
+            "2024-01-02",
+            "2024-01-03",
+            "2024-01-04",
+            "2024-01-05",
+            "2024-01-08",
+            "2024-01-09",
+            "2024-01-10",
+        ]
+        .map(day);
+        let track = LabelTrack {
+            strategy: "s".into(),
+            plugin: "p".into(),
+            names: vec!["up".into(), String::new()],
+            labels: vec![1, 1, 0, 1, 2, 2, 1],
+        };
+        let shaded: Vec<u32> = spans(&track, &dates).iter().map(|v| *v as u32).collect();
+        assert_eq!(
+            shaded,
+            [
+                1, 20240102, 20240103, 1, 20240105, 20240105, 1, 20240110, 20240110
+            ]
+        );
+    }
+
+    #[test]
+    fn heat_classes_around_zero_and_low_to_high() {
+        // Around zero against the largest magnitude, 2: 2 -> g5, 1 -> g3 (2.5 rounds to 3),
+        // -0.4 -> r1, -0.1 -> g0 (rounds to no step), NaN -> na.
+        let range = (-0.4, 2.0);
+        let class = |v| heat_class(v, range, Shading::AroundZero);
+        assert_eq!(
+            [
+                class(2.0),
+                class(1.0),
+                class(-0.4),
+                class(-0.1),
+                class(f64::NAN)
+            ],
+            ["g5", "g3", "r1", "g0", "na"]
+        );
+        // Low to high over 0.2..0.6: 0.2 -> g0, 0.4 -> g3 (2.5 rounds up), 0.6 -> g5.
+        let class = |v| heat_class(v, (0.2, 0.6), Shading::LowToHigh);
+        assert_eq!([class(0.2), class(0.4), class(0.6)], ["g0", "g3", "g5"]);
+    }
+}
