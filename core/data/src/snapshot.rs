@@ -99,7 +99,7 @@ impl Reading<'_> {
 
     /// Everything about the reading that changes the table it gives, so that a snapshot made
     /// for one reading is never used for another.
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match self {
             Reading::Source(source) => {
                 let mut key = format!("format {}", source.format.name());
