@@ -481,11 +481,11 @@ pub fn run_on(
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
         let in_market = account.in_market();
-        let size = sizing.size(&close[..=t], &values);
+        let size = || sizing.size(&close[..=t], &values);
         let wanted = match plan {
             Plan::Rules(rules) => {
-                let entry = rules.entry.iter().all(|c| c.holds(&values, previous));
-                let exit = rules.exit.iter().any(|c| c.holds(&values, previous));
+                let entry = || rules.entry.iter().all(|c| c.holds(&values, previous));
+                let exit = || rules.exit.iter().any(|c| c.holds(&values, previous));
                 sizing.wanted(size, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {
@@ -499,7 +499,7 @@ pub fn run_on(
                         range: "[0, 1]",
                     });
                 }
-                exposure * size
+                exposure * size()
             }
         };
         let unfilled_entry = wanted > 0.0 && !in_market;

@@ -157,21 +157,24 @@ impl Sizing {
     }
 
     /// The exposure wanted after a decision day, from the size ordered last and whether the
-    /// entry and exit rules hold.
+    /// entry and exit rules hold. The size and the rules are asked only where the answer
+    /// depends on them (out of the market the exit rules do not matter, in it the entry rules
+    /// only for a pyramid; a volatility target's size costs a pass over its window), each at
+    /// most once.
     pub(crate) fn wanted(
         &self,
-        size: f64,
+        size: impl FnOnce() -> f64,
         ordered: f64,
         in_market: bool,
-        entry: bool,
-        exit: bool,
+        entry: impl FnOnce() -> bool,
+        exit: impl FnOnce() -> bool,
     ) -> f64 {
         if let SizingRule::Pyramid { max, .. } = self.rule {
-            return if in_market && exit {
-                (ordered - size).max(0.0)
-            } else if entry {
+            return if in_market && exit() {
+                (ordered - size()).max(0.0)
+            } else if entry() {
                 let base = if in_market { ordered } else { 0.0 };
-                (base + size).min(max)
+                (base + size()).min(max)
             } else if in_market {
                 ordered
             } else {
@@ -184,18 +187,17 @@ impl Sizing {
             | SizingRule::Kelly { band, .. } => band,
             _ => 0.0,
         };
-        if !in_market && entry {
-            size
-        } else if in_market && exit {
+        if !in_market {
+            if entry() { size() } else { 0.0 }
+        } else if exit() {
             0.0
-        } else if in_market {
+        } else {
+            let size = size();
             if (size - ordered).abs() > band {
                 size
             } else {
                 ordered
             }
-        } else {
-            0.0
         }
     }
 }
@@ -255,10 +257,10 @@ mod tests {
         };
         let step = rule.size(&[], &[]);
         assert_eq!(step, 0.5);
-        assert_eq!(rule.wanted(step, 0.0, false, true, false), 0.5);
-        assert_eq!(rule.wanted(step, 0.5, true, true, false), 1.0);
-        assert_eq!(rule.wanted(step, 1.5, true, true, false), 1.5);
-        assert_eq!(rule.wanted(step, 1.5, true, false, true), 1.0);
-        assert_eq!(rule.wanted(step, 1.0, true, false, false), 1.0);
+        assert_eq!(rule.wanted(|| step, 0.0, false, || true, || false), 0.5);
+        assert_eq!(rule.wanted(|| step, 0.5, true, || true, || false), 1.0);
+        assert_eq!(rule.wanted(|| step, 1.5, true, || true, || false), 1.5);
+        assert_eq!(rule.wanted(|| step, 1.5, true, || false, || true), 1.0);
+        assert_eq!(rule.wanted(|| step, 1.0, true, || false, || false), 1.0);
     }
 }
