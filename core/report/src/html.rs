@@ -311,7 +311,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
     aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
     events_table(&mut page, report.events, &report.events_note);
-    page.push_str("<h2 id=\"windows\">Windows</h2><p class=\"note\">Per window, equity over the starting capital against buy-and-hold (black), the drawdown and the exposure. Shown at first: each strategy's first sizing rule (seven runs at most). Click a legend entry to show or hide a run (at most 8 colours at once: showing another hides the one shown longest); hover for the date and values; drag across a chart to zoom into the dates, double-click to zoom out. Windows over three years are on a log scale. Shaded: the days a strategy's plugin labels (choose the strategy).</p>");
+    page.push_str("<h2 id=\"windows\">Windows</h2><p class=\"note\">Per window, equity over the starting capital against buy-and-hold (black), the drawdown and the exposure. Shown at first: each strategy's first sizing rule (seven runs at most). Click a legend entry to show or hide a run (at most 8 colours at once: showing another hides the one shown longest); hover for the date and values; drag across a chart to zoom into the dates, double-click to zoom out. Windows over three years are on a log scale. Where a line has fewer points than the window has days (at most 450), a drawdown point is the deepest of the days it stands for and an exposure point their mean. Shaded: the days a strategy's plugin labels (choose the strategy).</p>");
     if !report.label_notes.is_empty() {
         let _ = write!(
             page,
@@ -575,6 +575,25 @@ impl Pool {
 
     /// The drawn days as the first one (yyyymmdd) followed by the calendar days from each to
     /// the next: a few digits a point instead of eight.
+    /// An exposure series at the drawn days, each point the mean of the days up to the next
+    /// one (a day without a value left out): the share of the stretch spent invested, which a
+    /// sample of every k-th day of a strategy that trades often would alias into noise.
+    fn averaged(&mut self, values: &[f64], days: &[usize]) -> usize {
+        let means = days.iter().enumerate().map(|(k, &i)| {
+            let end = days.get(k + 1).copied().unwrap_or(values.len()).max(i + 1);
+            let (sum, count) = values[i..end]
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((0.0, 0), |(sum, count), v| (sum + v, count + 1));
+            if count == 0 {
+                f64::NAN
+            } else {
+                Digits::Decimals.round(sum / f64::from(count))
+            }
+        });
+        self.put(means.collect::<Vec<_>>())
+    }
+
     pub(crate) fn dates(&mut self, dates: &[NaiveDate], days: &[usize]) -> usize {
         let first = days.first().map(|&i| f64::from(yyyymmdd(dates[i])));
         let steps = days
@@ -715,7 +734,7 @@ fn window_data(pool: &mut Pool, w: &WindowCharts) -> WindowData {
                 name: r.label.clone(),
                 growth: pool.thinned(&r.growth, &days, Digits::Significant),
                 dd: pool.deepest(&r.drawdown, &days),
-                exp: pool.thinned(&r.exposure, &days, Digits::Decimals),
+                exp: pool.averaged(&r.exposure, &days),
             })
             .collect(),
         labels: tracks(pool, &w.labels, &w.dates),
@@ -746,7 +765,7 @@ fn sheet_data(pool: &mut Pool, t: &Tearsheet, conventions: &Conventions) -> Shee
         growth: pool.thinned(&t.growth, &days, Digits::Significant),
         bench: pool.thinned(&t.benchmark, &days, Digits::Significant),
         dd: pool.deepest(&metrics::drawdowns(&t.growth), &days),
-        exp: pool.thinned(&t.exposure, &days, Digits::Decimals),
+        exp: pool.averaged(&t.exposure, &days),
         debt: pool.thinned(&t.debt, &days, Digits::Decimals),
         close: pool.thinned(&t.close, &days, Digits::Significant),
         sharpe: pool.thinned(&sharpe, &days, Digits::Decimals),
@@ -1258,6 +1277,16 @@ mod tests {
         let mut pool = Pool::default();
         let at = pool.deepest(&drawdown, &[0, 3, 6]);
         assert_eq!(pool.arrays[at], "[-251,-100,-400]");
+    }
+
+    #[test]
+    fn a_thinned_exposure_is_the_mean_of_the_days_each_point_stands_for() {
+        // Drawn days 0 and 3 of 5: day 0 stands for 1, 0, 1 (mean 0.667), day 3 for 2 and a
+        // missing value (mean 2).
+        let exposure = [1.0, 0.0, 1.0, 2.0, f64::NAN];
+        let mut pool = Pool::default();
+        let at = pool.averaged(&exposure, &[0, 3]);
+        assert_eq!(pool.arrays[at], "[0.667,2]");
     }
 
     #[test]
