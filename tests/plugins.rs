@@ -746,4 +746,32 @@ fn a_user_plugin_publishing_labels_gets_its_named_labels_shaded_in_the_report() 
     }
     // The window's charts offer the track by the plugin's and the strategy's names.
     assert!(page.contains("<option value=\"0\" selected>fixture-labelled-days (up-days)</option>"));
+
+    // Isolated, the plugin is not loaded into the process to be asked for its labels: the
+    // page says so instead of shading.
+    let isolated = dir.path().join("isolated");
+    let output = cyclebt(&[
+        "compare",
+        strategy.to_str().unwrap(),
+        "--window",
+        "bull3",
+        "--plugin-dir",
+        plugin_dir().to_str().unwrap(),
+        "--isolate",
+        "--out",
+        isolated.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = std::fs::read_to_string(isolated.join("report.html")).unwrap();
+    assert!(
+        page.contains("fixture-labelled-days ("),
+        "the note names the plugin"
+    );
+    assert!(page.contains(") runs isolated: its labels are not shaded"));
+    assert!(
+        section_data(&page, "win-bull3")["labels"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
