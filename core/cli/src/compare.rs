@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{MarketData, Origin, WindowSpan};
@@ -61,7 +62,8 @@ pub(crate) struct Finished {
     pub span: WindowSpan,
     /// None when the strategy does not apply to the window or failed.
     pub run: Option<RunResult>,
-    pub benchmark: RunResult,
+    /// Buy-and-hold over the window, one copy shared by every row that has it.
+    pub benchmark: Arc<RunResult>,
     /// The strategy's signal ids, naming the ledger's signal columns.
     pub signal_ids: Vec<String>,
     /// The strategy's plugin signals, whose labels the report shades.
@@ -284,6 +286,21 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     // Runs are kept only when --out will write them.
     let keep = args.out.is_some();
+    // One copy of each benchmark run for all the rows that share it, found by its address in
+    // the executor's list, which stays put while the executor runs.
+    let benchmarks: Mutex<Vec<(usize, Arc<RunResult>)>> = Mutex::new(Vec::new());
+    let share = |benchmark: &RunResult| {
+        let address = benchmark as *const RunResult as usize;
+        let mut known = benchmarks.lock().unwrap_or_else(|e| e.into_inner());
+        match known.iter().find(|(a, _)| *a == address) {
+            Some((_, shared)) => Arc::clone(shared),
+            None => {
+                let shared = Arc::new(benchmark.clone());
+                known.push((address, Arc::clone(&shared)));
+                shared
+            }
+        }
+    };
     let mut results = executor
         .run(&jobs, |done| {
             let strategy = &strategies[done.job.strategy];
@@ -320,7 +337,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 dataset: dataset_names[done.job.dataset].clone(),
                 span: done.job.span,
                 run,
-                benchmark: benchmark.clone(),
+                benchmark: share(benchmark),
                 signal_ids: strategy.signal_ids.clone(),
                 plugin_specs: plugin_specs(strategy),
             };

@@ -3,7 +3,11 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
+
+/// Resamples one parallel task of [`sharpe_confidence_interval`] draws.
+const RESAMPLES_PER_TASK: usize = 50;
 
 /// How to resample for [`sharpe_confidence_interval`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,7 +60,6 @@ pub fn sharpe_confidence_interval(
         return (f64::NAN, f64::NAN);
     }
     let block = block_length(spec, n);
-    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     // Prefix sums of the excess returns and their squares over the series taken twice, so a
     // block that wraps around the end is one difference: a resample's Sharpe ratio costs one
     // subtraction per block instead of a pass over n returns (same draws, same blocks; the
@@ -76,19 +79,33 @@ pub fn sharpe_confidence_interval(
     let count = n as f64;
     let annual = periods_per_year.sqrt();
     let starts = Remainder::new(n as u64);
-    let mut ratios: Vec<f64> = (0..spec.resamples)
-        .map(|_| {
-            let (mut total, mut total_squares, mut taken) = (0.0, 0.0, 0);
-            while taken < n {
-                let start = starts.of(rng.next_u64()) as usize;
-                let len = block.min(n - taken);
-                total += sums[start + len] - sums[start];
-                total_squares += squares[start + len] - squares[start];
-                taken += len;
-            }
-            let mean = total / count;
-            let variance = (total_squares - count * mean * mean) / (count - 1.0);
-            mean / variance.sqrt() * annual
+    // Every resample draws the same number of block starts, one `u64` (two of the generator's
+    // words) each, so resample r's draws begin at word 2 r draws: chunks of resamples run in
+    // parallel from their own positions in the one stream and draw exactly what a single pass
+    // would.
+    let draws = n.div_ceil(block);
+    let chunks = spec.resamples.div_ceil(RESAMPLES_PER_TASK);
+    let (sums, squares) = (&sums, &squares);
+    let mut ratios: Vec<f64> = (0..chunks)
+        .into_par_iter()
+        .flat_map_iter(|chunk| {
+            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+            let first = chunk * RESAMPLES_PER_TASK;
+            rng.set_word_pos(2 * (first * draws) as u128);
+            let last = (first + RESAMPLES_PER_TASK).min(spec.resamples);
+            (first..last).map(move |_| {
+                let (mut total, mut total_squares, mut taken) = (0.0, 0.0, 0);
+                while taken < n {
+                    let start = starts.of(rng.next_u64()) as usize;
+                    let len = block.min(n - taken);
+                    total += sums[start + len] - sums[start];
+                    total_squares += squares[start + len] - squares[start];
+                    taken += len;
+                }
+                let mean = total / count;
+                let variance = (total_squares - count * mean * mean) / (count - 1.0);
+                mean / variance.sqrt() * annual
+            })
         })
         .filter(|s| s.is_finite())
         .collect();
