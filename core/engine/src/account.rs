@@ -182,7 +182,7 @@ fn bounded(amount: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
 
 /// Cash, units and debt as [`Exact`] integers, for the mark at every close (see the module
 /// doc), with the checks of cash and debt against [`MAX_MONEY`] made once per change.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Mark {
     cash: Exact,
     units: Exact,
@@ -428,6 +428,8 @@ impl<'a> Account<'a> {
     /// much as the rest of the mark, every day of every run.
     #[inline(always)]
     pub fn mark_to(&self, price: Decimal, curve: &mut Vec<Decimal>) -> Result<bool, OutOfRange> {
+        // Every test's every day checks that no change of cash, units or debt missed the mark.
+        debug_assert_eq!(self.mark, Mark::of(self.cash, self.units, self.debt));
         match self.mark.equity(price) {
             Some(equity) => {
                 let equity = equity?;
