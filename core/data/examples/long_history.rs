@@ -3,8 +3,9 @@
 //! memory. Two steps, so that the writing is not counted in the loading process's peak memory:
 //!
 //! ```text
-//! long_history write DIR [DAYS]   # DIR/long.toml and DIR/snapshot/*.csv, same bytes each time
-//! long_history load DIR           # loads DIR/long.toml from DIR/snapshot, prints a summary
+//! long_history write DIR [DAYS]      # DIR/long.toml, DIR/snapshot/*.csv and the same figures
+//!                                   # as vendor exports in DIR/raw/synthetic; same bytes each time
+//! long_history load DIR [--exports]  # loads DIR/long.toml from DIR/snapshot (or the exports)
 //! ```
 //!
 //! `benches/long_history.sh` runs both and reads the peak memory of `load` with
@@ -26,7 +27,10 @@ const DEFAULT_DAYS: usize = 870_000;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
-        [command, dir] if command == "load" => load(Path::new(dir)),
+        [command, dir] if command == "load" => load(Path::new(dir), false),
+        [command, dir, from] if command == "load" && from == "--exports" => {
+            load(Path::new(dir), true)
+        }
         [command, dir] if command == "write" => write(Path::new(dir), DEFAULT_DAYS),
         [command, dir, days] if command == "write" => match days.parse() {
             Ok(days) if days >= 100 => write(Path::new(dir), days),
@@ -34,7 +38,7 @@ fn main() -> ExitCode {
                 "DAYS: expected a whole number of at least 100, found {days}"
             )),
         },
-        _ => Err("usage: long_history write DIR [DAYS] | long_history load DIR".into()),
+        _ => Err("usage: long_history write DIR [DAYS] | long_history load DIR [--exports]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,9 +49,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(dir: &Path) -> Result<(), String> {
+/// Loads the history from its snapshot files, or with `exports` from the vendor-format files.
+fn load(dir: &Path, exports: bool) -> Result<(), String> {
     let manifest = Manifest::read(&dir.join("long.toml")).map_err(|e| e.to_string())?;
-    let origin = Origin::Snapshot(dir.join("snapshot"));
+    let origin = match exports {
+        true => Origin::Exports(dir.to_path_buf()),
+        false => Origin::Snapshot(dir.join("snapshot")),
+    };
     let started = std::time::Instant::now();
     let dataset = cyclebt_data::load_from(&manifest, &origin).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
@@ -149,7 +157,14 @@ sources = [{{ file = "raw/synthetic/pe.csv", format = "legulegu_pe", column = "p
     std::fs::write(&manifest_path, manifest)
         .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
 
+    let raw = dir.join("raw/synthetic");
+    std::fs::create_dir_all(&raw).map_err(|e| format!("{}: {e}", raw.display()))?;
     let mut noise = Noise(0x9E37_79B9_7F4A_7C15);
+    let mut raw_index = export_file(
+        &raw,
+        "index.csv",
+        "date,open,high,low,close,volume,amount,turn",
+    )?;
     let mut index = snapshot_file(
         &snapshot,
         "synthetic_index.csv",
@@ -173,17 +188,18 @@ sources = [{{ file = "raw/synthetic/pe.csv", format = "legulegu_pe", column = "p
             "{},{open:.4},{high},{low},{close:.4},{volume},{amount},",
             day(t)
         );
-        // The first tenth of the history has no turnover, as the 1990s in the real file.
-        if t >= days / 10 {
-            let _ = write!(
-                line,
-                "{}",
-                ((0.01 + 0.02 * noise.next()) * 1e4).round() / 1e4
-            );
+        // The first tenth of the history has no turnover, as the 1990s in the real file
+        // (baostock writes 0 there).
+        let turn = (t >= days / 10).then(|| ((0.01 + 0.02 * noise.next()) * 1e4).round() / 1e4);
+        if let Some(turn) = turn {
+            let _ = write!(line, "{turn}");
         }
         writeln!(index, "{line}").map_err(|e| e.to_string())?;
+        writeln!(raw_index, "{line}{}", if turn.is_none() { "0" } else { "" })
+            .map_err(|e| e.to_string())?;
     }
     index.flush().map_err(|e| e.to_string())?;
+    raw_index.flush().map_err(|e| e.to_string())?;
 
     let margin_header = "date,financing_balance,financing_buy,lending_balance,margin_total";
     for (name, from, to) in [
@@ -191,12 +207,20 @@ sources = [{{ file = "raw/synthetic/pe.csv", format = "legulegu_pe", column = "p
         ("synthetic_margin_b.csv", margin_from, days),
         ("synthetic_margin_total.csv", splice_from, days),
     ] {
-        let reading = if name.ends_with("total.csv") {
+        let total_file = name.ends_with("total.csv");
+        let reading = if total_file {
             "format eastmoney_margin"
         } else {
             "format akshare_margin"
         };
         let mut file = snapshot_file(&snapshot, name, reading, margin_header)?;
+        let export_header = if total_file {
+            "date,fin_balance,loan_balance,fin_buy"
+        } else {
+            "日期,融资买入额,融资余额,融券余额,融资融券余额"
+        };
+        let export_name = name.trim_start_matches("synthetic_");
+        let mut export = export_file(&raw, export_name, export_header)?;
         let mut balance: f64 = 5e11;
         for t in from..to {
             balance *= 1.0 + 0.01 * (noise.next() - 0.5) - 0.0005 * (balance / 5e11).ln();
@@ -206,8 +230,23 @@ sources = [{{ file = "raw/synthetic/pe.csv", format = "legulegu_pe", column = "p
             let total = financing + lending;
             writeln!(file, "{},{financing},{buy},{lending},{total}", day(t))
                 .map_err(|e| e.to_string())?;
+            if total_file {
+                let yi = |yuan: f64| yuan / 1e8;
+                writeln!(
+                    export,
+                    "{},{},{},{}",
+                    day(t),
+                    yi(financing),
+                    yi(lending),
+                    yi(buy)
+                )
+            } else {
+                writeln!(export, "{},{buy},{financing},{lending},{total}", day(t))
+            }
+            .map_err(|e| e.to_string())?;
         }
         file.flush().map_err(|e| e.to_string())?;
+        export.flush().map_err(|e| e.to_string())?;
     }
 
     let mut pe = snapshot_file(
@@ -216,13 +255,26 @@ sources = [{{ file = "raw/synthetic/pe.csv", format = "legulegu_pe", column = "p
         "format legulegu_pe; column \"pe\"",
         "date,pe",
     )?;
+    let mut raw_pe = export_file(&raw, "pe.csv", "日期,pe")?;
     for t in (margin_from..days).step_by(30) {
         let value = (10.0 + 30.0 * noise.next()) * 100.0;
-        writeln!(pe, "{},{}", day(t), value.round() / 100.0).map_err(|e| e.to_string())?;
+        let line = format!("{},{}", day(t), value.round() / 100.0);
+        writeln!(pe, "{line}").map_err(|e| e.to_string())?;
+        writeln!(raw_pe, "{line}").map_err(|e| e.to_string())?;
     }
     pe.flush().map_err(|e| e.to_string())?;
+    raw_pe.flush().map_err(|e| e.to_string())?;
     println!("wrote {days} days to {}", dir.display());
     Ok(())
+}
+
+/// An export of the vendor's format (under `DIR/raw/synthetic`) with its header line written.
+fn export_file(dir: &Path, name: &str, header: &str) -> Result<BufWriter<std::fs::File>, String> {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = BufWriter::new(file);
+    writeln!(out, "{header}").map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// A snapshot file with its comment lines and table header written.
