@@ -66,8 +66,10 @@ pub(crate) struct Finished {
     pub benchmark: Arc<RunResult>,
     /// The strategy's signal ids, naming the ledger's signal columns.
     pub signal_ids: Vec<String>,
-    /// The strategy's plugin signals, whose labels the report shades.
-    pub plugin_specs: Vec<SignalSpec>,
+    /// The strategy's plugin signals, each with the labels it gave the window's decision days
+    /// in the evaluation the runs used (None when it names none, runs isolated, or the run is
+    /// not kept), for the report's shading.
+    pub plugin_signals: Vec<(SignalSpec, Option<Vec<u32>>)>,
 }
 
 /// Runs the comparison, prints the table to `out` and notes to `err`.
@@ -330,6 +332,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 )),
                 _ => None,
             };
+            let signal_labels = done.labels;
             let run = done.outcome.ok().filter(|_| keep);
             progress.inc(1);
             let finished = Finished {
@@ -339,7 +342,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 run,
                 benchmark: share(benchmark),
                 signal_ids: strategy.signal_ids.clone(),
-                plugin_specs: plugin_specs(strategy),
+                plugin_signals: plugin_signals(strategy, signal_labels, keep),
             };
             (finished, error)
         })
@@ -489,13 +492,22 @@ pub(crate) fn summary_of(
     }
 }
 
-/// The strategy's signals that come from plugins (any plugin may label days).
-fn plugin_specs(strategy: &Strategy) -> Vec<SignalSpec> {
+/// The strategy's signals that come from plugins (any plugin may label days), with their
+/// labels (`labels` in the strategy's signal order) when `keep`.
+fn plugin_signals(
+    strategy: &Strategy,
+    labels: &[Option<Vec<u32>>],
+    keep: bool,
+) -> Vec<(SignalSpec, Option<Vec<u32>>)> {
     strategy
         .specs
         .iter()
-        .filter(|spec| !matches!(spec.source, SignalSource::Builtin(_)))
-        .cloned()
+        .enumerate()
+        .filter(|(_, spec)| !matches!(spec.source, SignalSource::Builtin(_)))
+        .map(|(i, spec)| {
+            let days = labels.get(i).cloned().flatten().filter(|_| keep);
+            (spec.clone(), days)
+        })
         .collect()
 }
 

@@ -1,8 +1,8 @@
 //! Gathers what `report.html` shows from the finished runs: chart series, one tearsheet per
 //! strategy x sizing rule, bootstrap intervals of the Sharpe ratios, the deflated Sharpe ratio
 //! of each window's best configuration, forced sales, and the days each strategy's plugins
-//! label (any plugin declaring label names). Also writes the intervals and the deflated ratios
-//! as CSV.
+//! label (any plugin declaring label names, as the executor's evaluation gave them). Also
+//! writes the intervals and the deflated ratios as CSV.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use cyclebt_data::{Field, MarketData, WindowSpan};
-use cyclebt_engine::{BUY_AND_HOLD, RunResult, SignalSpec};
-use cyclebt_host::PluginInfo;
+use cyclebt_engine::{BUY_AND_HOLD, RunResult};
 use cyclebt_metrics as metrics;
 use cyclebt_report::html::{
     ChartRun, Deflated, ForcedSale, HtmlReport, LabelTrack, Tearsheet, TradeRow, WindowCharts,
@@ -72,114 +71,41 @@ fn as_of<T: Copy>(values: &[T], own: &[NaiveDate], dates: &[NaiveDate], before: 
         .collect()
 }
 
-/// The labels of every plugin configuration the runs use that names its labels, evaluated
-/// once per dataset over the days all its windows span and cut to each window. A plugin's
-/// output on a day depends only on the history up to that day (the engine's invariant, which
-/// `--audit-causality` checks), so the cut equals an evaluation over the window alone, and a
-/// plugin shared by several strategies and windows crosses its boundary once.
-struct Labels<'a> {
-    /// (dataset, spec, the evaluation's first day, the plugin's name and label names, labels).
-    evaluated: Vec<(&'a str, &'a SignalSpec, usize, LabelTrack)>,
-    /// Why some plugin's labels are not shaded, for the page.
-    notes: Vec<String>,
-}
-
-impl<'a> Labels<'a> {
-    fn evaluate(
-        args: &CompareArgs,
-        datasets: &mut Datasets,
-        finished: &'a [Finished],
-    ) -> Result<Self> {
-        let mut labels = Labels {
-            evaluated: Vec::new(),
-            notes: Vec::new(),
+/// The label tracks of `f`'s strategy over `f`'s window: each plugin signal that names labels,
+/// with the labels of the very evaluation its runs used (the window's last day, on which
+/// nothing is decided, unlabelled). A signal that names labels but brought none (evaluated in a
+/// child process by `--isolate`) is said once in `notes`.
+fn label_tracks(args: &CompareArgs, f: &Finished, notes: &mut Vec<String>) -> Vec<LabelTrack> {
+    let mut tracks = Vec::new();
+    for (spec, labels) in &f.plugin_signals {
+        let Ok(library) = args.factory.library(&spec.source) else {
+            continue;
         };
-        let mut wanted: Vec<(&str, &SignalSpec)> = Vec::new();
-        for f in finished.iter().filter(|f| f.run.is_some()) {
-            for spec in &f.plugin_specs {
-                if !wanted.contains(&(f.dataset.as_str(), spec)) {
-                    wanted.push((&f.dataset, spec));
+        let info = &library.info;
+        if info.label_names.iter().all(String::is_empty) {
+            continue;
+        }
+        match labels {
+            Some(days) => tracks.push(LabelTrack {
+                strategy: f.summary.strategy.clone(),
+                plugin: info.name.clone(),
+                names: info.label_names.clone(),
+                labels: days.iter().copied().chain([0]).collect(),
+            }),
+            None => {
+                let why = if args.factory.isolates(spec) {
+                    "runs isolated: its labels are not shaded (the child process sends back values only)"
+                } else {
+                    "gave no labels: not shaded"
+                };
+                let note = format!("{} ({}) {why}", info.name, info.path.display());
+                if !notes.contains(&note) {
+                    notes.push(note);
                 }
             }
         }
-        // Those that name labels and run in this process; the others said on the page.
-        let mut evaluated: Vec<(&str, &SignalSpec, &PluginInfo)> = Vec::new();
-        for (dataset, spec) in wanted {
-            // Libraries that declare no label names have nothing to shade: not evaluated.
-            let Ok(library) = args.factory.library(&spec.source) else {
-                continue;
-            };
-            let info = &library.info;
-            if info.label_names.iter().all(String::is_empty) {
-                continue;
-            }
-            if args.factory.isolates(spec) {
-                labels.notes.push(format!(
-                    "{} ({}) runs isolated: its labels are not shaded (they would have to be evaluated in this process)",
-                    info.name,
-                    info.path.display()
-                ));
-                continue;
-            }
-            datasets.get(dataset)?;
-            evaluated.push((dataset, spec, info));
-        }
-        // Each configuration by a fresh instance of its own, on rayon's threads.
-        let datasets = &*datasets;
-        let outputs: Vec<Result<(usize, Vec<u32>), String>> = evaluated
-            .par_iter()
-            .map(|&(dataset, spec, _)| {
-                let spans = finished
-                    .iter()
-                    .filter(|f| f.dataset == dataset && f.plugin_specs.contains(spec));
-                let first = spans.clone().map(|f| f.span.first).min().unwrap_or(0);
-                let last = spans.map(|f| f.span.last).max().unwrap_or(0);
-                let market = &datasets.loaded(dataset).expect("loaded above").market;
-                let mut plugin = args
-                    .factory
-                    .plugin_signal(&spec.source, &spec.params, spec.role)
-                    .map_err(|e| e.to_string())?;
-                let outputs = plugin
-                    .outputs(market.history(last), first)
-                    .map_err(|e| format!("failed on {}: {}", market.dates[e.day], e.error))?;
-                Ok((first, outputs.iter().map(|o| o.label).collect()))
-            })
-            .collect();
-        for ((dataset, spec, info), outputs) in evaluated.into_iter().zip(outputs) {
-            match outputs {
-                Ok((first, days)) => labels.evaluated.push((
-                    dataset,
-                    spec,
-                    first,
-                    LabelTrack {
-                        strategy: String::new(),
-                        plugin: info.name.clone(),
-                        names: info.label_names.clone(),
-                        labels: days,
-                    },
-                )),
-                Err(error) => labels.notes.push(format!(
-                    "{} ({}): its labels are not shaded: {error}",
-                    info.name,
-                    info.path.display()
-                )),
-            }
-        }
-        Ok(labels)
     }
-
-    /// The tracks of `f`'s strategy over `f`'s window.
-    fn of(&self, f: &Finished) -> Vec<LabelTrack> {
-        self.evaluated
-            .iter()
-            .filter(|(dataset, spec, _, _)| *dataset == f.dataset && f.plugin_specs.contains(spec))
-            .map(|(_, _, first, track)| LabelTrack {
-                strategy: f.summary.strategy.clone(),
-                labels: track.labels[f.span.first - first..=f.span.last - first].to_vec(),
-                ..track.clone()
-            })
-            .collect()
-    }
+    tracks
 }
 
 /// A tearsheet of `f`'s run.
@@ -258,7 +184,7 @@ pub fn write_report(
         })
         .collect();
 
-    let plugin_labels = Labels::evaluate(args, datasets, finished)?;
+    let mut label_notes = Vec::new();
     let mut window_ids: Vec<&str> = Vec::new();
     for f in finished {
         if !window_ids.contains(&f.summary.window.as_str()) {
@@ -290,7 +216,7 @@ pub fn write_report(
                 // The strategy's labels, once per window (its sizing rules share its signals).
                 let strategy = &f.summary.strategy;
                 if !labels.iter().any(|t| t.strategy == *strategy) {
-                    let own = plugin_labels.of(f);
+                    let own = label_tracks(args, f, &mut label_notes);
                     labels.extend(own.iter().map(|t| LabelTrack {
                         labels: as_of(&t.labels, &run.dates, window_dates, 0),
                         ..t.clone()
@@ -384,7 +310,7 @@ pub fn write_report(
         run_id,
         events: &event_rows,
         events_note,
-        label_notes: &plugin_labels.notes,
+        label_notes: &label_notes,
     };
     write_html(&mut page, &report)?;
     let path = dir.join("report.html");

@@ -129,6 +129,10 @@ impl Signal for AuditedSignal {
         self.inner.evaluate(history)
     }
 
+    fn take_labels(&mut self) -> Option<Vec<u32>> {
+        self.inner.take_labels()
+    }
+
     fn evaluate_days(
         &mut self,
         history: History<'_>,

@@ -54,6 +54,13 @@ pub trait Signal {
         }
         Ok(())
     }
+
+    /// The labels of the days the last `evaluate_days` call appended (a plugin's `label` of
+    /// each day, in the names it declares), taken once; None for a signal that names no
+    /// labels. The report shades them, from the same evaluation the runs used.
+    fn take_labels(&mut self) -> Option<Vec<u32>> {
+        None
+    }
 }
 
 /// A signal failed on one day of a range.

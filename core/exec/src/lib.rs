@@ -73,6 +73,10 @@ pub struct Done<'a> {
     pub caveat: Option<&'a str>,
     /// Buy-and-hold with the strategy's setup over the job's days.
     pub benchmark: &'a RunResult,
+    /// The labels each of the strategy's signals gave the window's decision days (all its days
+    /// but the last), in the strategy's signal order, from the evaluation the run used: None
+    /// for a signal that names no labels; empty when the strategy did not run.
+    pub labels: &'a [Option<Vec<u32>>],
 }
 
 /// Runs jobs over markets and strategies.
@@ -95,12 +99,16 @@ struct Evaluated {
     partial: Option<String>,
     /// Its name and values.
     values: Result<(String, Vec<f64>), String>,
+    /// Its labels of the same days, when it names any.
+    labels: Option<Vec<u32>>,
 }
 
 /// The signal values a (dataset, window, strategy) group's sizing rules all read.
 struct Group {
     values: Result<SignalValues, Skipped>,
     caveat: Option<String>,
+    /// Each signal's labels, in the strategy's order, when the values are there.
+    labels: Vec<Option<Vec<u32>>>,
 }
 
 impl Executor<'_> {
@@ -164,6 +172,7 @@ impl Executor<'_> {
                     Some(error) => Group {
                         values: Err(Skipped::Failed(error.to_string())),
                         caveat: None,
+                        labels: Vec::new(),
                     },
                     None => assemble(signals.iter().map(|&i| &evaluated[i])),
                 },
@@ -199,6 +208,7 @@ impl Executor<'_> {
                     outcome,
                     caveat: group.caveat.as_deref(),
                     benchmark: &benchmarks.0[bench],
+                    labels: &group.labels,
                 })
             })
             .collect::<Vec<T>>();
@@ -221,6 +231,7 @@ impl Executor<'_> {
                     missing: None,
                     partial: None,
                     values: Err(String::new()),
+                    labels: None,
                 };
             }
         };
@@ -239,6 +250,7 @@ impl Executor<'_> {
             missing,
             partial,
             values,
+            labels: signal.take_labels(),
         }
     }
 
@@ -322,17 +334,19 @@ fn assemble<'e>(signals: impl Iterator<Item = &'e Evaluated> + Clone) -> Group {
         return Group {
             values: Err(Skipped::Failed(error.clone())),
             caveat,
+            labels: Vec::new(),
         };
     }
     if let Some(reason) = signals.clone().find_map(|e| e.missing.clone()) {
         return Group {
             values: Err(Skipped::NotApplicable(reason)),
             caveat,
+            labels: Vec::new(),
         };
     }
     let mut names = Vec::new();
     let mut columns = Vec::new();
-    for e in signals {
+    for e in signals.clone() {
         match &e.values {
             Ok((name, values)) => {
                 names.push(name.clone());
@@ -342,6 +356,7 @@ fn assemble<'e>(signals: impl Iterator<Item = &'e Evaluated> + Clone) -> Group {
                 return Group {
                     values: Err(Skipped::Failed(error.clone())),
                     caveat,
+                    labels: Vec::new(),
                 };
             }
         }
@@ -349,5 +364,6 @@ fn assemble<'e>(signals: impl Iterator<Item = &'e Evaluated> + Clone) -> Group {
     Group {
         values: Ok(SignalValues::from_columns(names, columns)),
         caveat,
+        labels: signals.map(|e| e.labels.clone()).collect(),
     }
 }

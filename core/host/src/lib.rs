@@ -461,6 +461,7 @@ impl Plugin {
             plugin: self,
             instance,
             describe: format!("{} ({})", self.info.name, self.info.path.display()),
+            labels: None,
         })
     }
 
@@ -481,6 +482,8 @@ pub struct PluginSignal {
     plugin: &'static Plugin,
     instance: *mut c_void,
     describe: String,
+    /// The labels of the last `evaluate_days` call, kept when the plugin names any.
+    labels: Option<Vec<u32>>,
 }
 
 impl Drop for PluginSignal {
@@ -527,8 +530,15 @@ impl Signal for PluginSignal {
         first: usize,
         out: &mut Vec<f64>,
     ) -> Result<(), DayError> {
-        out.extend(self.outputs(history, first)?.iter().map(|o| o.value));
+        let outputs = self.outputs(history, first)?;
+        out.extend(outputs.iter().map(|o| o.value));
+        let named = self.plugin.info.label_names.iter().any(|n| !n.is_empty());
+        self.labels = named.then(|| outputs.iter().map(|o| o.label).collect());
         Ok(())
+    }
+
+    fn take_labels(&mut self) -> Option<Vec<u32>> {
+        self.labels.take()
     }
 }
 
