@@ -20,18 +20,19 @@
 //! them (a tiny price or lot) are computed checked. Either way the account answers
 //! [`OutOfRange`] and the engine stops the run with an error naming the day.
 //!
-//! **The daily mark in integers.** A `Decimal` is an integer mantissa m (under 2^96) and a scale
-//! s, the value m x 10^-s: a fixed-point number whose point is kept per value. Cash, units and
-//! debt change only at fills and interest charges, a few hundred times in a run; the mark at
-//! every close (holdings and equity, each checked against [`MAX_MONEY`]) is the day loop's main
-//! cost. [`Mark`] keeps the three as `(mantissa, scale)` integers, rebuilt after every change,
-//! and computes holdings and equity in `i128`: mantissas multiplied, scales added, the smaller
-//! scale raised to the larger by a power of ten before adding. That is exact, and it is what
-//! `rust_decimal` computes whenever its result needs no rounding, down to the scale and the sign
-//! of a zero, so the curve and every file written from it keep their bytes. Where `rust_decimal`
-//! would round (a product or sum of 96 bits or more, a scale above 28: nothing under
-//! [`MAX_MONEY`] while a price and the units have 8 decimals between them, as the bundled data's
-//! 4 and the default lot's 4 do) the mark is computed in `Decimal` as before. `integer_mark_equals_decimal_arithmetic` checks both paths against each other.
+//! **The daily mark in integers.** A `Decimal` is an integer mantissa m (under 2^96) and a scale s,
+//! the value m x 10^-s: a fixed-point number whose point is kept per value. Cash, units and debt
+//! change only at fills and interest charges, a few hundred times in a run; the mark at every close
+//! (holdings and equity, each checked against [`MAX_MONEY`]) is the day loop's main cost. [`Mark`]
+//! keeps the three as `(mantissa, scale)` integers ([`crate::exact`]), rebuilt after every change,
+//! and computes holdings and equity in 128-bit integers: mantissas multiplied, scales added, the
+//! smaller scale raised to the larger by a power of ten before adding. That is exact, and it is
+//! what `rust_decimal` computes whenever its result needs no rounding, down to the scale and the
+//! sign of a zero, so the curve and every file written from it keep their bytes. Where
+//! `rust_decimal` would round (a product or sum of 96 bits or more, a scale above 28: nothing under
+//! [`MAX_MONEY`] while a price and the units have 8 decimals between them, as the bundled data's 4
+//! and the default lot's 4 do) the mark is computed in `Decimal` as before.
+//! `integer_mark_equals_decimal_arithmetic` checks both paths against each other.
 
 use chrono::NaiveDate;
 use rust_decimal::prelude::FromPrimitive;

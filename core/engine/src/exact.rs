@@ -2,10 +2,10 @@
 //! every day of every run.
 //!
 //! A `Decimal` is a fixed-point number whose point is kept per value: an integer mantissa under
-//! 2^96 and a scale of 0 to 28 decimals, the value mantissa x 10^-scale. [`Exact`] holds the
-//! same integers and adds and multiplies them in `i128` with `rust_decimal`'s rules, exactly,
-//! answering None wherever `rust_decimal` would have to round; [`to_f64`] is
-//! `Decimal::to_f64`'s conversion, the same bits, without its 128-bit division.
+//! 2^96 and a scale of 0 to 28 decimals, the value mantissa x 10^-scale. [`Exact`] holds the same
+//! integers and adds and multiplies them in 128-bit integers with `rust_decimal`'s rules, exactly,
+//! answering None wherever `rust_decimal` would have to round; [`to_f64`] is `Decimal::to_f64`'s
+//! conversion, the same bits, without its 128-bit division.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
