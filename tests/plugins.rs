@@ -693,7 +693,6 @@ fn a_user_plugin_publishing_labels_gets_its_named_labels_shaded_in_the_report() 
         out.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
 
     // Expected, from the closes: the stretches of consecutive trading days of the window that
     // close above the day before, as (1, first, last), dates as yyyymmdd. The window's days
@@ -725,30 +724,7 @@ fn a_user_plugin_publishing_labels_gets_its_named_labels_shaded_in_the_report() 
     }
     assert!(expected.len() > 30, "bull3 has up days: {expected:?}");
 
-    // On the window's charts and on the tearsheet: the plugin's track, with its declared
-    // names, shading exactly those stretches (label 2 has no name, so it is not shaded).
-    for id in ["win-bull3", "sheet-up-days---full"] {
-        let data = section_data(&page, id);
-        let tracks = data["labels"].as_array().unwrap();
-        assert_eq!(tracks.len(), 1, "{id}: {tracks:?}");
-        let track = &tracks[0];
-        assert_eq!(track["plugin"], "fixture-labelled-days");
-        assert_eq!(track["strategy"], "up-days");
-        assert_eq!(track["names"], serde_json::json!(["up day", ""]));
-        let pool = data["pool"].as_array().unwrap();
-        let spans: Vec<u64> = pool[track["spans"].as_u64().unwrap() as usize]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap())
-            .collect();
-        assert_eq!(spans, expected, "{id}");
-    }
-    // The window's charts offer the track by the plugin's and the strategy's names.
-    assert!(page.contains("<option value=\"0\" selected>fixture-labelled-days (up-days)</option>"));
-
-    // Isolated, the plugin is not loaded into the process to be asked for its labels: the
-    // page says so instead of shading.
+    // Isolated, the child process sends the labels back after the values.
     let isolated = dir.path().join("isolated");
     let output = cyclebt(&[
         "compare",
@@ -762,16 +738,32 @@ fn a_user_plugin_publishing_labels_gets_its_named_labels_shaded_in_the_report() 
         isolated.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let page = std::fs::read_to_string(isolated.join("report.html")).unwrap();
-    assert!(
-        page.contains("fixture-labelled-days ("),
-        "the note names the plugin"
-    );
-    assert!(page.contains(") runs isolated: its labels are not shaded"));
-    assert!(
-        section_data(&page, "win-bull3")["labels"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+
+    // On the window's charts and on the tearsheet, in process and isolated: the plugin's
+    // track, with its declared names, shading exactly those stretches (label 2 has no name,
+    // so it is not shaded).
+    for folder in [&out, &isolated] {
+        let page = std::fs::read_to_string(folder.join("report.html")).unwrap();
+        for id in ["win-bull3", "sheet-up-days---full"] {
+            let data = section_data(&page, id);
+            let tracks = data["labels"].as_array().unwrap();
+            assert_eq!(tracks.len(), 1, "{id}: {tracks:?}");
+            let track = &tracks[0];
+            assert_eq!(track["plugin"], "fixture-labelled-days");
+            assert_eq!(track["strategy"], "up-days");
+            assert_eq!(track["names"], serde_json::json!(["up day", ""]));
+            let pool = data["pool"].as_array().unwrap();
+            let spans: Vec<u64> = pool[track["spans"].as_u64().unwrap() as usize]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .collect();
+            assert_eq!(spans, expected, "{id} in {}", folder.display());
+        }
+        // The window's charts offer the track by the plugin's and the strategy's names.
+        assert!(
+            page.contains("<option value=\"0\" selected>fixture-labelled-days (up-days)</option>")
+        );
+    }
 }

@@ -73,8 +73,8 @@ fn as_of<T: Copy>(values: &[T], own: &[NaiveDate], dates: &[NaiveDate], before: 
 
 /// The label tracks of `f`'s strategy over `f`'s window: each plugin signal that names labels,
 /// with the labels of the very evaluation its runs used (the window's last day, on which
-/// nothing is decided, unlabelled). A signal that names labels but brought none (evaluated in a
-/// child process by `--isolate`) is said once in `notes`.
+/// nothing is decided, unlabelled), in process or isolated alike. A signal that names labels but
+/// brought none (which no signal of this project does) is said once in `notes`.
 fn label_tracks(args: &CompareArgs, f: &Finished, notes: &mut Vec<String>) -> Vec<LabelTrack> {
     let mut tracks = Vec::new();
     for (spec, labels) in &f.plugin_signals {
@@ -93,12 +93,11 @@ fn label_tracks(args: &CompareArgs, f: &Finished, notes: &mut Vec<String>) -> Ve
                 labels: days.iter().copied().chain([0]).collect(),
             }),
             None => {
-                let why = if args.factory.isolates(spec) {
-                    "runs isolated: its labels are not shaded (the child process sends back values only)"
-                } else {
-                    "gave no labels: not shaded"
-                };
-                let note = format!("{} ({}) {why}", info.name, info.path.display());
+                let note = format!(
+                    "{} ({}) names labels but gave none: not shaded",
+                    info.name,
+                    info.path.display()
+                );
                 if !notes.contains(&note) {
                     notes.push(note);
                 }

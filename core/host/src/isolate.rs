@@ -20,7 +20,7 @@ use cyclebt_data::{Field, History, MarketData, SeriesInfo};
 use cyclebt_engine::{DayError, Signal, SignalError};
 use rust_decimal::Decimal;
 
-use crate::{Plugin, load};
+use crate::{Plugin, load, names_labels};
 
 /// Exit code of a worker whose plugin reported an error (or panicked, caught by the SDK).
 pub const WORKER_PLUGIN_ERROR: u8 = 3;
@@ -58,6 +58,8 @@ pub struct IsolatedSignal {
     params: String,
     isolation: Isolation,
     describe: String,
+    /// The labels the child sent with its last values, when the plugin names any.
+    labels: Option<Vec<u32>>,
 }
 
 impl IsolatedSignal {
@@ -72,6 +74,7 @@ impl IsolatedSignal {
                 plugin.info.name,
                 plugin.info.path.display()
             ),
+            labels: None,
         }
     }
 
@@ -133,6 +136,10 @@ impl Signal for IsolatedSignal {
         self.plugin.info.requires_series.clone()
     }
 
+    fn take_labels(&mut self) -> Option<Vec<u32>> {
+        self.labels.take()
+    }
+
     fn evaluate(&mut self, history: History<'_>) -> Result<f64, SignalError> {
         let mut values = Vec::new();
         self.evaluate_days(history, history.today(), &mut values)
@@ -153,13 +160,24 @@ impl Signal for IsolatedSignal {
         let days = history.len().saturating_sub(first);
         let answer = run_child(&self.isolation, self.request(history, first))
             .map_err(|cause| fail(first, format!("the isolated plugin's process {cause}")))?;
+        // The values, then a label a day when the plugin names labels (the child loads the
+        // same library, so it sends them exactly when this side expects them).
+        let named = names_labels(self.plugin);
+        let expected = days * 8 + if named { days * 4 } else { 0 };
         match answer {
-            Answer::Values(bytes) if bytes.len() == days * 8 => {
+            Answer::Values(bytes) if bytes.len() == expected => {
+                let (values, labels) = bytes.split_at(days * 8);
                 out.extend(
-                    bytes
+                    values
                         .chunks_exact(8)
                         .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
                 );
+                self.labels = named.then(|| {
+                    labels
+                        .chunks_exact(4)
+                        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+                        .collect()
+                });
                 Ok(())
             }
             Answer::Values(bytes) => Err(fail(
@@ -327,9 +345,14 @@ pub fn serve(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), (usize,
     signal
         .evaluate_days(market.history(len - 1), first, &mut values)
         .map_err(|e| (e.day, e.error.message))?;
-    let mut answer = Vec::with_capacity(values.len() * 8);
+    let mut answer = Vec::with_capacity(values.len() * 12);
     for value in values {
         answer.extend_from_slice(&value.to_le_bytes());
+    }
+    if names_labels(plugin) {
+        for label in signal.take_labels().unwrap_or_default() {
+            answer.extend_from_slice(&label.to_le_bytes());
+        }
     }
     output
         .write_all(&answer)

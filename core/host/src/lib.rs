@@ -493,6 +493,12 @@ impl Drop for PluginSignal {
     }
 }
 
+/// Whether `plugin` declares a name for some label: its signals then keep their labels, in
+/// process or isolated.
+fn names_labels(plugin: &Plugin) -> bool {
+    plugin.info.label_names.iter().any(|n| !n.is_empty())
+}
+
 impl Signal for PluginSignal {
     fn name(&self) -> &str {
         &self.plugin.info.name
@@ -532,8 +538,7 @@ impl Signal for PluginSignal {
     ) -> Result<(), DayError> {
         let outputs = self.outputs(history, first)?;
         out.extend(outputs.iter().map(|o| o.value));
-        let named = self.plugin.info.label_names.iter().any(|n| !n.is_empty());
-        self.labels = named.then(|| outputs.iter().map(|o| o.label).collect());
+        self.labels = names_labels(self.plugin).then(|| outputs.iter().map(|o| o.label).collect());
         Ok(())
     }
 
@@ -741,12 +746,6 @@ impl PluginFactory {
     /// `isolation`'s limits ([`isolate`]).
     pub fn with_isolation(self, isolation: Option<Isolation>) -> Self {
         PluginFactory { isolation, ..self }
-    }
-
-    /// Whether signals built for `spec` are evaluated in a child process (`--isolate`, or the
-    /// strategy file's `isolate = true`).
-    pub fn isolates(&self, spec: &SignalSpec) -> bool {
-        self.isolation.is_some() || spec.isolate
     }
 
     /// Loads the plugin a spec names and instantiates it for `role`.
