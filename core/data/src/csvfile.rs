@@ -306,20 +306,22 @@ impl Row<'_> {
         self.record.get(column).map_or("", str::trim)
     }
 
-    /// All fields except those that hold a date, joined: equal for rows that repeat each other
-    /// under different dates.
-    pub(crate) fn fingerprint(&self) -> String {
+    /// Writes into `out` (emptied first) all fields except those that hold a date, joined:
+    /// equal for rows that repeat each other under different dates.
+    pub(crate) fn fingerprint(&self, out: &mut String) {
+        out.clear();
         let dated = |i: usize| {
             self.file
                 .headers
                 .get(i)
                 .is_some_and(|h| h == "date" || h == "日期")
         };
-        let fields: Vec<&str> = (0..self.record.len())
-            .filter(|&i| !dated(i))
-            .map(|i| self.raw(i))
-            .collect();
-        fields.join(",")
+        for (k, i) in (0..self.record.len()).filter(|&i| !dated(i)).enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(self.raw(i));
+        }
     }
 
     /// True when the field is empty.

@@ -76,9 +76,9 @@ pub(crate) struct Table {
     pub fields: Vec<Field>,
     /// `columns[i][row]` is the value of `fields[i]` (of the named series for its table).
     pub columns: Vec<Vec<f64>>,
-    /// Every field of each row but the date, as written: to recognise repeated rows even in
-    /// columns that are not imported.
-    pub fingerprints: Vec<String>,
+    /// Which rows repeat each other in every field but the date, even in columns that are
+    /// not imported.
+    pub repeats: Repeats,
     /// Exact open per row, for index bars (empty for other tables).
     pub exact_open: Vec<Decimal>,
     /// Exact close per row, for index bars (empty for other tables).
@@ -105,7 +105,7 @@ impl Table {
             dates: Vec::new(),
             fields,
             columns: vec![Vec::new(); width],
-            fingerprints: Vec::new(),
+            repeats: Repeats::default(),
             exact_open: Vec::new(),
             exact_close: Vec::new(),
         }
@@ -130,12 +130,12 @@ impl Table {
     }
 
     pub(crate) fn push(&mut self, row: &Row<'_>, date: NaiveDate, values: &[f64]) {
-        self.fingerprints.push(row.fingerprint());
+        self.repeats.push(row);
         self.push_parsed(row.line(), date, values);
     }
 
     /// A row read from a file whose quirks were already removed (the snapshot), without the
-    /// fingerprint [`crate::validate::check_table`] needs. `values` holds one per column.
+    /// repeats [`crate::validate::check_table`] needs. `values` holds one per column.
     pub(crate) fn push_parsed(&mut self, line: u64, date: NaiveDate, values: &[f64]) {
         debug_assert_eq!(values.len(), self.columns.len());
         self.lines.push(line);
@@ -158,11 +158,66 @@ impl Table {
         for column in &mut self.columns {
             column.remove(i);
         }
-        self.fingerprints.remove(i);
+        self.repeats.remove(i);
         if !self.exact_open.is_empty() {
             self.exact_open.remove(i);
             self.exact_close.remove(i);
         }
+    }
+}
+
+/// The repeated rows [`crate::validate::check_table`] looks for, kept as rows are pushed
+/// without holding a fingerprint per row: whether the first two rows are equal in every field
+/// but the date, and where the run of rows equal to the last one starts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Repeats {
+    rows: usize,
+    /// The first row's fingerprint, while only one row was pushed.
+    first: String,
+    /// The first two rows are equal.
+    first_two_equal: bool,
+    /// The last row's fingerprint.
+    last: String,
+    /// The first row of the run at the end that equals the last row.
+    tail_start: usize,
+    /// The fingerprint being built, kept for its allocation.
+    scratch: String,
+}
+
+impl Repeats {
+    fn push(&mut self, row: &Row<'_>) {
+        row.fingerprint(&mut self.scratch);
+        match self.rows {
+            0 => self.first.clone_from(&self.scratch),
+            1 => self.first_two_equal = self.scratch == self.first,
+            _ => {}
+        }
+        if self.rows == 0 || self.scratch != self.last {
+            self.tail_start = self.rows;
+            std::mem::swap(&mut self.last, &mut self.scratch);
+        }
+        self.rows += 1;
+    }
+
+    /// True when the table's first two rows are equal in every field but the date.
+    pub(crate) fn first_two_equal(&self) -> bool {
+        self.rows >= 2 && self.first_two_equal
+    }
+
+    /// The first row of the run of rows at the end that equal the last row in every field but
+    /// the date (0 when there are none).
+    pub(crate) fn tail_start(&self) -> usize {
+        self.tail_start
+    }
+
+    /// Row `i` removed: the first (the run at the end keeps its rows) or one at the end.
+    fn remove(&mut self, i: usize) {
+        self.rows = self.rows.saturating_sub(1);
+        if i < self.tail_start || (i == 0 && self.tail_start == 0) {
+            self.tail_start = self.tail_start.saturating_sub(1);
+        }
+        // The first two rows change once the first is gone; no check asks again.
+        self.first_two_equal = false;
     }
 }
 

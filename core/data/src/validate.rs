@@ -43,7 +43,7 @@ pub(crate) fn check_dates(table: &Table) -> Result<(), DataError> {
 }
 
 fn drop_fake_first_row(table: &mut Table, findings: &mut Vec<Finding>) {
-    if table.fingerprints.len() >= 2 && table.fingerprints[0] == table.fingerprints[1] {
+    if table.repeats.first_two_equal() {
         findings.push(Finding {
             location: Location::line(&table.path, table.lines[0]),
             message: format!(
@@ -56,11 +56,8 @@ fn drop_fake_first_row(table: &mut Table, findings: &mut Vec<Finding>) {
 }
 
 fn drop_stale_tail(table: &mut Table, findings: &mut Vec<Finding>) {
-    let n = table.fingerprints.len();
-    let mut start = n.saturating_sub(1);
-    while start > 0 && table.fingerprints[start - 1] == table.fingerprints[n - 1] {
-        start -= 1;
-    }
+    let n = table.dates.len();
+    let start = table.repeats.tail_start();
     if n - start < 2 {
         return;
     }
