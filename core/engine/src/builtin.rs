@@ -169,7 +169,7 @@ impl Signal for SmaCross {
     }
 
     /// The values `evaluate` gives, from sums moved day by day where they decide the day (see
-    /// [`MovedSum`]): about 2 additions a day per average instead of `fast + slow`.
+    /// `MovedSum` in this file): about 2 additions a day per average instead of `fast + slow`.
     fn evaluate_days(
         &mut self,
         history: History<'_>,
