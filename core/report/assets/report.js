@@ -308,7 +308,10 @@
   };
   function sheetTables(host, t, P) {
     const months = P[t.months], bench = P[t.bench_years];
-    const scale = Math.max(0, ...months.filter((v) => v != null).map(Math.abs));
+    // Colours scaled to the 90th percentile of the months' sizes, not the largest: one month
+    // of +150% would leave every other cell white.
+    const sizes = months.filter((v, i) => v != null && i % 13 !== 12).map(Math.abs).sort((a, b) => a - b);
+    const scale = sizes.length ? sizes[Math.floor((sizes.length - 1) * 0.9)] : 0;
     const names = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec', 'year'];
     const monthRows = t.years.map((y, r) => [`<th>${y}</th>`, ...months.slice(r * 13, r * 13 + 13).map((v) => td(pct(v), heat(v, scale)))]);
     const widest = Math.max(1e-9, ...months.filter((v, i) => i % 13 === 12 && v != null).map(Math.abs), ...bench.filter((v) => v != null).map(Math.abs));

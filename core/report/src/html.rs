@@ -867,7 +867,7 @@ fn tearsheet(page: &mut String, t: &Tearsheet, conventions: &Conventions) -> io:
     let _ = write!(
         page,
         "<details class=\"sheet\" id=\"{}\"><summary>{} <span class=\"note\">{} ({} to {}), {} trades</span></summary>\
-         <div class=\"charts\"></div><p class=\"note\">Index: ▲ entries, ▼ exits, ✕ forced sales. Rolling: {ROLLING_DAYS} trading days (six months), Sharpe ratio left axis (cut at ±5, hover for the value; none where the returns do not move), annualised volatility right; conventions as above.</p>\
+         <div class=\"charts\"></div><p class=\"note\">Index: ▲ entries, ▼ exits, ✕ forced sales. Rolling: {ROLLING_DAYS} trading days (six months), Sharpe ratio left axis (cut at ±5, hover for the value; none where the returns do not move), annualised volatility right; conventions as above. Monthly returns: green up, red down, at full colour from the 90th percentile of the months' sizes.</p>\
          <div class=\"tables\"></div>",
         anchor("sheet", &t.run),
         escape(&t.run),
