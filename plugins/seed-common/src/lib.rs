@@ -9,6 +9,7 @@
 
 pub mod phase;
 pub mod rolling;
+pub mod sliding;
 pub mod zone;
 
 use cyclebt_sdk::{Field, History};

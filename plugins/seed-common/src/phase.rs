@@ -36,7 +36,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Columns;
-use crate::rolling::{before, change, max, mean, min, percentile_rank, window};
+use crate::rolling::{before, change, mean};
+use crate::sliding::{Extreme, SlidingExtreme, SlidingRank};
 use crate::zone::{ZoneCache, ZoneParams};
 
 /// A phase; the number is the label the plugins return.
@@ -350,16 +351,26 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
     let n = c.close.len();
     // FOMO flags are needed `fomo_memory` days before `from` (for profit taking).
     let start = from.saturating_sub(p.fomo_memory);
-    let mut fomo = vec![false; n - start];
-    let mut zones = ZoneCache::default();
+    // The trailing windows slide one day at a time (see `crate::sliding`): each answer is what
+    // the `rolling` function of the module docs gives for that window.
+    let mut lows = SlidingExtreme::unless_nan(c.close, Extreme::Lowest);
+    let mut previous_highs = SlidingExtreme::unless_nan(c.close, Extreme::Highest);
+    let mut recent_highs = SlidingExtreme::unless_nan(c.close, Extreme::Highest);
+    let mut pe_ranks = SlidingRank::new(c.pe, start, p.pe_days);
+    let mut turnover_ranks = SlidingRank::new(c.turnover, start, p.turnover_days);
+    let mut zones = ZoneCache::new(c.close, c.amount, &p.zone);
+    // The latest FOMO day before `t` (FOMO days from `start` on count, for profit taking).
+    let mut last_fomo: Option<usize> = None;
     let mut days = Vec::with_capacity(n - from);
     for t in start..n {
         let close = c.close[t];
-        let gain = window(c.close, t, p.low_days.min(t + 1))
-            .and_then(min)
+        let gain = lows
+            .value((t + 1).saturating_sub(p.low_days)..t + 1)
             .map_or(f64::NAN, |low| close / low - 1.0);
-        let breakout = before(c.close, t, p.high_days)
-            .and_then(max)
+        // The `high_days` rows before `t`, only once there are that many.
+        let breakout = (t >= p.high_days)
+            .then(|| previous_highs.value(t - p.high_days..t))
+            .flatten()
             .is_some_and(|high| close >= high * (1.0 - p.breakout_tolerance));
         let momentum = change(c.close, t, p.momentum_days);
         let rising = momentum.is_some_and(|m| m > 0.0);
@@ -374,8 +385,8 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
             .and_then(|s| net_buying(c, s, p.flow_days));
         let buying = flow.is_some_and(|f| f > 0.0);
         let growing = matches!((flow, flow_before), (Some(now), Some(then)) if now > then);
-        let pe_rank = percentile_rank(c.pe, t, p.pe_days, p.min_rank_values);
-        let turnover_rank = percentile_rank(c.turnover, t, p.turnover_days, p.min_rank_values);
+        let pe_rank = pe_ranks.rank(t, p.pe_days, p.min_rank_values);
+        let turnover_rank = turnover_ranks.rank(t, p.turnover_days, p.min_rank_values);
 
         let is_fomo = breakout
             && rising
@@ -384,19 +395,17 @@ pub fn classify(c: &Columns<'_>, from: usize, p: &PhaseParams) -> Vec<Day> {
             && growing
             && holds_or_unknown(pe_rank, |r| r >= p.pe_mid)
             && holds_or_unknown(turnover_rank, |r| r >= p.turnover_high);
-        fomo[t - start] = is_fomo;
+        let recent_fomo = last_fomo.is_some_and(|f| f >= t.saturating_sub(p.fomo_memory));
+        if is_fomo {
+            last_fomo = Some(t);
+        }
         if t < from {
             continue;
         }
-        let recent_fomo = fomo[(t.saturating_sub(p.fomo_memory)).max(start) - start..t - start]
-            .iter()
-            .any(|f| *f);
-        let recent_high = window(c.close, t, p.pullback_days.min(t + 1))
-            .and_then(max)
+        let recent_high = recent_highs
+            .value((t + 1).saturating_sub(p.pullback_days)..t + 1)
             .unwrap_or(close);
-        let in_zone = zones
-            .on(c.close, c.amount, t, &p.zone)
-            .is_some_and(|z| z.contains(close));
+        let in_zone = zones.on(t).is_some_and(|z| z.contains(close));
         let phase = if is_fomo {
             Phase::Fomo
         } else if recent_fomo

@@ -13,6 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sliding::{Extreme, SlidingExtreme};
+
 /// Parameters of the cost zone.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -77,7 +79,8 @@ impl Zone {
     }
 }
 
-/// Index of the extreme finite value of `values[range]` (first on ties), by `better`.
+/// Index of the extreme finite value of `values[range]` (first on ties), by `better`. The
+/// per-day definition; [`ZoneCache`] finds the same index with [`SlidingExtreme`].
 fn extreme(
     values: &[f64],
     range: std::ops::Range<usize>,
@@ -163,20 +166,51 @@ pub fn cost_zone(
     })
 }
 
-/// Cost zones of consecutive days, reusing the last zone while the bear market is the same.
-#[derive(Default)]
-pub struct ZoneCache {
+/// Cost zones of consecutive days: the bear market found with sliding windows (O(1) amortised
+/// per day where [`bear_market`] rescans `trough_days + peak_days` rows; the same peak and
+/// trough, ties included), and the last zone reused while the bear market is the same.
+pub struct ZoneCache<'a> {
+    close: &'a [f64],
+    amount: &'a [f64],
+    params: &'a ZoneParams,
+    troughs: SlidingExtreme<'a>,
+    peaks: SlidingExtreme<'a>,
     last: Option<((usize, usize), Option<Zone>)>,
 }
 
-impl ZoneCache {
+impl<'a> ZoneCache<'a> {
+    /// Zones over `close` and `amount` with parameters `params`.
+    pub fn new(close: &'a [f64], amount: &'a [f64], params: &'a ZoneParams) -> Self {
+        ZoneCache {
+            close,
+            amount,
+            params,
+            troughs: SlidingExtreme::finite(close, Extreme::Lowest),
+            peaks: SlidingExtreme::finite(close, Extreme::Highest),
+            last: None,
+        }
+    }
+
+    /// `bear_market(close, t, params)`. Fastest when asked for days in increasing order (the
+    /// trough, and so the peak's window, never moves back then).
+    pub fn bear_market(&mut self, t: usize) -> Option<(usize, usize)> {
+        let p = self.params;
+        let trough = self
+            .troughs
+            .index((t + 1).saturating_sub(p.trough_days)..t + 1)?;
+        let peak = self
+            .peaks
+            .index(trough.saturating_sub(p.peak_days)..trough)?;
+        (self.close[trough] <= self.close[peak] * (1.0 - p.min_drawdown)).then_some((peak, trough))
+    }
+
     /// The zone seen on day `t`.
-    pub fn on(&mut self, close: &[f64], amount: &[f64], t: usize, p: &ZoneParams) -> Option<Zone> {
-        let bear = bear_market(close, t, p)?;
+    pub fn on(&mut self, t: usize) -> Option<Zone> {
+        let bear = self.bear_market(t)?;
         match self.last {
             Some((seen, zone)) if seen == bear => zone,
             _ => {
-                let zone = cost_zone(close, amount, bear.0, bear.1, p);
+                let zone = cost_zone(self.close, self.amount, bear.0, bear.1, self.params);
                 self.last = Some((bear, zone));
                 zone
             }
