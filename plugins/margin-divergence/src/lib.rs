@@ -54,7 +54,8 @@
 
 use cyclebt_sdk::{Field, History, Output, Plugin, declare_plugin};
 use cyclebt_seed_common::Columns;
-use cyclebt_seed_common::rolling::{before, change, max, mean, percentile_rank, window};
+use cyclebt_seed_common::rolling::{before, change, mean, percentile_rank, window};
+use cyclebt_seed_common::sliding::{Extreme, SlidingExtreme};
 use serde::{Deserialize, Serialize};
 
 /// Parameters, with their defaults.
@@ -179,8 +180,12 @@ impl MarginDivergence {
         let c = Columns::of(history);
         let today = history.today();
         let output = |(value, label): (f64, u32)| Output { value, label };
+        // The `high_days` high, slid along the days instead of rescanned for each.
+        let mut highs = SlidingExtreme::unless_nan(c.close, Extreme::Highest);
         if self.mode != Mode::Signal {
-            return (first..=today).map(|t| output(self.case(&c, t))).collect();
+            return (first..=today)
+                .map(|t| output(self.case(&c, &mut highs, t)))
+                .collect();
         }
         // The cases the held warnings depend on: from the first row for the state machine,
         // from `warning_days` before the window for the timeout.
@@ -188,7 +193,9 @@ impl MarginDivergence {
             Hold::UntilClear => 0,
             Hold::Days => first.saturating_sub(self.config.warning_days),
         };
-        let cases: Vec<(f64, u32)> = (start..=today).map(|t| self.case(&c, t)).collect();
+        let cases: Vec<(f64, u32)> = (start..=today)
+            .map(|t| self.case(&c, &mut highs, t))
+            .collect();
         let held = match self.hold {
             Hold::UntilClear => until_clear(&cases),
             Hold::Days => timeout(&cases, self.config.warning_days),
@@ -196,8 +203,8 @@ impl MarginDivergence {
         held.into_iter().skip(first - start).map(output).collect()
     }
 
-    /// Value and label of what happens on day `t` itself.
-    fn case(&self, c: &Columns<'_>, t: usize) -> (f64, u32) {
+    /// Value and label of what happens on day `t` itself; `highs` slides over the closes.
+    fn case(&self, c: &Columns<'_>, highs: &mut SlidingExtreme<'_>, t: usize) -> (f64, u32) {
         let k = &self.config;
         match self.mode {
             Mode::BuyShare => {
@@ -220,7 +227,7 @@ impl MarginDivergence {
         if falling && declining && spike {
             return (1.0, CAPITULATION);
         }
-        let high = window(c.close, t, k.high_days.min(t + 1)).and_then(max);
+        let high = highs.value((t + 1).saturating_sub(k.high_days)..t + 1);
         let surging = change(c.financing, t, k.drop_days).is_some_and(|g| g >= k.surge);
         let early = high.is_some_and(|h| c.close[t] >= h * (1.0 - k.early_drawdown));
         if declining
