@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cyclebt_data::{History, WindowSpan};
 use cyclebt_engine::{
-    BuiltinSignals, DayError, Regulation, Signal, SignalError, SignalFactory, SignalSpec, Strategy,
-    run,
+    BuiltinSignals, DayError, Keep, Regulation, Signal, SignalError, SignalFactory, SignalSpec,
+    Strategy, run,
 };
 use cyclebt_exec::{Executor, Job};
 
@@ -120,6 +120,7 @@ fn shared_signal_evaluations_give_each_runs_own_results_in_job_order() {
         markets: &markets,
         strategies: &strategies,
         factory: &factory,
+        keep: Keep::Ledger,
     };
     let results = executor
         .run(&jobs, |done| {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 use cyclebt_data::{MarketData, Origin, WindowSpan};
 use cyclebt_engine::{
-    BUY_AND_HOLD, MarginTerms, RunResult, Setup, SignalSource, SignalSpec, Strategy,
+    BUY_AND_HOLD, Keep, MarginTerms, RunResult, Setup, SignalSource, SignalSpec, Strategy,
 };
 use cyclebt_exec::{Done, Executor, Job, Skipped};
 use cyclebt_host::PluginFactory;
@@ -281,13 +281,14 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         .iter()
         .map(|name| &datasets.loaded(name).expect("loaded while planning").market)
         .collect();
+    // Runs are kept only when --out will write them.
+    let keep = args.out.is_some();
     let executor = Executor {
         markets: &markets,
         strategies: &strategies,
         factory: &args.factory,
+        keep: if keep { Keep::Ledger } else { Keep::Summary },
     };
-    // Runs are kept only when --out will write them.
-    let keep = args.out.is_some();
     // One copy of each benchmark run for all the rows that share it, found by its address in
     // the executor's list, which stays put while the executor runs.
     let benchmarks: Mutex<Vec<(usize, Arc<RunResult>)>> = Mutex::new(Vec::new());

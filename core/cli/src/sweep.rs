@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cyclebt_data::{MarketData, Window, WindowSpan};
-use cyclebt_engine::{Regulation, Strategy};
+use cyclebt_engine::{Keep, Regulation, Strategy};
 use cyclebt_exec::grid::{Dimension, Grid, label, parse_param};
 use cyclebt_exec::{Done, Executor, Job};
 use cyclebt_host::PluginFactory;
@@ -288,6 +288,8 @@ pub fn run_grid<T: Send>(
         markets: &markets,
         strategies,
         factory: &args.factory,
+        // Rows are summaries: no sweep or validation writes a run's ledger.
+        keep: Keep::Summary,
     };
     let mut results = executor
         .run(&jobs, |done| {

@@ -75,7 +75,20 @@ pub enum EngineError {
     },
 }
 
+/// What a run keeps of its account, day by day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every column: what the audit trail, the charts and the report write.
+    Ledger,
+    /// Only what a summary reads (the equity curve, fills, trades and the counts): `cash`,
+    /// `debt`, `units`, `interest_charged`, `orders` and `signal_values` stay empty. A sweep
+    /// without anything to write would otherwise allocate and fill those columns for every
+    /// combination and drop them unread.
+    Summary,
+}
+
 /// The account, day by day, over one window. Index `i` is the window's `i`-th trading day.
+/// A run made with [`Keep::Summary`] has empty ledger columns (see there).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
     /// Trading days of the window.
@@ -102,6 +115,8 @@ pub struct RunResult {
     pub trades: Vec<Trade>,
     /// Interest charged on the debt over the run.
     pub interest: Decimal,
+    /// Closes at which the account held units.
+    pub invested_days: usize,
     /// The first close at which equity was zero or less (debt above assets): the account is
     /// wiped out and trades no more.
     pub ruined: Option<NaiveDate>,
@@ -165,7 +180,8 @@ impl RunResult {
     /// The account as it stood at the last close on or before each of `dates` (the first
     /// close for a date before it): a run on another calendar (a benchmark index) seen on this
     /// one's days. Fills and trades are kept whole; the interest charged on a day is the
-    /// interest charged since the date before.
+    /// interest charged since the date before. The run must have kept its ledger
+    /// ([`Keep::Ledger`]).
     pub fn observed_on(&self, dates: &[NaiveDate]) -> RunResult {
         let at: Vec<usize> = dates
             .iter()
@@ -182,11 +198,13 @@ impl RunResult {
                 since
             })
             .collect();
+        let units = pick(&self.units);
         RunResult {
             dates: dates.to_vec(),
             cash: pick(&self.cash),
             debt: pick(&self.debt),
-            units: pick(&self.units),
+            invested_days: units.iter().filter(|u| **u > Decimal::ZERO).count(),
+            units,
             equity: pick(&self.equity),
             interest_charged,
             orders: vec![None; dates.len()],
@@ -376,7 +394,8 @@ pub fn run(
     run_on(market, span, &values, plan, sizing, setup)
 }
 
-/// Runs one sizing rule over one window on signal values already evaluated for it.
+/// Runs one sizing rule over one window on signal values already evaluated for it, keeping
+/// the whole ledger.
 pub fn run_on(
     market: &MarketData,
     span: WindowSpan,
@@ -385,12 +404,36 @@ pub fn run_on(
     sizing: &Sizing,
     setup: &Setup,
 ) -> Result<RunResult, EngineError> {
+    run_keeping(
+        market,
+        span,
+        signal_values,
+        plan,
+        sizing,
+        setup,
+        Keep::Ledger,
+    )
+}
+
+/// [`run_on`], keeping what `keep` says: the same loop and the same account either way, so
+/// every kept value is the one a [`Keep::Ledger`] run has.
+pub fn run_keeping(
+    market: &MarketData,
+    span: WindowSpan,
+    signal_values: &SignalValues,
+    plan: &Plan,
+    sizing: &Sizing,
+    setup: &Setup,
+    keep: Keep,
+) -> Result<RunResult, EngineError> {
     let by_signal = &signal_values.by_signal;
     assert!(
         by_signal.iter().all(|v| v.len() == span.days() - 1),
         "signal values were evaluated for another window"
     );
+    let ledger = keep == Keep::Ledger;
     let days = span.days();
+    let ledger_days = if ledger { days } else { 0 };
     let mut account = Account::new(
         setup.capital,
         &setup.costs,
@@ -399,16 +442,21 @@ pub fn run_on(
     );
     let mut result = RunResult {
         dates: market.dates[span.first..=span.last].to_vec(),
-        cash: Vec::with_capacity(days),
-        debt: Vec::with_capacity(days),
-        units: Vec::with_capacity(days),
+        cash: Vec::with_capacity(ledger_days),
+        debt: Vec::with_capacity(ledger_days),
+        units: Vec::with_capacity(ledger_days),
         equity: Vec::with_capacity(days),
-        interest_charged: Vec::with_capacity(days),
-        orders: Vec::with_capacity(days),
-        signal_values: by_signal.clone(),
+        interest_charged: Vec::with_capacity(ledger_days),
+        orders: Vec::with_capacity(ledger_days),
+        signal_values: if ledger {
+            by_signal.clone()
+        } else {
+            Vec::new()
+        },
         fills: Vec::new(),
         trades: Vec::new(),
         interest: Decimal::ZERO,
+        invested_days: 0,
         ruined: None,
         unfilled_buys: Vec::new(),
         fees_cut: Vec::new(),
@@ -453,11 +501,14 @@ pub fn run_on(
         let wiped_out = account
             .mark_to(price, &mut result.equity)
             .map_err(out_of_range)?;
-        result.cash.push(account.cash());
-        result.debt.push(account.debt());
-        result.units.push(account.units());
-        result.interest_charged.push(interest);
-        result.orders.push(None);
+        result.invested_days += usize::from(account.in_market());
+        if ledger {
+            result.cash.push(account.cash());
+            result.debt.push(account.debt());
+            result.units.push(account.units());
+            result.interest_charged.push(interest);
+            result.orders.push(None);
+        }
         if result.ruined.is_none() && wiped_out {
             result.ruined = Some(date);
         }
@@ -506,7 +557,9 @@ pub fn run_on(
         if wanted != ordered || unfilled_entry {
             pending = Some(wanted);
             ordered = wanted;
-            *result.orders.last_mut().expect("pushed above") = Some(wanted);
+            if ledger {
+                *result.orders.last_mut().expect("pushed above") = Some(wanted);
+            }
         }
     }
     result.interest = account.interest;

@@ -20,8 +20,8 @@ mod strategy;
 
 pub use account::{Fill, InitialRatio, MAX_MONEY, MarginSchedule, MarginTerms, Trade};
 pub use backtest::{
-    EngineError, RunResult, SignalValues, evaluate_signal, evaluate_signals, missing_inputs,
-    partial_inputs, run, run_on,
+    EngineError, Keep, RunResult, SignalValues, evaluate_signal, evaluate_signals, missing_inputs,
+    partial_inputs, run, run_keeping, run_on,
 };
 pub use builtin::{
     BUILTIN_KINDS, SeriesParams, SeriesSignal, SmaCross, SmaCrossParams, builtin_signal,

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Manifest, MarketData, Origin, WindowSpan};
-use cyclebt_engine::{BuiltinSignals, Regulation, Strategy, evaluate_signals, run_on};
+use cyclebt_engine::{BuiltinSignals, Keep, Regulation, Strategy, evaluate_signals, run_on};
 use cyclebt_exec::grid::{Grid, parse_param};
 use cyclebt_exec::{Executor, Job};
 
@@ -98,6 +98,7 @@ fn bench_sweep(c: &mut Criterion) {
         markets: &markets,
         strategies: &strategies,
         factory: &BuiltinSignals,
+        keep: Keep::Summary,
     };
     let mut group = c.benchmark_group("sma_grid_90_full_history");
     group.throughput(Throughput::Elements(

@@ -11,7 +11,8 @@
 //! - buy-and-hold is run once per (dataset, window, setup) and lent to every job benchmarked
 //!   on it;
 //! - a run's [`RunResult`] is handed to the caller's reducer by value and dropped unless the
-//!   reducer keeps it, so equity curves are kept only when something will write them.
+//!   reducer keeps it, so equity curves are kept only when something will write them; and
+//!   with [`Keep::Summary`] the runs do not build the ledger columns at all.
 //!
 //! `grid` expands a strategy file's `[sweep]` table into parameter sets; `select` holds the
 //! out-of-sample statistics `validate` reports.
@@ -29,8 +30,8 @@ use std::collections::HashMap;
 
 use cyclebt_data::{MarketData, WindowSpan};
 use cyclebt_engine::{
-    EngineError, RunResult, SignalFactory, SignalValues, Strategy, evaluate_signal, missing_inputs,
-    partial_inputs, run_on,
+    EngineError, Keep, RunResult, SignalFactory, SignalValues, Strategy, evaluate_signal,
+    missing_inputs, partial_inputs, run_keeping, run_on,
 };
 use rayon::prelude::*;
 
@@ -87,6 +88,9 @@ pub struct Executor<'a> {
     pub strategies: &'a [Strategy],
     /// Builds their signals (built-ins and plugins).
     pub factory: &'a (dyn SignalFactory + Sync),
+    /// What the jobs' runs keep: [`Keep::Summary`] when nothing will write their ledgers.
+    /// Buy-and-hold runs always keep theirs (one per window, and seen on other calendars).
+    pub keep: Keep,
 }
 
 /// One signal's values over one window, or why there are none.
@@ -191,13 +195,14 @@ impl Executor<'_> {
                 let strategy = &self.strategies[job.strategy];
                 let market = self.markets[job.dataset];
                 let outcome = match &group.values {
-                    Ok(values) => run_on(
+                    Ok(values) => run_keeping(
                         market,
                         job.span,
                         values,
                         &strategy.plan,
                         &strategy.sizings[job.sizing],
                         &strategy.setup,
+                        self.keep,
                     )
                     .map_err(|e| Skipped::Failed(e.to_string())),
                     Err(skipped) => Err(skipped.clone()),

@@ -256,7 +256,6 @@ pub fn summarize(
         .filter(|t| t.net_pnl(Decimal::ZERO) > Decimal::ZERO)
         .count();
     let mean_equity = equity.iter().sum::<f64>() / equity.len() as f64;
-    let invested = run.units.iter().filter(|u| **u > Decimal::ZERO).count();
     let total_return = metrics::total_return(&returns);
     let cagr = metrics::cagr_of_total(total_return, returns.len(), ppy);
     let drawdown = metrics::drawdown_summary(equity);
@@ -269,7 +268,7 @@ pub fn summarize(
         calmar: metrics::calmar_of(cagr, drawdown.max_drawdown),
         max_drawdown: drawdown.max_drawdown,
         max_dd_days: drawdown.longest_days,
-        exposure: invested as f64 / run.dates.len() as f64,
+        exposure: run.invested_days as f64 / run.dates.len() as f64,
         trades: run.trades.len(),
         win_rate: if closed.is_empty() {
             f64::NAN
