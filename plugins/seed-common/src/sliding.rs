@@ -132,14 +132,17 @@ impl<'a> SlidingExtreme<'a> {
 /// [`crate::rolling::percentile_rank`] defines it, for days asked in order.
 pub struct SlidingRank<'a> {
     values: &'a [f64],
-    /// The distinct finite values of the rows this rank may be asked about, ascending
-    /// (0.0 and -0.0 are one value, as `<=` sees them).
-    levels: Vec<f64>,
-    /// Fenwick tree of how many window rows hold each level.
+    /// Each row's position (from 1) among the distinct finite values of the rows from
+    /// `first` on (0.0 and -0.0 are one value, as `<=` sees them); 0 for a row that is not
+    /// finite.
+    levels: Vec<usize>,
+    /// Fenwick tree of how many window rows hold each position.
     counts: Vec<usize>,
+    /// Finite rows in the window.
+    finite: usize,
     /// Rows in the tree.
     window: Range<usize>,
-    /// First row the levels cover.
+    /// First row the positions cover.
     first: usize,
 }
 
@@ -147,40 +150,54 @@ impl<'a> SlidingRank<'a> {
     /// Ranks of days from `from` on, over windows of `days` rows.
     pub fn new(values: &'a [f64], from: usize, days: usize) -> Self {
         let first = (from + 1).saturating_sub(days).min(values.len());
-        let mut levels: Vec<f64> = values[first..]
+        let mut finite: Vec<(f64, usize)> = values[first..]
             .iter()
-            .copied()
-            .filter(|v| v.is_finite())
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, v)| (*v, i))
             .collect();
-        levels.sort_by(f64::total_cmp);
-        levels.dedup_by(|a, b| a == b);
+        finite.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut levels = vec![0; values.len() - first];
+        let mut level = 0;
+        let mut previous = None;
+        for (value, row) in finite {
+            if previous != Some(value) {
+                level += 1;
+                previous = Some(value);
+            }
+            levels[row] = level;
+        }
         SlidingRank {
             values,
-            counts: vec![0; levels.len() + 1],
             levels,
+            counts: vec![0; level + 1],
+            finite: 0,
             window: first..first,
             first,
         }
     }
 
-    /// Position (1-based, for the tree) of a finite value among the levels.
-    fn level(&self, v: f64) -> usize {
-        self.levels.partition_point(|l| *l < v) + 1
-    }
-
-    fn add(&mut self, row: usize, by: isize) {
-        let v = self.values[row];
-        if !v.is_finite() {
+    fn add(&mut self, row: usize, added: bool) {
+        let mut i = self.levels[row - self.first];
+        if i == 0 {
             return;
         }
-        let mut i = self.level(v);
+        if added {
+            self.finite += 1;
+        } else {
+            self.finite -= 1;
+        }
         while i < self.counts.len() {
-            self.counts[i] = self.counts[i].wrapping_add_signed(by);
+            if added {
+                self.counts[i] += 1;
+            } else {
+                self.counts[i] -= 1;
+            }
             i += i & i.wrapping_neg();
         }
     }
 
-    /// Rows in the window holding a level at or below position `i`.
+    /// Rows in the window holding a position at or below `i`.
     fn at_or_below(&self, mut i: usize) -> usize {
         let mut sum = 0;
         while i > 0 {
@@ -198,23 +215,23 @@ impl<'a> SlidingRank<'a> {
         }
         let start = (end + 1).saturating_sub(days);
         if start < self.first {
-            // Before the rows the levels cover: the per-day definition.
+            // Before the rows the positions cover: the per-day definition.
             return crate::rolling::percentile_rank(self.values, end, days, min_count);
         }
         if start < self.window.start || end + 1 < self.window.end {
             self.counts.fill(0);
+            self.finite = 0;
             self.window = start..start;
         }
         for row in self.window.end.max(start)..=end {
-            self.add(row, 1);
+            self.add(row, true);
         }
         for row in self.window.start..start.min(self.window.end) {
-            self.add(row, -1);
+            self.add(row, false);
         }
         self.window = start..end + 1;
-        let count = self.at_or_below(self.levels.len());
-        let below = self.at_or_below(self.level(today));
-        (count >= min_count).then(|| below as f64 / count as f64)
+        let below = self.at_or_below(self.levels[end - self.first]);
+        (self.finite >= min_count).then(|| below as f64 / self.finite as f64)
     }
 }
 
