@@ -248,23 +248,23 @@ pub fn summarize(
             &ruined_curve
         }
     };
-    let returns = metrics::simple_returns(equity);
     let rf = metrics::per_period_rate(conventions.risk_free_annual, ppy);
+    let curve = metrics::curve_metrics(equity, rf, ppy);
     let closed: Vec<_> = run.closed_trades().collect();
     let wins = closed
         .iter()
         .filter(|t| t.net_pnl(Decimal::ZERO) > Decimal::ZERO)
         .count();
     let mean_equity = equity.iter().sum::<f64>() / equity.len() as f64;
-    let total_return = metrics::total_return(&returns);
-    let cagr = metrics::cagr_of_total(total_return, returns.len(), ppy);
-    let drawdown = metrics::drawdown_summary(equity);
+    let total_return = curve.total_return;
+    let cagr = metrics::cagr_of_total(total_return, curve.returns, ppy);
+    let drawdown = curve.drawdown;
     let metrics = RunMetrics {
         total_return,
         cagr,
-        ann_vol: metrics::annual_volatility(&returns, ppy),
-        sharpe: metrics::sharpe_ratio(&returns, rf, ppy),
-        sortino: metrics::sortino_ratio(&returns, rf, ppy),
+        ann_vol: curve.annual_volatility,
+        sharpe: curve.sharpe,
+        sortino: curve.sortino,
         calmar: metrics::calmar_of(cagr, drawdown.max_drawdown),
         max_drawdown: drawdown.max_drawdown,
         max_dd_days: drawdown.longest_days,
