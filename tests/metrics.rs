@@ -104,6 +104,13 @@ fn rolling_statistics_are_the_statistic_of_each_trailing_window() {
     let vol = rolling_volatility(&r, 3, 252.0);
     assert!(vol[1].is_nan());
     close(vol[2], 0.025_166_115 * 252f64.sqrt());
+    // A NaN counts only while it is in the window: the window [0.02, -0.01, 0.03] after it is
+    // the first two windows' values again, reordered, so their statistics.
+    let r = [0.01, -0.02, 0.03, 0.01, f64::NAN, 0.02, -0.01, 0.03, 0.02];
+    let vol = rolling_volatility(&r, 3, 252.0);
+    assert!(vol[4..=6].iter().all(|v| v.is_nan()), "{vol:?}");
+    close(vol[7], annual_volatility(&r[5..=7], 252.0));
+    close(vol[8], annual_volatility(&r[6..=8], 252.0));
 }
 
 #[test]

@@ -520,6 +520,11 @@ pub(crate) fn parse_price_bytes(field: &[u8]) -> Result<Decimal, String> {
 /// A price: positive, finite, between [`MIN_PRICE`] and [`MAX_PRICE`], kept exactly as
 /// written.
 pub(crate) fn parse_price(text: &str) -> Result<Decimal, String> {
+    // rust_decimal also reads digit separators (`1_0.5` as 10.5): a price must first be a
+    // number as `f64` reads one, like every other numeric cell.
+    if f64::from_str(text).is_err() {
+        return Err(format!("expected a positive price, found \"{text}\""));
+    }
     let value = Decimal::from_str(text)
         .or_else(|_| Decimal::from_scientific(text))
         .map_err(|_| format!("expected a positive price, found \"{text}\""))?;

@@ -733,5 +733,14 @@ mod tests {
             error("2020-01-02,10,11,9,,"),
             (Some(4), "expected a positive price, found \"\"".into())
         );
+        // rust_decimal alone would read these prices as 10.5 and 1000.
+        assert_eq!(
+            error("2020-01-02,1_0.5,11,9,10,"),
+            (Some(1), "expected a finite number, found \"1_0.5\"".into())
+        );
+        assert_eq!(
+            error("2020-01-02,10,11,9,1_000,"),
+            (Some(4), "expected a finite number, found \"1_000\"".into())
+        );
     }
 }

@@ -779,4 +779,43 @@ mod tests {
         let real = Mark::of(MAX_MONEY, dec!(1000000000000000.0000), MAX_MONEY);
         assert!(real.equity(dec!(99999.9999)).is_some());
     }
+
+    #[test]
+    fn an_equity_of_exactly_zero_has_decimal_s_sign_and_scale() {
+        // Holdings equal to the debt to the last digit, at scales a random draw never pairs
+        // (the random amounts above never cancel exactly); the first case takes rust_decimal's
+        // wide path (a mantissa over 2^64). Decimal gives +0 at the larger scale on each; the
+        // mark leaves such a zero to Decimal, and must agree.
+        let (costs, margin) = (CostModel::free(), MarginTerms::none());
+        for (cash, units, price, debt) in [
+            (dec!(0), dec!(1.0000000000), dec!(1.0000000000), dec!(1)),
+            (dec!(0), dec!(2), dec!(1.5), dec!(3.000)),
+            (dec!(0.5), dec!(1), dec!(0.5), dec!(1)),
+            (
+                dec!(0),
+                dec!(1000000000),
+                dec!(200000.0000000000),
+                dec!(200000000000000),
+            ),
+            (
+                dec!(0),
+                dec!(3),
+                dec!(7),
+                dec!(21.0000000000000000000000000),
+            ),
+        ] {
+            let mut account = Account::new(Decimal::ONE, &costs, &margin, Decimal::ONE);
+            (account.cash, account.units, account.debt) = (cash, units, debt);
+            account.mark = Mark::of(cash, units, debt);
+            let by_decimal = account.equity_in_decimal(price).expect("in range");
+            assert!(by_decimal.is_zero());
+            if let Some(by_integers) = account.mark.equity(price) {
+                assert_eq!(
+                    by_integers.map(|e| e.decimal().serialize()),
+                    Ok(by_decimal.serialize()),
+                    "cash {cash} units {units} price {price} debt {debt}"
+                );
+            }
+        }
+    }
 }

@@ -119,8 +119,11 @@ impl Exact {
     }
 
     /// `self + other` (or `self - other`) as `rust_decimal` computes it: a zero operand gives the
-    /// other (negated when subtracted), the smaller scale is raised to the larger, and a zero
-    /// result keeps the sign of `self`. None where it would round.
+    /// other (negated when subtracted) and the smaller scale is raised to the larger. None where
+    /// it would round, and where two non-zero operands cancel: `rust_decimal` takes different
+    /// internal paths by mantissa size and scale gap, and the sign of an exact zero should not
+    /// rest on this module's reading of each, so `Decimal` itself computes it (rare: equity
+    /// exactly zero).
     #[inline(always)]
     pub fn plus(self, other: Exact, subtract: bool) -> Option<Exact> {
         if self.is_zero() {
@@ -142,7 +145,9 @@ impl Exact {
         };
         let (a, b) = (raise(self)?, raise(other)?);
         let (magnitude, negative) = if subtract != (self.negative != other.negative) {
-            if a >= b {
+            if a == b {
+                return None;
+            } else if a > b {
                 (a - b, self.negative)
             } else {
                 (b - a, !self.negative)

@@ -372,14 +372,14 @@ pub fn rolling_volatility(returns: &[f64], window: usize, periods_per_year: f64)
 /// Mean and sample standard deviation of each trailing window of `window` values (None
 /// before the first full window, or for a window under 2), in O(n): running sums of the values
 /// and their squares, moved a day at a time and summed afresh every `window` days so rounding
-/// cannot build up. A window whose values are all equal gets a deviation of exactly 0, as the
+/// cannot build up (and every day while a non-finite value has made them NaN). A window whose values are all equal gets a deviation of exactly 0, as the
 /// direct formula gives, not the rounding residue of the running sums.
 fn rolling_moments(values: &[f64], window: usize) -> Vec<Option<(f64, f64)>> {
     if window < 2 {
         return vec![None; values.len()];
     }
     let n = window as f64;
-    let (mut sum, mut squares) = (0.0, 0.0);
+    let (mut sum, mut squares) = (0.0_f64, 0.0_f64);
     // Days since the value last changed, to recognise a constant window.
     let mut unchanged = 0;
     (0..values.len())
@@ -390,7 +390,9 @@ fn rolling_moments(values: &[f64], window: usize) -> Vec<Option<(f64, f64)>> {
             } else {
                 1
             };
-            if t >= window && t % window != 0 {
+            // A non-finite value poisons the running sums; once it has left the window they are
+            // summed afresh, so it stops counting when its window does.
+            if t >= window && t % window != 0 && sum.is_finite() && squares.is_finite() {
                 let old = values[t - window];
                 sum += v - old;
                 squares += v * v - old * old;
@@ -406,7 +408,10 @@ fn rolling_moments(values: &[f64], window: usize) -> Vec<Option<(f64, f64)>> {
             let std = if unchanged >= window {
                 0.0
             } else {
-                ((squares - sum * mean) / (n - 1.0)).max(0.0).sqrt()
+                // A rounding residue below zero is no deviation; NaN stays NaN (`f64::max`
+                // would turn it into 0).
+                let variance = (squares - sum * mean) / (n - 1.0);
+                if variance < 0.0 { 0.0 } else { variance.sqrt() }
             };
             Some((mean, std))
         })

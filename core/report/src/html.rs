@@ -573,8 +573,6 @@ impl Pool {
         self.put(deepest.collect::<Vec<_>>())
     }
 
-    /// The drawn days as the first one (yyyymmdd) followed by the calendar days from each to
-    /// the next: a few digits a point instead of eight.
     /// An exposure series at the drawn days, each point the mean of the days up to the next
     /// one (a day without a value left out): the share of the stretch spent invested, which a
     /// sample of every k-th day of a strategy that trades often would alias into noise.
@@ -594,6 +592,8 @@ impl Pool {
         self.put(means.collect::<Vec<_>>())
     }
 
+    /// The drawn days as the first one (yyyymmdd) followed by the calendar days from each to
+    /// the next: a few digits a point instead of eight.
     pub(crate) fn dates(&mut self, dates: &[NaiveDate], days: &[usize]) -> usize {
         let first = days.first().map(|&i| f64::from(yyyymmdd(dates[i])));
         let steps = days
@@ -677,9 +677,11 @@ fn yyyymmdd(date: NaiveDate) -> u32 {
     date.year() as u32 * 10_000 + date.month() * 100 + date.day()
 }
 
-/// The days drawn for a series of `n`: every k-th (k = ceil(n / MAX_POINTS)) and the last.
+/// The days drawn for a series of `n`: every k-th and the last, k = ceil((n - 1) /
+/// (MAX_POINTS - 1)) so that the steps from the first day to the last take at most
+/// MAX_POINTS - 1 of them, the last day included.
 pub(crate) fn sampled(n: usize) -> Vec<usize> {
-    let step = n.div_ceil(MAX_POINTS).max(1);
+    let step = n.saturating_sub(1).div_ceil(MAX_POINTS - 1).max(1);
     (0..n)
         .step_by(step)
         .chain((n > 0 && !(n - 1).is_multiple_of(step)).then_some(n - 1))
@@ -1259,6 +1261,14 @@ mod tests {
         // Days 0..=999 step 3 end on 999, the last day itself: not twice.
         assert_eq!(sampled(1000).len(), 334);
         assert_eq!(sampled(10), (0..10).collect::<Vec<_>>());
+        // 900 days: every 3rd, not every 2nd and the last (451 points).
+        assert_eq!(sampled(900).len(), 301);
+        for n in 1..3000 {
+            let days = sampled(n);
+            assert!(days.len() <= MAX_POINTS, "{n} days drawn as {}", days.len());
+            assert_eq!((days[0], days[days.len() - 1]), (0, n - 1));
+        }
+        assert!(sampled(0).is_empty());
         // 2024-02-28, 2024-03-01 (a leap day between), 2024-03-04: the first as yyyymmdd, then
         // 2 and 3 calendar days.
         let dates = ["2024-02-28", "2024-03-01", "2024-03-04"].map(day);
