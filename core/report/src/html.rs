@@ -684,7 +684,7 @@ pub(crate) fn sampled(n: usize) -> Vec<usize> {
     let step = n.saturating_sub(1).div_ceil(MAX_POINTS - 1).max(1);
     (0..n)
         .step_by(step)
-        .chain((n > 0 && !(n - 1).is_multiple_of(step)).then_some(n - 1))
+        .chain((n > 0 && !(n - 1).is_multiple_of(step)).then(|| n - 1))
         .collect()
 }
 
