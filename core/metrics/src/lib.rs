@@ -32,6 +32,15 @@ pub fn total_return(returns: &[f64]) -> f64 {
     returns.iter().fold(1.0, |acc, r| acc * (1.0 + r)) - 1.0
 }
 
+/// [`total_return`] of the curve's [`simple_returns`] without building them: the same bits.
+pub fn curve_total_return(values: &[f64]) -> f64 {
+    values
+        .windows(2)
+        .map(|w| w[1] / w[0] - 1.0)
+        .fold(1.0, |acc, r| acc * (1.0 + r))
+        - 1.0
+}
+
 /// Compound annual growth rate `(prod(1 + r_i))^(periods_per_year / n) - 1`, with `n` the
 /// number of returns (empyrical `annual_return` / `cagr`: years = n / annualisation, not
 /// calendar time). NaN for no returns.
@@ -321,6 +330,7 @@ mod tests {
                 let m = curve_metrics(curve, rf, 252.0);
                 assert_eq!(m.returns, r.len());
                 assert!(same(m.total_return, total_return(&r)), "{curve:?}");
+                assert!(same(curve_total_return(curve), total_return(&r)));
                 assert!(same(m.annual_volatility, annual_volatility(&r, 252.0)));
                 assert!(
                     same(m.sharpe, sharpe_ratio(&r, rf, 252.0)),

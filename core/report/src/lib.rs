@@ -218,7 +218,7 @@ fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -
         days: benchmark.dates.len(),
         outcome,
         note: None,
-        bench_total_return: metrics::total_return(&metrics::simple_returns(bench)),
+        bench_total_return: metrics::curve_total_return(bench),
         bench_max_drawdown: metrics::max_drawdown(bench),
     }
 }
