@@ -179,34 +179,36 @@ fn cash_plus_holdings_is_equity_every_day() {
 fn a_summary_run_keeps_what_a_ledger_run_has_and_builds_no_ledger() {
     let market = wavy_market(2000);
     let setup = setup(dec!(7), FillTiming::NextOpen);
-    let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(
-        SmaCross::new(SmaCrossParams { fast: 5, slow: 20 }).unwrap(),
-    )];
-    let span = WindowSpan {
-        first: 100,
-        last: 1999,
-    };
-    let values = evaluate_signals(&market, span, &mut signals).unwrap();
     let plan = Rules::follow_sign(0).into();
     let sizing = Sizing::fixed("most", 0.8);
-    let kept = |keep| run_keeping(&market, span, &values, &plan, &sizing, &setup, keep).unwrap();
-    let (ledger, summary) = (kept(Keep::Ledger), kept(Keep::Summary));
-    assert!(ledger.fills.len() > 50 && ledger.invested_days > 0);
-    // The days in the market, counted from the ledger's units independently of the loop.
-    let held = ledger.units.iter().filter(|u| **u > Decimal::ZERO).count();
-    assert_eq!(ledger.invested_days, held);
-    assert_eq!(summary.invested_days, held);
-    assert_eq!(summary.dates, ledger.dates);
-    assert_eq!(summary.equity, ledger.equity);
-    assert_eq!(summary.fills, ledger.fills);
-    assert_eq!(summary.trades, ledger.trades);
-    assert_eq!(summary.interest, ledger.interest);
-    assert_eq!(summary.ruined, ledger.ruined);
-    assert_eq!(summary.equity_f64(), ledger.equity_f64());
-    assert!(summary.cash.is_empty() && summary.units.is_empty() && summary.debt.is_empty());
-    assert!(summary.interest_charged.is_empty() && summary.orders.is_empty());
-    assert!(summary.signal_values.is_empty());
-    assert_eq!(ledger.cash.len(), ledger.dates.len());
+    // 1,900 days, and 128 and 65: the f64 curve is built in blocks of 64 marks.
+    for last in [1999, 227, 164] {
+        let span = WindowSpan { first: 100, last };
+        let mut signals: Vec<Box<dyn Signal>> = vec![Box::new(
+            SmaCross::new(SmaCrossParams { fast: 5, slow: 20 }).unwrap(),
+        )];
+        let values = evaluate_signals(&market, span, &mut signals).unwrap();
+        let kept =
+            |keep| run_keeping(&market, span, &values, &plan, &sizing, &setup, keep).unwrap();
+        let (ledger, summary) = (kept(Keep::Ledger), kept(Keep::Summary));
+        assert!(!ledger.fills.is_empty() && ledger.invested_days > 0);
+        // The days in the market, counted from the ledger's units independently of the loop.
+        let held = ledger.units.iter().filter(|u| **u > Decimal::ZERO).count();
+        assert_eq!(ledger.invested_days, held);
+        assert_eq!(summary.invested_days, held);
+        assert_eq!(summary.dates, ledger.dates);
+        assert_eq!(summary.equity, ledger.equity[ledger.equity.len() - 1..]);
+        assert_eq!(summary.equity_f64().len(), span.days());
+        assert_eq!(summary.equity_f64(), ledger.equity_f64());
+        assert_eq!(summary.fills, ledger.fills);
+        assert_eq!(summary.trades, ledger.trades);
+        assert_eq!(summary.interest, ledger.interest);
+        assert_eq!(summary.ruined, ledger.ruined);
+        assert!(summary.cash.is_empty() && summary.units.is_empty() && summary.debt.is_empty());
+        assert!(summary.interest_charged.is_empty() && summary.orders.is_empty());
+        assert!(summary.signal_values.is_empty());
+        assert_eq!(ledger.cash.len(), ledger.dates.len());
+    }
 }
 
 #[test]

@@ -80,10 +80,12 @@ pub enum EngineError {
 pub enum Keep {
     /// Every column: what the audit trail, the charts and the report write.
     Ledger,
-    /// Only what a summary reads (the equity curve, fills, trades and the counts): `cash`,
-    /// `debt`, `units`, `interest_charged`, `orders` and `signal_values` stay empty. A sweep
-    /// without anything to write would otherwise allocate and fill those columns for every
-    /// combination and drop them unread.
+    /// Only what a summary reads (the equity curve as `f64`, the last close's exact equity,
+    /// fills, trades and the counts): `cash`, `debt`, `units`, `interest_charged`, `orders` and
+    /// `signal_values` stay empty, and `equity` holds the last close's value alone, the curve
+    /// being in [`RunResult::equity_f64`] (the same values the ledger run's converts to). A
+    /// sweep without anything to write would otherwise allocate and fill those columns for
+    /// every combination and drop them unread.
     Summary,
 }
 
@@ -99,7 +101,8 @@ pub struct RunResult {
     pub debt: Vec<Decimal>,
     /// Units held at each close.
     pub units: Vec<Decimal>,
-    /// Equity at each close: cash + units x close - debt.
+    /// Equity at each close: cash + units x close - debt (the last close's only, with
+    /// [`Keep::Summary`]).
     pub equity: Vec<Decimal>,
     /// Interest charged on the debt on each day (for the calendar days since the day before).
     pub interest_charged: Vec<Decimal>,
@@ -434,6 +437,11 @@ pub fn run_keeping(
     let ledger = keep == Keep::Ledger;
     let days = span.days();
     let ledger_days = if ledger { days } else { 0 };
+    // A summary run converts its curve to f64 a block of marks at a time instead of keeping
+    // the exact values: each block is read back well after the marks wrote it, so the
+    // conversion does not stall on them (see `Account::mark_to`).
+    const BLOCK: usize = 64;
+    let mut curve_f64 = Vec::with_capacity(if ledger { 0 } else { days });
     let mut account = Account::new(
         setup.capital,
         &setup.costs,
@@ -445,7 +453,7 @@ pub fn run_keeping(
         cash: Vec::with_capacity(ledger_days),
         debt: Vec::with_capacity(ledger_days),
         units: Vec::with_capacity(ledger_days),
-        equity: Vec::with_capacity(days),
+        equity: Vec::with_capacity(if ledger { days } else { BLOCK }),
         interest_charged: Vec::with_capacity(ledger_days),
         orders: Vec::with_capacity(ledger_days),
         signal_values: if ledger {
@@ -498,6 +506,9 @@ pub fn run_keeping(
                 .map_err(out_of_range)?;
         }
         let price = market.close_exact[t];
+        if !ledger && result.equity.len() == BLOCK {
+            curve_f64.extend(result.equity.drain(..).map(crate::exact::to_f64));
+        }
         let wiped_out = account
             .mark_to(price, &mut result.equity)
             .map_err(out_of_range)?;
@@ -567,6 +578,13 @@ pub fn run_keeping(
     result.trades = account.trades;
     result.unfilled_buys = account.unfilled_buys;
     result.fees_cut = account.fees_cut;
+    if !ledger {
+        // The last mark is in the block: nothing drains it after its push.
+        curve_f64.extend(result.equity.iter().copied().map(crate::exact::to_f64));
+        let last = result.equity.len() - 1;
+        result.equity.drain(..last);
+        result.equity_f64 = EquityMirror(OnceLock::from(curve_f64));
+    }
     Ok(result)
 }
 
