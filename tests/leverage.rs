@@ -310,6 +310,7 @@ fn a_wiped_out_account_is_reported_as_ruined_at_minus_100_percent() {
         ["w", "s", "3x"],
         &result,
         &result,
+        cyclebt_metrics::CurveFigures::of(result.equity_f64()),
         &cyclebt_report::Conventions::default(),
     );
     let metrics = summary.metrics().unwrap();

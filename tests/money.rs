@@ -129,6 +129,7 @@ fn an_account_too_small_for_the_minimum_fee_does_not_trade_and_says_so() {
         ["w", "s", "full"],
         &result,
         &result,
+        cyclebt_metrics::CurveFigures::of(result.equity_f64()),
         &cyclebt_report::Conventions::default(),
     );
     let note = summary.note.unwrap();

@@ -476,12 +476,26 @@ pub(crate) fn summary_of(
     note: Option<&str>,
 ) -> Summary {
     match &done.outcome {
-        Err(Skipped::NotApplicable(reason)) => {
-            not_applicable(labels, done.benchmark, reason.clone())
-        }
-        Err(Skipped::Failed(error)) => failed(labels, done.benchmark, error.clone()),
+        Err(Skipped::NotApplicable(reason)) => not_applicable(
+            labels,
+            done.benchmark,
+            done.benchmark_figures,
+            reason.clone(),
+        ),
+        Err(Skipped::Failed(error)) => failed(
+            labels,
+            done.benchmark,
+            done.benchmark_figures,
+            error.clone(),
+        ),
         Ok(result) => {
-            let mut summary = summarize(labels, result, done.benchmark, conventions);
+            let mut summary = summarize(
+                labels,
+                result,
+                done.benchmark,
+                done.benchmark_figures,
+                conventions,
+            );
             if let Some(note) = note {
                 let account = summary.note.take();
                 summary.note = Some(note.to_string());

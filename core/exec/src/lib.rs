@@ -33,6 +33,7 @@ use cyclebt_engine::{
     EngineError, Keep, RunResult, SignalFactory, SignalValues, Strategy, evaluate_signal,
     missing_inputs, partial_inputs, run_keeping, run_on,
 };
+use cyclebt_metrics::CurveFigures;
 use rayon::prelude::*;
 
 /// One run: a strategy's sizing rule over one window of one dataset.
@@ -74,6 +75,8 @@ pub struct Done<'a> {
     pub caveat: Option<&'a str>,
     /// Buy-and-hold with the strategy's setup over the job's days.
     pub benchmark: &'a RunResult,
+    /// Its curve's figures, worked out once per benchmark run.
+    pub benchmark_figures: CurveFigures,
     /// The labels each of the strategy's signals gave the window's decision days (all its days
     /// but the last), in the strategy's signal order, from the evaluation the run used: None
     /// for a signal that names no labels; empty when the strategy did not run.
@@ -185,6 +188,11 @@ impl Executor<'_> {
         drop(evaluated);
 
         let benchmarks = self.benchmarks(jobs)?;
+        let figures: Vec<CurveFigures> = benchmarks
+            .0
+            .par_iter()
+            .map(|b| CurveFigures::of(b.equity_f64()))
+            .collect();
         let results = jobs
             .par_iter()
             .zip(job_group.par_iter())
@@ -213,6 +221,7 @@ impl Executor<'_> {
                     outcome,
                     caveat: group.caveat.as_deref(),
                     benchmark: &benchmarks.0[bench],
+                    benchmark_figures: figures[bench],
                     labels: &group.labels,
                 })
             })

@@ -41,6 +41,26 @@ pub fn curve_total_return(values: &[f64]) -> f64 {
         - 1.0
 }
 
+/// What a summary row shows of its benchmark's curve: [`curve_total_return`] and
+/// [`max_drawdown`]. Worked out once per benchmark run, which serves every row of its window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurveFigures {
+    /// [`curve_total_return`].
+    pub total_return: f64,
+    /// [`max_drawdown`].
+    pub max_drawdown: f64,
+}
+
+impl CurveFigures {
+    /// The figures of an equity curve.
+    pub fn of(values: &[f64]) -> Self {
+        CurveFigures {
+            total_return: curve_total_return(values),
+            max_drawdown: max_drawdown(values),
+        }
+    }
+}
+
 /// Compound annual growth rate `(prod(1 + r_i))^(periods_per_year / n) - 1`, with `n` the
 /// number of returns (empyrical `annual_return` / `cagr`: years = n / annualisation, not
 /// calendar time). NaN for no returns.

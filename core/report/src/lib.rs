@@ -25,6 +25,7 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use cyclebt_engine::{RunResult, to_cents};
 use cyclebt_metrics as metrics;
+use cyclebt_metrics::CurveFigures;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -177,14 +178,24 @@ impl Summary {
 }
 
 /// The row of a run that does not apply to its window: no metrics, the reason instead.
-pub fn not_applicable(labels: [&str; 3], benchmark: &RunResult, reason: String) -> Summary {
-    without_metrics(labels, benchmark, Outcome::NotApplicable(reason))
+pub fn not_applicable(
+    labels: [&str; 3],
+    benchmark: &RunResult,
+    bench: CurveFigures,
+    reason: String,
+) -> Summary {
+    without_metrics(labels, benchmark, bench, Outcome::NotApplicable(reason))
 }
 
 /// The row of a run whose strategy failed (a plugin's error or panic): no metrics, the error
 /// instead.
-pub fn failed(labels: [&str; 3], benchmark: &RunResult, error: String) -> Summary {
-    without_metrics(labels, benchmark, Outcome::Failed(error))
+pub fn failed(
+    labels: [&str; 3],
+    benchmark: &RunResult,
+    bench: CurveFigures,
+    error: String,
+) -> Summary {
+    without_metrics(labels, benchmark, bench, Outcome::Failed(error))
 }
 
 /// The row of a run in a window its dataset does not cover: no metrics and no benchmark (the
@@ -206,9 +217,13 @@ pub fn uncovered(labels: [&str; 3], start: NaiveDate, end: NaiveDate, reason: St
     }
 }
 
-fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -> Summary {
+fn without_metrics(
+    labels: [&str; 3],
+    benchmark: &RunResult,
+    bench: CurveFigures,
+    outcome: Outcome,
+) -> Summary {
     let [window, strategy, sizing] = labels;
-    let bench = benchmark.equity_f64();
     Summary {
         window: window.into(),
         strategy: strategy.into(),
@@ -218,16 +233,18 @@ fn without_metrics(labels: [&str; 3], benchmark: &RunResult, outcome: Outcome) -
         days: benchmark.dates.len(),
         outcome,
         note: None,
-        bench_total_return: metrics::curve_total_return(bench),
-        bench_max_drawdown: metrics::max_drawdown(bench),
+        bench_total_return: bench.total_return,
+        bench_max_drawdown: bench.max_drawdown,
     }
 }
 
-/// Metrics of one run against its benchmark run over the same window.
+/// Metrics of one run against its benchmark run over the same window (`bench`: the
+/// benchmark curve's [`CurveFigures`], worked out once for all the rows it serves).
 pub fn summarize(
     labels: [&str; 3],
     run: &RunResult,
     benchmark: &RunResult,
+    bench: CurveFigures,
     conventions: &Conventions,
 ) -> Summary {
     let ppy = conventions.periods_per_year;
@@ -286,7 +303,7 @@ pub fn summarize(
     Summary {
         outcome: Outcome::Ran(metrics),
         note: account_notes(run),
-        ..not_applicable(labels, benchmark, String::new())
+        ..not_applicable(labels, benchmark, bench, String::new())
     }
 }
 
