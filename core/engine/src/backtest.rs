@@ -153,8 +153,9 @@ impl std::fmt::Debug for EquityMirror {
 
 impl RunResult {
     /// The equity curve as `f64` (NaN where a value has no `f64`), converted once per result.
-    /// The engine builds `equity` whole before anything reads it; code that edits a result's
-    /// `equity` afterwards must rebuild the result, or this keeps the old curve.
+    /// The engine builds `equity` whole before anything reads it (a [`Keep::Summary`] run
+    /// builds this curve itself, in the loop); code that edits a result's `equity` afterwards
+    /// must rebuild the result, or this keeps the old curve.
     pub fn equity_f64(&self) -> &[f64] {
         self.equity_f64.0.get_or_init(|| {
             self.equity
@@ -164,7 +165,8 @@ impl RunResult {
         })
     }
 
-    /// Share of equity held in the index at each close.
+    /// Share of equity held in the index at each close. The run must have kept its ledger
+    /// ([`Keep::Ledger`]).
     pub fn exposure(&self, market: &MarketData, span: WindowSpan) -> Vec<f64> {
         (0..self.dates.len())
             .map(|i| {
