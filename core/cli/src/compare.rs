@@ -413,8 +413,10 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         record.write(&mut json)?;
         write_file(&dir.join("run.json"), &json)?;
         // The audit files on rayon's threads while this one draws the report: the page's
-        // work is mostly serial. The writers get their own copy of the few markets involved
-        // (a megabyte or two each), as the report may still load through `datasets`.
+        // work is mostly serial, its parallel part done first. The writers get their own copy
+        // of the few markets involved (a megabyte or two each), as the report may still load
+        // through `datasets`.
+        let intervals = crate::report_page::sharpe_intervals(&finished, args);
         let markets: Vec<(String, MarketData)> = dataset_names
             .iter()
             .filter_map(|name| Some((name.clone(), datasets.loaded(name)?.market.clone())))
@@ -426,6 +428,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 dir,
                 &mut datasets,
                 &finished,
+                &intervals,
                 &window_groups,
                 args,
                 &record.run_id,

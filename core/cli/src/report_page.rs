@@ -158,22 +158,21 @@ fn tearsheet(
     }
 }
 
-/// Writes `report.html`, `sharpe_ci.csv` and `deflated.csv` into `dir`; returns the page's path.
-pub fn write_report(
-    dir: &Path,
-    datasets: &mut Datasets,
-    finished: &[Finished],
-    window_groups: &[(String, String)],
-    args: &CompareArgs,
-    run_id: &str,
-) -> Result<PathBuf> {
-    let rf = metrics::per_period_rate(
-        args.conventions.risk_free_annual,
-        args.conventions.periods_per_year,
-    );
+/// The risk-free rate per period and the periods per year of the run's conventions.
+fn per_period(args: &CompareArgs) -> (f64, f64) {
     let ppy = args.conventions.periods_per_year;
-    // Each run's bootstrap on its own, on rayon's threads (the audit files share them).
-    let intervals: Vec<(f64, f64)> = finished
+    (
+        metrics::per_period_rate(args.conventions.risk_free_annual, ppy),
+        ppy,
+    )
+}
+
+/// Each run's Sharpe ratio confidence interval by block bootstrap, on rayon's threads: the
+/// page's one parallel part, computed before the audit files take those threads, so that the
+/// page's serial drawing runs beside them instead of waiting behind them.
+pub fn sharpe_intervals(finished: &[Finished], args: &CompareArgs) -> Vec<(f64, f64)> {
+    let (rf, ppy) = per_period(args);
+    finished
         .par_iter()
         .map(|f| match &f.run {
             Some(run) => {
@@ -181,8 +180,21 @@ pub fn write_report(
             }
             None => (f64::NAN, f64::NAN),
         })
-        .collect();
+        .collect()
+}
 
+/// Writes `report.html`, `sharpe_ci.csv` and `deflated.csv` into `dir` with the runs'
+/// [`sharpe_intervals`]; returns the page's path.
+pub fn write_report(
+    dir: &Path,
+    datasets: &mut Datasets,
+    finished: &[Finished],
+    intervals: &[(f64, f64)],
+    window_groups: &[(String, String)],
+    args: &CompareArgs,
+    run_id: &str,
+) -> Result<PathBuf> {
+    let (rf, ppy) = per_period(args);
     let mut label_notes = Vec::new();
     let mut window_ids: Vec<&str> = Vec::new();
     for f in finished {
@@ -298,7 +310,7 @@ pub fn write_report(
     let mut page = Vec::new();
     let report = HtmlReport {
         rows: &rows,
-        sharpe_intervals: &intervals,
+        sharpe_intervals: intervals,
         windows: &charts,
         tearsheets: &tearsheets,
         window_groups,
@@ -316,7 +328,7 @@ pub fn write_report(
     fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
 
     let mut csv = String::from("window,strategy,sizing,sharpe,sharpe_low,sharpe_high\n");
-    for (row, (low, high)) in rows.iter().zip(&intervals) {
+    for (row, (low, high)) in rows.iter().zip(intervals) {
         let sharpe = row.metrics().map_or(f64::NAN, |m| m.sharpe);
         csv.push_str(&format!(
             "{},{},{},{},{},{}\n",
