@@ -157,24 +157,10 @@ impl Checked for Decimal {
 /// `amount` if it is at most [`MAX_MONEY`].
 ///
 /// The same test as `amount <= MAX_MONEY` without its cost: comparing decimals of different
-/// scales rescales one of them, and this runs several times a day in the day loop. An amount
-/// is mantissa / 10^scale, so it is at most 10^20 exactly when the mantissa is at most
-/// 10^(20 + scale), which for a scale of 9 or more every 96-bit mantissa is.
+/// scales rescales one of them, and this runs several times a day in the day loop.
+/// [`Exact::bounded`] compares the mantissa with 10^(20 + scale) instead.
 fn bounded(amount: Decimal, what: &'static str) -> Result<Decimal, OutOfRange> {
-    const LIMITS: [i128; 9] = {
-        let mut limits = [0; 9];
-        let mut i = 0;
-        while i < 9 {
-            limits[i] = 10i128.pow(20 + i as u32);
-            i += 1;
-        }
-        limits
-    };
-    let within = match LIMITS.get(amount.scale() as usize) {
-        Some(limit) => amount.mantissa() <= *limit,
-        None => true,
-    };
-    if within {
+    if Exact::of(amount).bounded() {
         Ok(amount)
     } else {
         Err(OutOfRange { what })
@@ -417,6 +403,24 @@ impl<'a> Account<'a> {
         match self.mark.equity(price) {
             Some(equity) => equity.map(Exact::decimal),
             None => self.equity_in_decimal(price),
+        }
+    }
+
+    /// The mark at a close of a run that keeps no ledger: [`Account::equity`] at `price` as
+    /// `f64` (`exact::to_f64`'s bits) and whether it is zero or less. The exact value is not
+    /// built: the integers go straight to the `f64`, in registers.
+    #[inline(always)]
+    pub fn mark_f64(&self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
+        debug_assert_eq!(self.mark, Mark::of(self.cash, self.units, self.debt));
+        match self.mark.equity(price) {
+            Some(equity) => {
+                let equity = equity?;
+                Ok((equity.to_f64(), equity.is_zero() || equity.negative))
+            }
+            None => {
+                let equity = self.equity_in_decimal(price)?;
+                Ok((crate::exact::to_f64(equity), equity <= Decimal::ZERO))
+            }
         }
     }
 

@@ -24,7 +24,7 @@
 //! **Architecture Invariant:** money beyond what the account keeps exact stops the run with
 //! [`EngineError::MoneyOutOfRange`] naming the sizing rule and the day; nothing panics.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use cyclebt_data::{Field, MarketData, WindowSpan};
@@ -354,14 +354,15 @@ fn input_gaps(market: &MarketData, span: WindowSpan, signals: &[Box<dyn Signal>]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalValues {
     names: Vec<String>,
-    by_signal: Vec<Vec<f64>>,
+    /// Shared, not copied: an executor hands one evaluation to every strategy that uses it.
+    by_signal: Vec<Arc<Vec<f64>>>,
 }
 
 impl SignalValues {
     /// Values evaluated elsewhere (one column per signal, one value per decision day of the
     /// window, each already checked by [`evaluate_signal`]), with the signals' names: how an
     /// executor shares one evaluation among every strategy that uses the same signal.
-    pub fn from_columns(names: Vec<String>, by_signal: Vec<Vec<f64>>) -> Self {
+    pub fn from_columns(names: Vec<String>, by_signal: Vec<Arc<Vec<f64>>>) -> Self {
         SignalValues { names, by_signal }
     }
 }
@@ -378,7 +379,7 @@ pub fn evaluate_signals(
 ) -> Result<SignalValues, EngineError> {
     let by_signal = signals
         .iter_mut()
-        .map(|signal| evaluate_signal(signal.as_mut(), market, span))
+        .map(|signal| evaluate_signal(signal.as_mut(), market, span).map(Arc::new))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SignalValues {
         names: signals.iter().map(|s| s.describe()).collect(),
@@ -439,10 +440,8 @@ pub fn run_keeping(
     let ledger = keep == Keep::Ledger;
     let days = span.days();
     let ledger_days = if ledger { days } else { 0 };
-    // A summary run converts its curve to f64 a block of marks at a time instead of keeping
-    // the exact values: each block is read back well after the marks wrote it, so the
-    // conversion does not stall on them (see `Account::mark_to`).
-    const BLOCK: usize = 64;
+    // A summary run keeps its curve as f64 only (the mark converts each day's integers
+    // directly) and the last exact value.
     let mut curve_f64 = Vec::with_capacity(if ledger { 0 } else { days });
     let mut account = Account::new(
         setup.capital,
@@ -455,11 +454,11 @@ pub fn run_keeping(
         cash: Vec::with_capacity(ledger_days),
         debt: Vec::with_capacity(ledger_days),
         units: Vec::with_capacity(ledger_days),
-        equity: Vec::with_capacity(if ledger { days } else { BLOCK }),
+        equity: Vec::with_capacity(if ledger { days } else { 1 }),
         interest_charged: Vec::with_capacity(ledger_days),
         orders: Vec::with_capacity(ledger_days),
         signal_values: if ledger {
-            by_signal.clone()
+            by_signal.iter().map(|column| column.to_vec()).collect()
         } else {
             Vec::new()
         },
@@ -508,12 +507,15 @@ pub fn run_keeping(
                 .map_err(out_of_range)?;
         }
         let price = market.close_exact[t];
-        if !ledger && result.equity.len() == BLOCK {
-            curve_f64.extend(result.equity.drain(..).map(crate::exact::to_f64));
+        let wiped_out = if ledger {
+            account.mark_to(price, &mut result.equity)
+        } else {
+            account.mark_f64(price).map(|(equity, wiped_out)| {
+                curve_f64.push(equity);
+                wiped_out
+            })
         }
-        let wiped_out = account
-            .mark_to(price, &mut result.equity)
-            .map_err(out_of_range)?;
+        .map_err(out_of_range)?;
         result.invested_days += usize::from(account.in_market());
         if ledger {
             result.cash.push(account.cash());
@@ -575,18 +577,23 @@ pub fn run_keeping(
             }
         }
     }
+    if !ledger {
+        // The last mark again, exact: the account has not changed since.
+        let last = account
+            .equity(market.close_exact[span.last])
+            .map_err(|what| EngineError::MoneyOutOfRange {
+                sizing: sizing.name.clone(),
+                date: market.dates[span.last],
+                what: what.what,
+            })?;
+        result.equity.push(last);
+        result.equity_f64 = EquityMirror(OnceLock::from(curve_f64));
+    }
     result.interest = account.interest;
     result.fills = account.fills;
     result.trades = account.trades;
     result.unfilled_buys = account.unfilled_buys;
     result.fees_cut = account.fees_cut;
-    if !ledger {
-        // The last mark is in the block: nothing drains it after its push.
-        curve_f64.extend(result.equity.iter().copied().map(crate::exact::to_f64));
-        let last = result.equity.len() - 1;
-        result.equity.drain(..last);
-        result.equity_f64 = EquityMirror(OnceLock::from(curve_f64));
-    }
     Ok(result)
 }
 

@@ -93,7 +93,8 @@ impl Exact {
         )
     }
 
-    /// Whether the amount is at most `MAX_MONEY` (10^20), as `account::bounded` decides it.
+    /// Whether the amount is at most `MAX_MONEY` (10^20): the test `account::bounded` makes of
+    /// every amount, and the mark of its own integers.
     #[inline(always)]
     pub fn bounded(self) -> bool {
         self.negative
@@ -163,17 +164,6 @@ impl Exact {
     }
 }
 
-/// 10^0 to 10^19 as `u64`.
-const POWERS_OF_TEN_64: [u64; 20] = {
-    let mut powers = [1; 20];
-    let mut i = 1;
-    while i < powers.len() {
-        powers[i] = powers[i - 1] * 10;
-        i += 1;
-    }
-    powers
-};
-
 /// 10^0 to 10^19 as `f64`, each exact (every power of ten to 10^22 is), as `10f64.powi` gives
 /// them: its repeated squaring multiplies only such exact powers.
 const POWERS_OF_TEN_F64: [f64; 20] = [
@@ -198,36 +188,47 @@ const SHORT_MANTISSA: u64 = 1 << 50;
 /// result those operations give ([`SHORT_MANTISSA`]); other amounts go to `to_f64` itself. Converting curves was a
 /// fifth of a sweep's CPU. `to_f64_gives_decimal_s_bits` checks the bits.
 pub fn to_f64(amount: Decimal) -> f64 {
-    let scale = amount.scale();
-    let mantissa = amount.mantissa().unsigned_abs();
-    let Ok(mantissa) = u64::try_from(mantissa) else {
-        return amount.to_f64().unwrap_or(f64::NAN);
-    };
-    if scale == 0 || scale as usize >= POWERS_OF_TEN_64.len() {
-        return amount.to_f64().unwrap_or(f64::NAN);
+    Exact::of(amount).to_f64_or(|| amount)
+}
+
+impl Exact {
+    /// [`to_f64`] of [`Exact::decimal`], from the integers themselves: the mark of a run that
+    /// keeps no ledger converts each day's equity without building the `Decimal` (which a
+    /// ledger run's mark builds, and converts later: the same bits).
+    #[inline(always)]
+    pub fn to_f64(self) -> f64 {
+        self.to_f64_or(|| self.decimal())
     }
-    if mantissa < SHORT_MANTISSA {
-        let value = mantissa as f64 / POWERS_OF_TEN_F64[scale as usize];
-        return if amount.is_sign_negative() {
-            -value
-        } else {
-            value
+
+    /// The conversion, with `decimal` (these integers' `Decimal`) converted by `rust_decimal`
+    /// where the integers take no shortcut. That is the amount itself when there is one: a
+    /// negative zero's `Decimal` rebuilt from its parts loses its sign.
+    #[inline(always)]
+    fn to_f64_or(self, decimal: impl FnOnce() -> Decimal) -> f64 {
+        let fallback = || decimal().to_f64().unwrap_or(f64::NAN);
+        let Ok(mantissa) = u64::try_from(self.magnitude) else {
+            return fallback();
         };
-    }
-    let precision = POWERS_OF_TEN_64[scale as usize];
-    let integral = (mantissa / precision) as f64;
-    let fraction = mantissa % precision;
-    let value = if fraction == 0 {
-        integral
-    } else {
-        let sum = integral + fraction as f64 / precision as f64;
-        let round_to = 10f64.powi(scale as i32);
-        (sum * round_to).round() / round_to
-    };
-    if amount.is_sign_negative() {
-        -value
-    } else {
-        value
+        let scale = self.scale;
+        if scale == 0 || scale as usize >= POWERS_OF_TEN_F64.len() {
+            return fallback();
+        }
+        let value = if mantissa < SHORT_MANTISSA {
+            mantissa as f64 / POWERS_OF_TEN_F64[scale as usize]
+        } else {
+            // 10^scale for a scale under 20 fits 64 bits.
+            let precision = POWERS_OF_TEN[scale as usize] as u64;
+            let integral = (mantissa / precision) as f64;
+            let fraction = mantissa % precision;
+            if fraction == 0 {
+                integral
+            } else {
+                let sum = integral + fraction as f64 / precision as f64;
+                let round_to = POWERS_OF_TEN_F64[scale as usize];
+                (sum * round_to).round() / round_to
+            }
+        };
+        if self.negative { -value } else { value }
     }
 }
 

@@ -160,7 +160,9 @@ impl Sizing {
     /// entry and exit rules hold. The size and the rules are asked only where the answer
     /// depends on them (out of the market the exit rules do not matter, in it the entry rules
     /// only for a pyramid; a volatility target's size costs a pass over its window), each at
-    /// most once.
+    /// most once. Inlined into the day loop so that the rules' closures are too: called every
+    /// decision day of every run.
+    #[inline(always)]
     pub(crate) fn wanted(
         &self,
         size: impl FnOnce() -> f64,

@@ -7,8 +7,10 @@
 //!
 //! - `executor`: `Executor::run` as `cyclebt sweep` calls it (signals evaluated, runs in
 //!   parallel, each run reduced to its final equity);
-//! - `day loop`: the 90 runs alone on signal values evaluated beforehand, on one thread: the
-//!   engine's cost per day-step.
+//! - `day loop`: the 90 runs alone on signal values evaluated beforehand, on one thread,
+//!   keeping the whole ledger (`run_on`, as `compare --out` runs);
+//! - `day loop, summary`: the same runs as a sweep makes them (`Keep::Summary`: no ledger, the
+//!   curve as `f64`): the sweep's engine cost per day-step.
 //!
 //! Run: `cargo bench -p cyclebt-exec --bench sweep`. Results are in BENCHMARKS.md.
 
@@ -17,7 +19,9 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cyclebt_data::{Manifest, MarketData, Origin, WindowSpan};
-use cyclebt_engine::{BuiltinSignals, Keep, Regulation, Strategy, evaluate_signals, run_on};
+use cyclebt_engine::{
+    BuiltinSignals, Keep, Regulation, Strategy, evaluate_signals, run_keeping, run_on,
+};
 use cyclebt_exec::grid::{Grid, parse_param};
 use cyclebt_exec::{Executor, Job};
 
@@ -128,6 +132,24 @@ fn bench_sweep(c: &mut Criterion) {
             for (s, v) in strategies.iter().zip(&values) {
                 black_box(
                     run_on(&market, span, v, &s.plan, &s.sizings[0], &s.setup).expect("runs"),
+                );
+            }
+        })
+    });
+    group.bench_function("day loop, summary", |b| {
+        b.iter(|| {
+            for (s, v) in strategies.iter().zip(&values) {
+                black_box(
+                    run_keeping(
+                        &market,
+                        span,
+                        v,
+                        &s.plan,
+                        &s.sizings[0],
+                        &s.setup,
+                        Keep::Summary,
+                    )
+                    .expect("runs"),
                 );
             }
         })

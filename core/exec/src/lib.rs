@@ -27,6 +27,7 @@ pub mod grid;
 pub mod select;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use cyclebt_data::{MarketData, WindowSpan};
 use cyclebt_engine::{
@@ -105,7 +106,7 @@ struct Evaluated {
     /// Its required input has data on part of the window only.
     partial: Option<String>,
     /// Its name and values.
-    values: Result<(String, Vec<f64>), String>,
+    values: Result<(String, Arc<Vec<f64>>), String>,
     /// Its labels of the same days, when it names any.
     labels: Option<Vec<u32>>,
 }
@@ -171,7 +172,7 @@ impl Executor<'_> {
             })
             .collect();
         let groups: Vec<Group> = group_work
-            .iter()
+            .par_iter()
             .map(
                 |(_, _, strategy, signals)| match &self.strategies[*strategy].unbuildable {
                     // A plugin the factory could not build when the file was read fails the
@@ -256,7 +257,7 @@ impl Executor<'_> {
             Err(String::new())
         } else {
             evaluate_signal(signal.as_mut(), market, span)
-                .map(|values| (signal.describe(), values))
+                .map(|values| (signal.describe(), Arc::new(values)))
                 .map_err(|e| e.to_string())
         };
         Evaluated {
@@ -364,7 +365,7 @@ fn assemble<'e>(signals: impl Iterator<Item = &'e Evaluated> + Clone) -> Group {
         match &e.values {
             Ok((name, values)) => {
                 names.push(name.clone());
-                columns.push(values.clone());
+                columns.push(Arc::clone(values));
             }
             Err(error) => {
                 return Group {
