@@ -128,9 +128,12 @@ impl Expanded {
 }
 
 /// The grid expanded under the rules `args` name, and the cycle list its windows come from.
-pub fn prepare(args: &GridArgs) -> Result<(Expanded, cyclebt_data::CycleList)> {
+pub fn prepare(
+    args: &GridArgs,
+    datasets: &mut Datasets,
+) -> Result<(Expanded, cyclebt_data::CycleList)> {
     let regulation = inputs::regulation(args.stamp_duty.as_deref(), args.margin_rules.as_deref())?;
-    let expanded = expand(args, &regulation)?;
+    let expanded = expand(args, &regulation, datasets)?;
     Ok((expanded, inputs::cycles(args.cycles.as_deref())?))
 }
 
@@ -150,11 +153,14 @@ pub fn within_declared<'w>(strategy: &Strategy, windows: Vec<&'w Window>) -> Vec
 }
 
 /// Reads the strategy file and its grid, applies `--param`, and parses every combination;
-/// those rejected are counted, not fatal, unless all are.
-fn expand(args: &GridArgs, regulation: &Regulation) -> Result<Expanded> {
+/// those rejected are counted, not fatal, unless all are. Loads the file's dataset into
+/// `datasets` meanwhile (a grid cannot change the dataset).
+fn expand(args: &GridArgs, regulation: &Regulation, datasets: &mut Datasets) -> Result<Expanded> {
     let path = &args.strategy;
     // The file as written first: its own errors are reported with line and column.
-    inputs::strategy(path, regulation, &args.factory)?;
+    let dataset = inputs::strategy(path, regulation, &args.factory)?
+        .dataset
+        .unwrap_or_else(|| DEFAULT_DATASET.into());
     let text =
         fs::read_to_string(path).map_err(|e| input_error(format!("{}: {e}", path.display())))?;
     let bad = |e: cyclebt_exec::grid::GridError| input_error(format!("{}: {e}", path.display()));
@@ -165,14 +171,20 @@ fn expand(args: &GridArgs, regulation: &Regulation) -> Result<Expanded> {
     }
     grid.check(&base).map_err(bad)?;
     // Each combination is a strategy file of its own to parse (a tenth of a grid's start-up),
-    // so they are parsed in parallel and then taken in grid order.
-    let parsed: Vec<_> = (0..grid.len())
-        .into_par_iter()
-        .map(|index| {
-            let file = grid.apply(&base, index).map_err(bad)?;
-            Ok::<_, anyhow::Error>(Strategy::parse(path, &file, regulation, &args.factory))
-        })
-        .collect();
+    // so they are parsed in parallel and then taken in grid order, while the dataset loads
+    // (its errors come after the grid's, as they would one after the other).
+    let (parsed, loaded) = rayon::join(
+        || {
+            (0..grid.len())
+                .into_par_iter()
+                .map(|index| {
+                    let file = grid.apply(&base, index).map_err(bad)?;
+                    Ok::<_, anyhow::Error>(Strategy::parse(path, &file, regulation, &args.factory))
+                })
+                .collect::<Vec<_>>()
+        },
+        || datasets.get(&dataset).map(|_| ()),
+    );
     let mut combos = Vec::new();
     let mut strategies = Vec::new();
     let mut invalid = Vec::new();
@@ -195,6 +207,7 @@ fn expand(args: &GridArgs, regulation: &Regulation) -> Result<Expanded> {
             grid.len()
         )));
     }
+    loaded?;
     Ok(Expanded {
         grid,
         combos,
@@ -459,12 +472,12 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     if args.shard.is_some() && args.out.is_none() {
         return Err(input_error("--shard writes a partial result: give --out"));
     }
-    let (expanded, cycles) = prepare(&args.grid)?;
+    let mut datasets = Datasets::new(args.grid.data.clone());
+    let (expanded, cycles) = prepare(&args.grid, &mut datasets)?;
     let windows = within_declared(
         &expanded.strategies[0],
         cycles.select(&args.windows).map_err(input_error)?,
     );
-    let mut datasets = Datasets::new(args.grid.data.clone());
     let (shard, shards) = args.shard.unwrap_or((0, 1));
     let rows = run_grid(
         &expanded,

@@ -70,7 +70,8 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
             "--train-years and --test-years must be at least 1",
         ));
     }
-    let (expanded, cycles) = prepare(&args.grid)?;
+    let mut datasets = Datasets::new(args.grid.data.clone());
+    let (expanded, cycles) = prepare(&args.grid, &mut datasets)?;
     let declared = |windows| within_declared(&expanded.strategies[0], windows);
     let folds = declared(
         cycles
@@ -100,7 +101,6 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
     windows.push(*walk);
     let walk_index = windows.len() - 1;
 
-    let mut datasets = Datasets::new(args.grid.data.clone());
     let rows = run_grid(
         &expanded,
         &windows,
