@@ -20,18 +20,30 @@ pub const MIN_PRICE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 /// Largest price accepted (10^9).
 pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
-/// A CSV file opened and split into records, header checked.
+/// A CSV file opened and split into fields, header checked.
+///
+/// The data rows' fields are kept one after the other in one string, not as a record per row:
+/// a `csv::StringRecord` is three allocations, some 200 bytes a row beyond its text, which for
+/// a history of 870,000 days was more memory than the text itself.
 pub(crate) struct CsvFile {
     path: PathBuf,
     headers: Vec<String>,
-    records: Vec<(u64, csv::StringRecord)>,
+    /// Every data row's fields, unquoted, in order.
+    text: String,
+    /// Where each field ends in `text`; row `r`'s fields are entries `r * width ..`.
+    ends: Vec<u32>,
+    /// Each data row's line number.
+    lines: Vec<u64>,
+    /// Fields per row: the header's count (the reader refuses rows with another).
+    width: usize,
 }
 
 /// One data row with its line number, borrowed from a [`CsvFile`].
 pub(crate) struct Row<'a> {
     file: &'a CsvFile,
     line: u64,
-    record: &'a csv::StringRecord,
+    /// The row's first field's index into `file.ends`.
+    first: usize,
 }
 
 impl CsvFile {
@@ -63,11 +75,19 @@ impl CsvFile {
             .quoting(false)
             .from_reader(body);
         let lines = LineStarts::of(body);
-        let mut records = Vec::new();
+        let mut text = String::with_capacity(body.len());
+        let mut ends: Vec<u32> = Vec::new();
+        let mut row_lines = Vec::new();
         let mut headers: Option<Vec<String>> = None;
         let mut first_line = 1;
-        for result in reader.byte_records() {
-            let record = result.map_err(|e| csv_error(path, &e, headers.as_deref(), &lines))?;
+        let mut record = csv::ByteRecord::new();
+        loop {
+            let more = reader
+                .read_byte_record(&mut record)
+                .map_err(|e| csv_error(path, &e, headers.as_deref(), &lines))?;
+            if !more {
+                break;
+            }
             let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
             let field_error = |field: usize, message: &str| {
                 let header = headers
@@ -76,24 +96,42 @@ impl CsvFile {
                     .map_or("", |h| h);
                 DataError::invalid(Location::field(path, line, field, header), message)
             };
-            let record = unquoted(record).map_err(|field| {
-                field_error(
-                    field,
-                    "a double quote inside the field; expected plain text, or a whole field in quotes on one line",
-                )
-            })?;
-            let record = csv::StringRecord::from_byte_record(record).map_err(|e| {
-                field_error(
-                    e.utf8_error().field(),
-                    "text is not valid UTF-8 (a GBK or other legacy encoding?); expected UTF-8",
-                )
-            })?;
+            let mut fields = Vec::with_capacity(record.len());
+            for (i, field) in record.iter().enumerate() {
+                fields.push(unquoted(field).ok_or_else(|| {
+                    field_error(
+                        i,
+                        "a double quote inside the field; expected plain text, or a whole field in quotes on one line",
+                    )
+                })?);
+            }
+            let fields = fields
+                .iter()
+                .enumerate()
+                .map(|(i, field)| {
+                    std::str::from_utf8(field).map_err(|_| {
+                        field_error(
+                            i,
+                            "text is not valid UTF-8 (a GBK or other legacy encoding?); expected UTF-8",
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             match &headers {
                 None => {
                     first_line = line;
-                    headers = Some(record.iter().map(|h| h.trim().to_string()).collect());
+                    headers = Some(fields.iter().map(|h| h.trim().to_string()).collect());
                 }
-                Some(_) => records.push((line, record)),
+                Some(_) => {
+                    row_lines.push(line);
+                    for field in fields {
+                        text.push_str(field);
+                        let end = u32::try_from(text.len()).map_err(|_| {
+                            file_error("file has over 4 GiB of fields; expected less")
+                        })?;
+                        ends.push(end);
+                    }
+                }
             }
         }
         let headers = headers.ok_or_else(|| file_error("file has no header line"))?;
@@ -109,7 +147,7 @@ impl CsvFile {
                 ));
             }
         }
-        if records.is_empty() {
+        if row_lines.is_empty() {
             return Err(DataError::invalid(
                 Location::line(path, 1),
                 "file has a header but no data rows; expected at least one row",
@@ -117,8 +155,11 @@ impl CsvFile {
         }
         Ok(CsvFile {
             path: path.to_path_buf(),
+            width: headers.len(),
             headers,
-            records,
+            text,
+            ends,
+            lines: row_lines,
         })
     }
 
@@ -145,10 +186,10 @@ impl CsvFile {
     }
 
     pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.records.iter().map(|(line, record)| Row {
+        self.lines.iter().enumerate().map(|(r, &line)| Row {
             file: self,
-            line: *line,
-            record,
+            line,
+            first: r * self.width,
         })
     }
 }
@@ -243,23 +284,13 @@ impl<'a> LineStarts<'a> {
     }
 }
 
-/// The record with fields wholly in double quotes unquoted; the index of the first field with
-/// any other double quote as the error.
-fn unquoted(record: csv::ByteRecord) -> Result<csv::ByteRecord, usize> {
-    if !record.iter().any(|f| f.contains(&b'"')) {
-        return Ok(record);
+/// The field unquoted when wholly in double quotes; None when it has any other double quote.
+fn unquoted(field: &[u8]) -> Option<&[u8]> {
+    match field {
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'"') => Some(inner),
+        _ if field.contains(&b'"') => None,
+        _ => Some(field),
     }
-    let mut plain = csv::ByteRecord::new();
-    for (i, field) in record.iter().enumerate() {
-        let inner = match field {
-            [b'"', inner @ .., b'"'] if !inner.contains(&b'"') => inner,
-            _ if field.contains(&b'"') => return Err(i),
-            _ => field,
-        };
-        plain.push_field(inner);
-    }
-    plain.set_position(record.position().cloned());
-    Ok(plain)
 }
 
 fn csv_error(
@@ -303,7 +334,15 @@ impl Row<'_> {
     }
 
     fn raw(&self, column: usize) -> &str {
-        self.record.get(column).map_or("", str::trim)
+        if column >= self.file.width {
+            return "";
+        }
+        let end = self.file.ends[self.first + column] as usize;
+        let start = match self.first + column {
+            0 => 0,
+            i => self.file.ends[i - 1] as usize,
+        };
+        self.file.text[start..end].trim()
     }
 
     /// Writes into `out` (emptied first) all fields except those that hold a date, joined:
@@ -316,7 +355,7 @@ impl Row<'_> {
                 .get(i)
                 .is_some_and(|h| h == "date" || h == "日期")
         };
-        for (k, i) in (0..self.record.len()).filter(|&i| !dated(i)).enumerate() {
+        for (k, i) in (0..self.file.width).filter(|&i| !dated(i)).enumerate() {
             if k > 0 {
                 out.push(',');
             }
