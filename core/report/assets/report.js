@@ -348,19 +348,30 @@
     })];
   }
 
-  const draw = (el) => (el.matches('section.window') ? drawWindow(el) : drawPlot(el));
-  const seen = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); }
-    }
-  }, { rootMargin: '400px' });
-  document.querySelectorAll('section.window, section.plot').forEach((s) => seen.observe(s));
-  document.querySelectorAll('details.sheet').forEach((d) => d.addEventListener('toggle', () => {
-    if (d.open && !charts[d.id]) drawSheet(d);
-  }));
-  // A link to a window draws it at once, so the jump lands on its charts.
-  window.cyclebtDraw = (id) => { const s = document.getElementById(id); if (s && s.matches('section.window') && !charts[id]) { seen.unobserve(s); drawWindow(s); } };
-  window.addEventListener('hashchange', () => window.cyclebtDraw(location.hash.slice(1)));
+  // The charts' sections may come after this script (the comparison page puts it before its
+  // window charts and tearsheets, so that the overview and the tables work while the rest of
+  // the page is still read): they are hooked up once the whole document is parsed.
+  const hookCharts = () => {
+    const draw = (el) => (el.matches('section.window') ? drawWindow(el) : drawPlot(el));
+    const seen = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); }
+      }
+    }, { rootMargin: '400px' });
+    document.querySelectorAll('section.window, section.plot').forEach((s) => seen.observe(s));
+    document.querySelectorAll('details.sheet').forEach((d) => d.addEventListener('toggle', () => {
+      if (d.open && !charts[d.id]) drawSheet(d);
+    }));
+    // A link to a window draws it at once, so the jump lands on its charts.
+    window.cyclebtDraw = (id) => { const s = document.getElementById(id); if (s && s.matches('section.window') && !charts[id]) { seen.unobserve(s); drawWindow(s); } };
+    window.addEventListener('hashchange', () => window.cyclebtDraw(location.hash.slice(1)));
+    if (location.hash) window.cyclebtDraw(location.hash.slice(1));
+    window.cyclebtLoaded = performance.now();
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', hookCharts);
+  else hookCharts();
+  // Ready: what is above this script works (the overview's switch, the tables' sorting and
+  // filters); `cyclebtLoaded` says when the charts below were hooked up too.
   window.cyclebtReady = performance.now();
   window.cyclebtScript = window.cyclebtReady - started;
 })();
