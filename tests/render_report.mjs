@@ -30,9 +30,9 @@ const open = async (path, viewport = { width: 1280, height: 1000 }) => {
   await page.goto(`file://${path}`);
   return page;
 };
-// Ready: the script has run (timed from navigation start): the overview and the tables above
-// it work. The window charts and tearsheets after it are hooked up once the document is
-// parsed (loaded), and drawn when scrolled to or opened. The fastest of five loads, each in a
+// Ready: the script has run (timed from navigation start): the overview above it, the first
+// screen, works. The tables, window charts and tearsheets after it are hooked up once the
+// document is parsed (loaded, printed), the charts drawn when scrolled to or opened. The fastest of five loads, each in a
 // new tab, all printed: on two virtual cores the same page took from 66 to 454 ms, the slow
 // loads sharing the cores with Chromium's own start-up (the first ones) or with the machine's
 // neighbours, so the fastest is what the page itself costs.

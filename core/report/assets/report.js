@@ -36,40 +36,6 @@
   const charts = (window.cyclebtCharts = {});
   const width = () => Math.max(600, Math.min(1100, document.body.clientWidth - 40));
 
-  // Sorting: numbers (percent signs dropped) before text, n/a last; a second click reverses.
-  document.querySelectorAll('table.sortable th').forEach((th, i) => {
-    th.addEventListener('click', () => {
-      const body = th.closest('table').tBodies[0];
-      const rows = [...body.rows];
-      const asc = th.dataset.asc !== '1';
-      th.dataset.asc = asc ? '1' : '0';
-      const key = (r) => { const v = parseFloat(r.cells[i].textContent.replace('%', '')); return isNaN(v) ? null : v; };
-      rows.sort((a, c) => {
-        const x = key(a), y = key(c);
-        if (x === null && y === null) return a.cells[i].textContent.localeCompare(c.cells[i].textContent) * (asc ? 1 : -1);
-        if (x === null) return 1;
-        if (y === null) return -1;
-        return asc ? x - y : y - x;
-      });
-      rows.forEach((r) => body.appendChild(r));
-    });
-  });
-
-  // The summary's filters: window (exact) and strategy (any part of the name).
-  const byWindow = document.getElementById('filter-window');
-  const byStrategy = document.getElementById('filter-strategy');
-  const filter = () => {
-    const w = byWindow.value, s = byStrategy.value.trim().toLowerCase();
-    for (const row of document.querySelectorAll('#summary tbody tr')) {
-      const ok = (!w || row.cells[0].textContent === w) && (!s || row.cells[1].textContent.toLowerCase().includes(s));
-      row.style.display = ok ? '' : 'none';
-    }
-  };
-  if (byWindow && byStrategy) {
-    byWindow.addEventListener('change', filter);
-    byStrategy.addEventListener('input', filter);
-  }
-
   // The overview's metric: every grid cell carries each metric's text and colour.
   const metric = document.getElementById('metric');
   if (metric) metric.addEventListener('change', () => {
@@ -348,10 +314,44 @@
     })];
   }
 
-  // The charts' sections may come after this script (the comparison page puts it before its
-  // window charts and tearsheets, so that the overview and the tables work while the rest of
-  // the page is still read): they are hooked up once the whole document is parsed.
-  const hookCharts = () => {
+  // The tables and the charts' sections may come after this script (the comparison page puts
+  // it right after its overview, so that the overview works while the rest of the page, most
+  // of its bytes, is still read): they are hooked up once the whole document is parsed.
+  const hookBelow = () => {
+    // Sorting: numbers (percent signs dropped) before text, n/a last; a second click reverses.
+    document.querySelectorAll('table.sortable th').forEach((th, i) => {
+      th.addEventListener('click', () => {
+        const body = th.closest('table').tBodies[0];
+        const rows = [...body.rows];
+        const asc = th.dataset.asc !== '1';
+        th.dataset.asc = asc ? '1' : '0';
+        const key = (r) => { const v = parseFloat(r.cells[i].textContent.replace('%', '')); return isNaN(v) ? null : v; };
+        rows.sort((a, c) => {
+          const x = key(a), y = key(c);
+          if (x === null && y === null) return a.cells[i].textContent.localeCompare(c.cells[i].textContent) * (asc ? 1 : -1);
+          if (x === null) return 1;
+          if (y === null) return -1;
+          return asc ? x - y : y - x;
+        });
+        rows.forEach((r) => body.appendChild(r));
+      });
+    });
+
+    // The summary's filters: window (exact) and strategy (any part of the name).
+    const byWindow = document.getElementById('filter-window');
+    const byStrategy = document.getElementById('filter-strategy');
+    const filter = () => {
+      const w = byWindow.value, s = byStrategy.value.trim().toLowerCase();
+      for (const row of document.querySelectorAll('#summary tbody tr')) {
+        const ok = (!w || row.cells[0].textContent === w) && (!s || row.cells[1].textContent.toLowerCase().includes(s));
+        row.style.display = ok ? '' : 'none';
+      }
+    };
+    if (byWindow && byStrategy) {
+      byWindow.addEventListener('change', filter);
+      byStrategy.addEventListener('input', filter);
+    }
+
     const draw = (el) => (el.matches('section.window') ? drawWindow(el) : drawPlot(el));
     const seen = new IntersectionObserver((entries) => {
       for (const e of entries) {
@@ -368,10 +368,10 @@
     if (location.hash) window.cyclebtDraw(location.hash.slice(1));
     window.cyclebtLoaded = performance.now();
   };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', hookCharts);
-  else hookCharts();
-  // Ready: what is above this script works (the overview's switch, the tables' sorting and
-  // filters); `cyclebtLoaded` says when the charts below were hooked up too.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', hookBelow);
+  else hookBelow();
+  // Ready: what is above this script works (on the comparison page, the overview's switch);
+  // `cyclebtLoaded` says when the tables and charts below were hooked up too.
   window.cyclebtReady = performance.now();
   window.cyclebtScript = window.cyclebtReady - started;
 })();

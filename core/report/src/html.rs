@@ -307,15 +307,15 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
         escape(&one_line(&report.conventions.describe()))
     );
     overview(&mut page, report);
+    // The page's script right after the overview (the first screen): the overview works as
+    // soon as it is read, and the tables, window charts and tearsheets below (most of the
+    // page's bytes) are hooked up when the document is complete (uPlot, at the end, has run by
+    // then), each chart drawn when scrolled to or opened.
+    let _ = write!(page, "<script>{SCRIPT}</script>");
     summary_table(&mut page, report);
     aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
     events_table(&mut page, report.events, &report.events_note);
-    // The page's script before the window charts and tearsheets (most of the page's bytes,
-    // their data): the overview and the tables above work as soon as they are read, and the
-    // charts below are hooked up when the document is complete (uPlot, at the end, has run by
-    // then), each drawn when scrolled to or opened.
-    let _ = write!(page, "<script>{SCRIPT}</script>");
     page.push_str("<h2 id=\"windows\">Windows</h2><p class=\"note\">Per window, equity over the starting capital against buy-and-hold (black), the drawdown and the exposure. Shown at first: each strategy's first sizing rule (seven runs at most). Click a legend entry to show or hide a run (at most 8 colours at once: showing another hides the one shown longest); hover for the date and values; drag across a chart to zoom into the dates, double-click to zoom out. Windows over three years are on a log scale. Where a line has fewer points than the window has days (at most 450), a drawdown point is the deepest of the days it stands for and an exposure point their mean. Shaded: the days a strategy's plugin labels (choose the strategy).</p>");
     if !report.label_notes.is_empty() {
         let _ = write!(
