@@ -120,6 +120,13 @@ impl CsvFile {
             match &headers {
                 None => {
                     first_line = line;
+                    // At most a row per line after the header's: the vectors are allocated
+                    // once, at their size, instead of doubling (a doubled vector is copied,
+                    // and glibc keeps the old block). No file has more fields than bytes,
+                    // whatever its header claims.
+                    let rows = lines.starts.len().saturating_sub(1);
+                    ends.reserve_exact(rows.saturating_mul(fields.len()).min(body.len()));
+                    row_lines.reserve_exact(rows);
                     headers = Some(fields.iter().map(|h| h.trim().to_string()).collect());
                 }
                 Some(_) => {
@@ -183,6 +190,11 @@ impl CsvFile {
     /// Position of an optional column.
     pub(crate) fn find_column(&self, header: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == header)
+    }
+
+    /// The number of data rows.
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
     }
 
     pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {

@@ -407,6 +407,9 @@ fn read_bar_rows(
     table: &mut Table,
     mut rest: impl FnMut(&Row<'_>, NaiveDate) -> Result<Vec<f64>, DataError>,
 ) -> Result<(), DataError> {
+    // Every column at its size at once: a doubled vector is copied, and the allocator keeps
+    // the old block (the 870,000-day history's peak).
+    table.reserve(file.len(), true);
     for row in file.rows() {
         let date = row.date(bars.date)?;
         if bars.is_holiday(&row) {
@@ -511,6 +514,7 @@ fn read_akshare_margin(file: &CsvFile) -> Result<Table, DataError> {
         "akshare_margin; balances and purchases in yuan".into(),
         MARGIN_FIELDS.to_vec(),
     );
+    table.reserve(file.len(), false);
     for row in file.rows() {
         let day = row.date(date)?;
         let values: [f64; 4] = [
@@ -534,6 +538,7 @@ fn read_eastmoney_margin(file: &CsvFile) -> Result<Table, DataError> {
         "eastmoney_margin; fin_balance, loan_balance and fin_buy in 亿元, multiplied by 1e8 to yuan; total = fin_balance + loan_balance".into(),
         MARGIN_FIELDS.to_vec(),
     );
+    table.reserve(file.len(), false);
     for row in file.rows() {
         let day = row.date(date)?;
         let fin = row.non_negative(financing)? * YI;
