@@ -274,7 +274,10 @@ struct LineStarts<'a> {
 
 impl<'a> LineStarts<'a> {
     fn of(text: &'a [u8]) -> Self {
-        let mut starts = vec![0];
+        // Sized once: every line ends in an LF or a CR (a CRLF counted twice, a bound).
+        let ends = memchr::memchr2_iter(b'\n', b'\r', text).count();
+        let mut starts = Vec::with_capacity(ends + 1);
+        starts.push(0);
         for (i, &b) in text.iter().enumerate() {
             let ends = b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n'));
             if ends {
