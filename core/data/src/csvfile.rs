@@ -30,12 +30,11 @@ pub(crate) struct CsvFile {
     headers: Vec<String>,
     /// Every data row's fields, unquoted, in order.
     text: String,
-    /// Where each field ends in `text`; row `r`'s fields are entries `r * width ..`.
+    /// Where each field ends in `text`; row `r`'s fields are entries `r * width ..`, `width`
+    /// the header's field count (the reader refuses rows with another).
     ends: Vec<u32>,
     /// Each data row's line number.
     lines: Vec<u64>,
-    /// Fields per row: the header's count (the reader refuses rows with another).
-    width: usize,
 }
 
 /// One data row with its line number, borrowed from a [`CsvFile`].
@@ -162,7 +161,6 @@ impl CsvFile {
         }
         Ok(CsvFile {
             path: path.to_path_buf(),
-            width: headers.len(),
             headers,
             text,
             ends,
@@ -201,7 +199,7 @@ impl CsvFile {
         self.lines.iter().enumerate().map(|(r, &line)| Row {
             file: self,
             line,
-            first: r * self.width,
+            first: r * self.headers.len(),
         })
     }
 }
@@ -349,7 +347,7 @@ impl Row<'_> {
     }
 
     fn raw(&self, column: usize) -> &str {
-        if column >= self.file.width {
+        if column >= self.file.headers.len() {
             return "";
         }
         let end = self.file.ends[self.first + column] as usize;
@@ -370,7 +368,10 @@ impl Row<'_> {
                 .get(i)
                 .is_some_and(|h| h == "date" || h == "日期")
         };
-        for (k, i) in (0..self.file.width).filter(|&i| !dated(i)).enumerate() {
+        for (k, i) in (0..self.file.headers.len())
+            .filter(|&i| !dated(i))
+            .enumerate()
+        {
             if k > 0 {
                 out.push(',');
             }

@@ -479,13 +479,14 @@ pub fn run_keeping(
     let mut ordered = 0.0;
     let mut pending: Option<f64> = None;
     let mut forced_sale_due = false;
+    let money_error = |date, e: OutOfRange| EngineError::MoneyOutOfRange {
+        sizing: sizing.name.clone(),
+        date,
+        what: e.what,
+    };
     for t in span.first..=span.last {
         let date = market.dates[t];
-        let out_of_range = |e: OutOfRange| EngineError::MoneyOutOfRange {
-            sizing: sizing.name.clone(),
-            date,
-            what: e.what,
-        };
+        let out_of_range = |e| money_error(date, e);
         let interest = if t > span.first {
             account.accrue_interest(market.dates[t - 1], date)
         } else {
@@ -581,11 +582,7 @@ pub fn run_keeping(
         // The last mark again, exact: the account has not changed since.
         let last = account
             .equity(market.close_exact[span.last])
-            .map_err(|what| EngineError::MoneyOutOfRange {
-                sizing: sizing.name.clone(),
-                date: market.dates[span.last],
-                what: what.what,
-            })?;
+            .map_err(|e| money_error(market.dates[span.last], e))?;
         result.equity.push(last);
         result.equity_f64 = EquityMirror(OnceLock::from(curve_f64));
     }

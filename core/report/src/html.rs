@@ -238,13 +238,20 @@ pub(crate) fn page_start(page: &mut String, title: &str, heading: &str) {
     );
 }
 
-/// The end of a page: the script (table sorting, the overview's switch, the charts), and uPlot
-/// before it when the page draws charts.
+/// The page's script: table sorting, the overview's switch and the charts, hooked up once the
+/// whole document is parsed, so it may come before what it serves. The comparison page puts
+/// it right after its overview; the other pages just before [`page_end`].
+pub(crate) fn page_script(page: &mut String) {
+    let _ = write!(page, "<script>{SCRIPT}</script>");
+}
+
+/// The end of a page: uPlot when the page draws charts (the script, above, uses it only once
+/// the document is complete).
 pub(crate) fn page_end(page: &mut String, charts: bool) {
     if charts {
         let _ = write!(page, "<script>{UPLOT}</script>");
     }
-    let _ = write!(page, "<script>{SCRIPT}</script></body></html>");
+    page.push_str("</body></html>");
 }
 
 pub(crate) fn escape(text: &str) -> String {
@@ -311,7 +318,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
     // soon as it is read, and the tables, window charts and tearsheets below (most of the
     // page's bytes) are hooked up when the document is complete (uPlot, at the end, has run by
     // then), each chart drawn when scrolled to or opened.
-    let _ = write!(page, "<script>{SCRIPT}</script>");
+    page_script(&mut page);
     summary_table(&mut page, report);
     aggregate_table(&mut page, report.rows, report.window_groups);
     deflated_table(&mut page, report.deflated);
@@ -337,7 +344,7 @@ pub fn write_html(out: &mut dyn Write, report: &HtmlReport<'_>) -> io::Result<()
         tearsheet(&mut page, sheet, report.conventions)?;
     }
     forced_table(&mut page, report.forced);
-    let _ = write!(page, "<script>{UPLOT}</script></body></html>");
+    page_end(&mut page, true);
     out.write_all(page.as_bytes())
 }
 

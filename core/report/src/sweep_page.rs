@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::html::{HeatLayer, HeatTable, Shading, escape, heat_map, num, page_end, page_start};
+use crate::html::{
+    HeatLayer, HeatTable, Shading, escape, heat_map, num, page_end, page_script, page_start,
+};
 
 /// One heat map: the metric over two swept parameters, the best over any others.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +138,7 @@ pub fn write_sweep_page(
         }
         page.push_str("</tbody></table>");
     }
+    page_script(&mut page);
     page_end(&mut page, false);
     out.write_all(page.as_bytes())
 }

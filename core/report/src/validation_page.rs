@@ -9,7 +9,9 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::html::{Digits, Pool, data_block, escape, num, page_end, page_start, sampled};
+use crate::html::{
+    Digits, Pool, data_block, escape, num, page_end, page_script, page_start, sampled,
+};
 
 /// One window left out: the candidate chosen on the others and how it did on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -301,6 +303,7 @@ pub fn write_validation_page(out: &mut dyn Write, page: &ValidationPage<'_>) -> 
         ),
     }
     let _ = write!(html, "<p class=\"note\">{}</p>", escape(page.deflated_note));
+    page_script(&mut html);
     page_end(&mut html, true);
     out.write_all(html.as_bytes())
 }
