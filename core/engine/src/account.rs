@@ -337,9 +337,13 @@ pub(crate) struct Account<'a> {
     cash: Decimal,
     units: Decimal,
     debt: Decimal,
-    /// `cash`, `units` and `debt` as integers: rebuilt by every change of them (in `record`
-    /// for fills, in `accrue_interest`), which is why the three are private.
+    /// `cash`, `units` and `debt` as integers: rebuilt by every change of them
+    /// ([`Account::remark`]), which is why the three are private.
     mark: Mark,
+    /// [`Account::mark_f64`] of an account that holds no units, whose equity (cash minus debt)
+    /// no price changes: computed on the first such day and kept until the account changes.
+    /// A sweep's runs are out of the market about half their days.
+    flat_mark: Option<(f64, bool)>,
     pub interest: Decimal,
     costs: &'a CostModel,
     margin: &'a MarginTerms,
@@ -366,6 +370,7 @@ impl<'a> Account<'a> {
             units: Decimal::ZERO,
             debt: Decimal::ZERO,
             mark: Mark::of(capital, Decimal::ZERO, Decimal::ZERO),
+            flat_mark: None,
             interest: Decimal::ZERO,
             costs,
             margin,
@@ -410,8 +415,21 @@ impl<'a> Account<'a> {
     /// `f64` (`exact::to_f64`'s bits) and whether it is zero or less. The exact value is not
     /// built: the integers go straight to the `f64`, in registers.
     #[inline(always)]
-    pub fn mark_f64(&self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
+    pub fn mark_f64(&mut self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
         debug_assert_eq!(self.mark, Mark::of(self.cash, self.units, self.debt));
+        if let Some(flat) = self.flat_mark {
+            debug_assert_eq!(flat.0.to_bits(), self.mark_f64_at(price)?.0.to_bits());
+            return Ok(flat);
+        }
+        let mark = self.mark_f64_at(price)?;
+        if self.mark.units.is_zero() {
+            self.flat_mark = Some(mark);
+        }
+        Ok(mark)
+    }
+
+    #[inline(always)]
+    fn mark_f64_at(&self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
         match self.mark.equity(price) {
             Some(equity) => {
                 let equity = equity?;
@@ -422,6 +440,12 @@ impl<'a> Account<'a> {
                 Ok((crate::exact::to_f64(equity), equity <= Decimal::ZERO))
             }
         }
+    }
+
+    /// Rebuilds the integers of the mark after a change of cash, units or debt.
+    fn remark(&mut self) {
+        self.mark = Mark::of(self.cash, self.units, self.debt);
+        self.flat_mark = None;
     }
 
     /// The mark at a close: appends [`Account::equity`] at `price` to `curve` and says whether
@@ -483,7 +507,7 @@ impl<'a> Account<'a> {
                 / Decimal::from(INTEREST_YEAR_DAYS),
         );
         self.debt += charge;
-        self.mark = Mark::of(self.cash, self.units, self.debt);
+        self.remark();
         self.interest += charge;
         if let Some(trade) = self.open_trade() {
             trade.interest += charge;
@@ -675,7 +699,7 @@ impl<'a> Account<'a> {
 
     /// Books a fill whose cash, units and debt changes are already made.
     fn record(&mut self, fill: Fill) {
-        self.mark = Mark::of(self.cash, self.units, self.debt);
+        self.remark();
         if self.open_trade().is_none() {
             self.trades.push(Trade::open(fill.date));
         }

@@ -551,8 +551,10 @@ pub fn run_keeping(
         let size = || sizing.size(&close[..=t], &values);
         let wanted = match plan {
             Plan::Rules(rules) => {
-                let entry = || rules.entry.iter().all(|c| c.holds(&values, previous));
-                let exit = || rules.exit.iter().any(|c| c.holds(&values, previous));
+                // Both are a comparison or two per condition: evaluated every day rather than
+                // passed on as closures, which the compiler does not inline here.
+                let entry = rules.entry.iter().all(|c| c.holds(&values, previous));
+                let exit = rules.exit.iter().any(|c| c.holds(&values, previous));
                 sizing.wanted(size, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {

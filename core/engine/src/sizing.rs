@@ -113,7 +113,10 @@ impl Sizing {
     }
 
     /// The size the rule asks for on a day: `close` is the history up to the decision day,
-    /// `values` the signals' values that day.
+    /// `values` the signals' values that day. Inlined: the day loop asks it every day in the
+    /// market, and most rules answer with a constant; the two that read a window of returns
+    /// are calls.
+    #[inline(always)]
     pub(crate) fn size(&self, close: &[f64], values: &[f64]) -> f64 {
         match self.rule {
             SizingRule::Full => 1.0,
@@ -124,57 +127,34 @@ impl Sizing {
                 window,
                 max,
                 ..
-            } => match returns(close, window) {
-                Some(r) => {
-                    let vol = sample_variance(&r).sqrt() * VOLATILITY_PERIODS_PER_YEAR.sqrt();
-                    if vol > 0.0 {
-                        (target / vol).min(max)
-                    } else {
-                        max
-                    }
-                }
-                None => max.min(1.0),
-            },
+            } => vol_target_size(close, target, window, max),
             SizingRule::Kelly {
                 fraction,
                 window,
                 max,
                 ..
-            } => match returns(close, window) {
-                Some(r) => {
-                    let variance = sample_variance(&r);
-                    let kelly = if variance > 0.0 {
-                        mean(&r) / variance
-                    } else {
-                        0.0
-                    };
-                    (fraction * kelly).clamp(0.0, max)
-                }
-                None => max.min(1.0),
-            },
+            } => kelly_size(close, fraction, window, max),
             SizingRule::Pyramid { steps, max } => max / steps as f64,
         }
     }
 
     /// The exposure wanted after a decision day, from the size ordered last and whether the
-    /// entry and exit rules hold. The size and the rules are asked only where the answer
-    /// depends on them (out of the market the exit rules do not matter, in it the entry rules
-    /// only for a pyramid; a volatility target's size costs a pass over its window), each at
-    /// most once. Inlined into the day loop so that the rules' closures are too: called every
-    /// decision day of every run.
+    /// entry and exit rules hold. The size is asked only where the answer depends on it (a
+    /// volatility target's size costs a pass over its window), at most once. Inlined into the
+    /// day loop: called every decision day of every run.
     #[inline(always)]
     pub(crate) fn wanted(
         &self,
         size: impl FnOnce() -> f64,
         ordered: f64,
         in_market: bool,
-        entry: impl FnOnce() -> bool,
-        exit: impl FnOnce() -> bool,
+        entry: bool,
+        exit: bool,
     ) -> f64 {
         if let SizingRule::Pyramid { max, .. } = self.rule {
-            return if in_market && exit() {
+            return if in_market && exit {
                 (ordered - size()).max(0.0)
-            } else if entry() {
+            } else if entry {
                 let base = if in_market { ordered } else { 0.0 };
                 (base + size()).min(max)
             } else if in_market {
@@ -190,8 +170,8 @@ impl Sizing {
             _ => 0.0,
         };
         if !in_market {
-            if entry() { size() } else { 0.0 }
-        } else if exit() {
+            if entry { size() } else { 0.0 }
+        } else if exit {
             0.0
         } else {
             let size = size();
@@ -201,6 +181,39 @@ impl Sizing {
                 ordered
             }
         }
+    }
+}
+
+/// [`SizingRule::VolTarget`]'s size: the target over the window's annualised volatility.
+#[inline(never)]
+fn vol_target_size(close: &[f64], target: f64, window: usize, max: f64) -> f64 {
+    match returns(close, window) {
+        Some(r) => {
+            let vol = sample_variance(&r).sqrt() * VOLATILITY_PERIODS_PER_YEAR.sqrt();
+            if vol > 0.0 {
+                (target / vol).min(max)
+            } else {
+                max
+            }
+        }
+        None => max.min(1.0),
+    }
+}
+
+/// [`SizingRule::Kelly`]'s size: the fraction of the window's mean over variance.
+#[inline(never)]
+fn kelly_size(close: &[f64], fraction: f64, window: usize, max: f64) -> f64 {
+    match returns(close, window) {
+        Some(r) => {
+            let variance = sample_variance(&r);
+            let kelly = if variance > 0.0 {
+                mean(&r) / variance
+            } else {
+                0.0
+            };
+            (fraction * kelly).clamp(0.0, max)
+        }
+        None => max.min(1.0),
     }
 }
 
@@ -259,10 +272,10 @@ mod tests {
         };
         let step = rule.size(&[], &[]);
         assert_eq!(step, 0.5);
-        assert_eq!(rule.wanted(|| step, 0.0, false, || true, || false), 0.5);
-        assert_eq!(rule.wanted(|| step, 0.5, true, || true, || false), 1.0);
-        assert_eq!(rule.wanted(|| step, 1.5, true, || true, || false), 1.5);
-        assert_eq!(rule.wanted(|| step, 1.5, true, || false, || true), 1.0);
-        assert_eq!(rule.wanted(|| step, 1.0, true, || false, || false), 1.0);
+        assert_eq!(rule.wanted(|| step, 0.0, false, true, false), 0.5);
+        assert_eq!(rule.wanted(|| step, 0.5, true, true, false), 1.0);
+        assert_eq!(rule.wanted(|| step, 1.5, true, true, false), 1.5);
+        assert_eq!(rule.wanted(|| step, 1.5, true, false, true), 1.0);
+        assert_eq!(rule.wanted(|| step, 1.0, true, false, false), 1.0);
     }
 }
