@@ -95,25 +95,36 @@ const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 /// only decide a day when the averages are further apart than both error bounds allow (then the
 /// re-summed averages compare the same way); closer than that, the day is re-summed. The values
 /// are those `evaluate` gives, bit for bit, which keeps the signal a function of the rows it sees.
+///
+/// A day costs no division: the mean and its bound multiply by `1 / days` and by factors
+/// computed once. A sweep evaluates this for every combination on every day.
 struct MovedSum {
     days: usize,
     sum: f64,
     /// `|sum - exact sum|` is at most this.
     error: f64,
+    /// `1 / days`, rounded.
+    per_day: f64,
+    /// [`summation_error`]'s factor for `days` values.
+    summation: f64,
 }
 
 impl MovedSum {
     /// The sum of `values[end + 1 - days..=end]`, added in order.
     fn at(values: &[f64], days: usize, end: usize) -> Self {
         let sum: f64 = values[end + 1 - days..=end].iter().sum();
+        let summation = summation_error(days);
         MovedSum {
             days,
             sum,
-            error: summation_error(days, sum),
+            error: summation * sum.abs(),
+            per_day: 1.0 / days as f64,
+            summation,
         }
     }
 
     /// Moves the window to end one day later, at `end`.
+    #[inline(always)]
     fn step(&mut self, values: &[f64], end: usize) {
         let change = values[end] - values[end - self.days];
         self.sum += change;
@@ -122,25 +133,31 @@ impl MovedSum {
         self.error += 2.0 * UNIT_ROUNDOFF * (change.abs() + self.sum.abs());
     }
 
+    /// The mean, within `UNIT_ROUNDOFF` of `sum / days` (`1 / days` is rounded once more).
+    #[inline(always)]
     fn mean(&self) -> f64 {
-        self.sum / self.days as f64
+        self.sum * self.per_day
     }
 
     /// A bound on `|mean() - exact mean|` plus one on the distance of `evaluate`'s re-summed
-    /// mean from the exact mean.
+    /// mean from the exact mean: the two sums' errors over `days`, and six roundings of the
+    /// mean (two of `mean()`'s, one of the division `evaluate` makes, and three to spare).
+    /// Computed in `f64`, from positive terms only, it errs by a few roundings of itself; the
+    /// caller's factor of two covers that.
+    #[inline(always)]
     fn mean_error(&self) -> f64 {
-        let exact_sum_at_most = self.sum.abs() + self.error;
-        (self.error + summation_error(self.days, exact_sum_at_most)) / self.days as f64
-            + 4.0 * UNIT_ROUNDOFF * self.mean().abs()
+        let sum = self.sum.abs();
+        let exact_sum_at_most = sum + self.error;
+        (self.error + self.summation * exact_sum_at_most + 6.0 * UNIT_ROUNDOFF * sum) * self.per_day
     }
 }
 
-/// A bound on the error of adding `count` positive values in order whose exact sum is at most
-/// `sum`: `(count - 1) u / (1 - (count - 1) u) x sum` (Higham, Accuracy and Stability of
+/// The factor that bounds the error of adding `count` positive values in order, times their
+/// exact sum: `(count - 1) u / (1 - (count - 1) u)` (Higham, Accuracy and Stability of
 /// Numerical Algorithms, 2nd ed., eq. 4.4), taken twice over for safety.
-fn summation_error(count: usize, sum: f64) -> f64 {
+fn summation_error(count: usize) -> f64 {
     let n_u = count as f64 * UNIT_ROUNDOFF;
-    2.0 * n_u / (1.0 - n_u) * sum.abs()
+    2.0 * n_u / (1.0 - n_u)
 }
 
 fn crossing(fast: f64, slow: f64) -> f64 {
@@ -179,7 +196,7 @@ impl Signal for SmaCross {
         let close = history.column(Field::Close);
         let SmaCrossParams { fast, slow } = self.params;
         // The error bounds assume positive, finite prices; with any other, every day is re-summed.
-        let movable = close.iter().all(|c| c.is_finite() && *c > 0.0);
+        let movable = close.iter().all(|c| *c > 0.0 && *c < f64::INFINITY);
         let resummed = |day: usize| {
             let seen = &close[..=day];
             crossing(mean_of_last(seen, fast), mean_of_last(seen, slow))
