@@ -34,7 +34,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::account::{Account, Fill, MAX_MONEY, OutOfRange, Trade};
 use crate::signal::Signal;
 use crate::sizing::Sizing;
-use crate::strategy::{FillTiming, Plan, Setup};
+use crate::strategy::{FillTiming, Plan, RuleDay, Setup};
 
 /// A run could not finish.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -472,9 +472,10 @@ pub fn run_keeping(
         equity_f64: EquityMirror::default(),
     };
     let close = market.column(Field::Close);
-    let mut values = vec![0.0; by_signal.len()];
-    // The values of the decision day before, for conditions that look for a cross.
-    let mut values_before = vec![0.0; by_signal.len()];
+    let rule_days = match plan {
+        Plan::Rules(rules) => rules.on_days(by_signal, days - 1),
+        Plan::Exposure => Vec::new(),
+    };
     // The exposure last ordered: a new order goes out only when the wanted one differs.
     let mut ordered = 0.0;
     let mut pending: Option<f64> = None;
@@ -535,30 +536,19 @@ pub fn run_keeping(
         if result.ruined.is_some() {
             continue;
         }
-        for ((value, before), column) in values.iter_mut().zip(&mut values_before).zip(by_signal) {
-            *value = column[t - span.first];
-            *before = if t > span.first {
-                column[t - span.first - 1]
-            } else {
-                f64::NAN
-            };
-        }
-        // The first decision day of the window has no day before it: no cross there.
-        let previous = (t > span.first).then_some(values_before.as_slice());
+        let day = t - span.first;
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
         let in_market = account.in_market();
-        let size = || sizing.size(&close[..=t], &values);
+        let close = &close[..=t];
+        let signal_value = |signal: usize| by_signal[signal][day];
         let wanted = match plan {
-            Plan::Rules(rules) => {
-                // Both are a comparison or two per condition: evaluated every day rather than
-                // passed on as closures, which the compiler does not inline here.
-                let entry = rules.entry.iter().all(|c| c.holds(&values, previous));
-                let exit = rules.exit.iter().any(|c| c.holds(&values, previous));
-                sizing.wanted(size, ordered, in_market, entry, exit)
+            Plan::Rules(_) => {
+                let RuleDay { entry, exit } = rule_days[day];
+                sizing.wanted(close, signal_value, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {
-                let exposure = values[0];
+                let exposure = by_signal[0][day];
                 if exposure < 0.0 {
                     let signal = signal_values.names[0].clone();
                     return Err(EngineError::SignalValue {
@@ -568,7 +558,7 @@ pub fn run_keeping(
                         range: "[0, 1]",
                     });
                 }
-                exposure * size()
+                exposure * sizing.size(close, signal_value)
             }
         };
         let unfilled_entry = wanted > 0.0 && !in_market;

@@ -113,15 +113,17 @@ impl Sizing {
     }
 
     /// The size the rule asks for on a day: `close` is the history up to the decision day,
-    /// `values` the signals' values that day. Inlined: the day loop asks it every day in the
+    /// `signal_value` gives a signal's value that day (by its index in the strategy). Inlined: the day loop asks it every day in the
     /// market, and most rules answer with a constant; the two that read a window of returns
     /// are calls.
     #[inline(always)]
-    pub(crate) fn size(&self, close: &[f64], values: &[f64]) -> f64 {
+    pub(crate) fn size(&self, close: &[f64], signal_value: impl Fn(usize) -> f64) -> f64 {
         match self.rule {
             SizingRule::Full => 1.0,
             SizingRule::FixedFraction { fraction } => fraction,
-            SizingRule::SignalScaled { signal, max, .. } => max * values[signal].clamp(0.0, 1.0),
+            SizingRule::SignalScaled { signal, max, .. } => {
+                max * signal_value(signal).clamp(0.0, 1.0)
+            }
             SizingRule::VolTarget {
                 target,
                 window,
@@ -139,18 +141,21 @@ impl Sizing {
     }
 
     /// The exposure wanted after a decision day, from the size ordered last and whether the
-    /// entry and exit rules hold. The size is asked only where the answer depends on it (a
-    /// volatility target's size costs a pass over its window), at most once. Inlined into the
-    /// day loop: called every decision day of every run.
+    /// entry and exit rules hold; `close` and `signal_value` are [`Sizing::size`]'s. The size
+    /// is asked only where the answer depends on it (a volatility target's size costs a pass
+    /// over its window), at most once. Inlined into the day loop: called every decision day of
+    /// every run.
     #[inline(always)]
     pub(crate) fn wanted(
         &self,
-        size: impl FnOnce() -> f64,
+        close: &[f64],
+        signal_value: impl Fn(usize) -> f64,
         ordered: f64,
         in_market: bool,
         entry: bool,
         exit: bool,
     ) -> f64 {
+        let size = || self.size(close, &signal_value);
         if let SizingRule::Pyramid { max, .. } = self.rule {
             return if in_market && exit {
                 (ordered - size()).max(0.0)
@@ -261,7 +266,7 @@ mod tests {
             },
         };
         let vol = (20.0f64 * 0.0001 / 19.0).sqrt() * 252f64.sqrt();
-        assert!((rule.size(&close, &[]) - 0.10 / vol).abs() < 1e-3);
+        assert!((rule.size(&close, |_| f64::NAN) - 0.10 / vol).abs() < 1e-3);
     }
 
     #[test]
@@ -270,12 +275,12 @@ mod tests {
             name: "p".into(),
             rule: SizingRule::Pyramid { steps: 3, max: 1.5 },
         };
-        let step = rule.size(&[], &[]);
+        let step = rule.size(&[], |_| f64::NAN);
         assert_eq!(step, 0.5);
-        assert_eq!(rule.wanted(|| step, 0.0, false, true, false), 0.5);
-        assert_eq!(rule.wanted(|| step, 0.5, true, true, false), 1.0);
-        assert_eq!(rule.wanted(|| step, 1.5, true, true, false), 1.5);
-        assert_eq!(rule.wanted(|| step, 1.5, true, false, true), 1.0);
-        assert_eq!(rule.wanted(|| step, 1.0, true, false, false), 1.0);
+        assert_eq!(rule.wanted(&[], |_| f64::NAN, 0.0, false, true, false), 0.5);
+        assert_eq!(rule.wanted(&[], |_| f64::NAN, 0.5, true, true, false), 1.0);
+        assert_eq!(rule.wanted(&[], |_| f64::NAN, 1.5, true, true, false), 1.5);
+        assert_eq!(rule.wanted(&[], |_| f64::NAN, 1.5, true, false, true), 1.0);
+        assert_eq!(rule.wanted(&[], |_| f64::NAN, 1.0, true, false, false), 1.0);
     }
 }

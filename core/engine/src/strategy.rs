@@ -21,6 +21,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use rust_decimal::dec;
@@ -426,18 +427,31 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Whether the condition holds for `values` (one per signal) after `previous` (the values
-    /// of the decision day before, None on the first).
-    pub fn holds(&self, values: &[f64], previous: Option<&[f64]>) -> bool {
-        let value = values[self.signal];
-        let before = previous.map(|p| p[self.signal]);
-        match self.threshold {
-            Threshold::Above(t) => value > t,
-            Threshold::Below(t) => value < t,
-            Threshold::CrossAbove(t) => value > t && before.is_some_and(|b| b < t),
-            Threshold::CrossBelow(t) => value < t && before.is_some_and(|b| b > t),
-        }
+    /// Whether the condition holds on each decision day of a window, given its signal's
+    /// values there. The window's first decision day has no day before it: no cross there.
+    fn on_days(&self, column: &[f64]) -> impl Iterator<Item = bool> {
+        // NaN compares false, as a missing day before must.
+        let before = std::iter::once(f64::NAN).chain(column.iter().copied());
+        let threshold = self.threshold;
+        column
+            .iter()
+            .zip(before)
+            .map(move |(&value, before)| match threshold {
+                Threshold::Above(t) => value > t,
+                Threshold::Below(t) => value < t,
+                Threshold::CrossAbove(t) => value > t && before < t,
+                Threshold::CrossBelow(t) => value < t && before > t,
+            })
     }
+}
+
+/// What [`Rules`] say on one decision day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RuleDay {
+    /// Every entry condition holds.
+    pub entry: bool,
+    /// Some exit condition holds.
+    pub exit: bool,
 }
 
 /// Entry and exit rules. Out of the market, the strategy enters when every entry condition
@@ -452,6 +466,38 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// Whether the entry rules (all of them) and the exit rules (any one) hold, for each of
+    /// the `days` decision days of a window whose signals took the values `by_signal` (none for
+    /// buy-and-hold). A run asks these once, before its day loop: they depend on the signals
+    /// only, not on the account.
+    pub(crate) fn on_days(&self, by_signal: &[Arc<Vec<f64>>], days: usize) -> Vec<RuleDay> {
+        let mut on_days = vec![
+            RuleDay {
+                entry: true,
+                exit: false
+            };
+            days
+        ];
+        // Condition by condition, each a pass over its signal's column.
+        for condition in &self.entry {
+            for (day, holds) in on_days
+                .iter_mut()
+                .zip(condition.on_days(&by_signal[condition.signal]))
+            {
+                day.entry &= holds;
+            }
+        }
+        for condition in &self.exit {
+            for (day, holds) in on_days
+                .iter_mut()
+                .zip(condition.on_days(&by_signal[condition.signal]))
+            {
+                day.exit |= holds;
+            }
+        }
+        on_days
+    }
+
     /// The plain trend rule on one signal: enter while it is above 0, leave when it falls
     /// below 0.
     pub fn follow_sign(signal: usize) -> Self {
