@@ -344,6 +344,8 @@ pub(crate) struct Account<'a> {
     /// no price changes: computed on the first such day and kept until the account changes.
     /// A sweep's runs are out of the market about half their days.
     flat_mark: Option<(f64, bool)>,
+    /// The last exposure asked for, by its bits, and its [`Account::exposure_exact`].
+    last_exposure: Option<(u64, Decimal)>,
     pub interest: Decimal,
     costs: &'a CostModel,
     margin: &'a MarginTerms,
@@ -371,6 +373,7 @@ impl<'a> Account<'a> {
             debt: Decimal::ZERO,
             mark: Mark::of(capital, Decimal::ZERO, Decimal::ZERO),
             flat_mark: None,
+            last_exposure: None,
             interest: Decimal::ZERO,
             costs,
             margin,
@@ -559,16 +562,13 @@ impl<'a> Account<'a> {
         exposure: f64,
     ) -> Result<(), OutOfRange> {
         let equity = self.equity(price)?;
-        // Ten decimals of the exposure: its binary noise (0.6 is 0.59999999999999997...) must not
-        // cost a lot in the rounding down to lots.
-        let exposure_exact = Decimal::from_f64(exposure)
-            .unwrap_or(Decimal::ZERO)
-            .round_dp(10);
-        let target = exposure_exact * equity.max(Decimal::ZERO);
-        let held = self.units * price;
         if exposure <= 0.0 {
             self.sell(date, price, self.units, false);
-        } else if target > held {
+            return Ok(());
+        }
+        let target = self.exposure_exact(exposure) * equity.max(Decimal::ZERO);
+        let held = self.units * price;
+        if target > held {
             let buy_price = self.costs.fill_price(price, Side::Buy);
             let units = self.round_to_lot((target - held).over(buy_price, "the units to buy")?)?;
             self.buy(date, price, units)?;
@@ -583,6 +583,22 @@ impl<'a> Account<'a> {
             self.sell(date, price, units, false);
         }
         Ok(())
+    }
+
+    /// `exposure` to ten decimals: its binary noise (0.6 is 0.59999999999999997...) must not
+    /// cost a lot in the rounding down to lots. The conversion is most of a fill's arithmetic,
+    /// and a run asks for the same few exposures again and again: the last one is kept.
+    fn exposure_exact(&mut self, exposure: f64) -> Decimal {
+        match self.last_exposure {
+            Some((bits, exact)) if bits == exposure.to_bits() => exact,
+            _ => {
+                let exact = Decimal::from_f64(exposure)
+                    .unwrap_or(Decimal::ZERO)
+                    .round_dp(10);
+                self.last_exposure = Some((exposure.to_bits(), exact));
+                exact
+            }
+        }
     }
 
     /// What may still be borrowed on `date` with equity `equity`.
