@@ -34,7 +34,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::account::{Account, Fill, MAX_MONEY, OutOfRange, Trade};
 use crate::signal::Signal;
 use crate::sizing::Sizing;
-use crate::strategy::{FillTiming, Plan, RuleDay, Setup};
+use crate::strategy::{FillTiming, Plan, RuleDays, Setup};
 
 /// A run could not finish.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -474,7 +474,7 @@ pub fn run_keeping(
     let close = market.column(Field::Close);
     let rule_days = match plan {
         Plan::Rules(rules) => rules.on_days(by_signal, days - 1),
-        Plan::Exposure => Vec::new(),
+        Plan::Exposure => RuleDays::default(),
     };
     // The exposure last ordered: a new order goes out only when the wanted one differs.
     let mut ordered = 0.0;
@@ -544,7 +544,7 @@ pub fn run_keeping(
         let signal_value = |signal: usize| by_signal[signal][day];
         let wanted = match plan {
             Plan::Rules(_) => {
-                let RuleDay { entry, exit } = rule_days[day];
+                let (entry, exit) = (rule_days.entry[day], rule_days.exit[day]);
                 sizing.wanted(close, signal_value, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {

@@ -427,31 +427,59 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Whether the condition holds on each decision day of a window, given its signal's
-    /// values there. The window's first decision day has no day before it: no cross there.
-    fn on_days(&self, column: &[f64]) -> impl Iterator<Item = bool> {
-        // NaN compares false, as a missing day before must.
-        let before = std::iter::once(f64::NAN).chain(column.iter().copied());
-        let threshold = self.threshold;
-        column
-            .iter()
-            .zip(before)
-            .map(move |(&value, before)| match threshold {
-                Threshold::Above(t) => value > t,
-                Threshold::Below(t) => value < t,
-                Threshold::CrossAbove(t) => value > t && before < t,
-                Threshold::CrossBelow(t) => value < t && before > t,
-            })
+    /// Combines into `days` (one per decision day of a window) whether the condition holds
+    /// there, given its signal's values: `day = combine(day, holds)`. The window's first
+    /// decision day has no day before it: no cross there. A loop per kind of test, each
+    /// simple enough for the compiler to vectorise.
+    fn combine_into(&self, column: &[f64], days: &mut [bool], combine: fn(bool, bool) -> bool) {
+        match self.threshold {
+            Threshold::Above(t) => combine_each(column, days, combine, |v| v > t),
+            Threshold::Below(t) => combine_each(column, days, combine, |v| v < t),
+            Threshold::CrossAbove(t) => {
+                combine_crossings(column, days, combine, |before, v| v > t && before < t)
+            }
+            Threshold::CrossBelow(t) => {
+                combine_crossings(column, days, combine, |before, v| v < t && before > t)
+            }
+        }
     }
 }
 
-/// What [`Rules`] say on one decision day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RuleDay {
+/// `day = combine(day, holds(value))` for each day and its value.
+fn combine_each(
+    column: &[f64],
+    days: &mut [bool],
+    combine: fn(bool, bool) -> bool,
+    holds: impl Fn(f64) -> bool,
+) {
+    for (day, value) in days.iter_mut().zip(column) {
+        *day = combine(*day, holds(*value));
+    }
+}
+
+/// `day = combine(day, holds(value before, value))` for each day after the first, and
+/// `combine(day, false)` on the first, which has no day before it.
+fn combine_crossings(
+    column: &[f64],
+    days: &mut [bool],
+    combine: fn(bool, bool) -> bool,
+    holds: impl Fn(f64, f64) -> bool,
+) {
+    if let Some(first) = days.first_mut() {
+        *first = combine(*first, false);
+    }
+    for (day, pair) in days.iter_mut().skip(1).zip(column.windows(2)) {
+        *day = combine(*day, holds(pair[0], pair[1]));
+    }
+}
+
+/// What [`Rules`] say on each decision day of a window.
+#[derive(Default)]
+pub(crate) struct RuleDays {
     /// Every entry condition holds.
-    pub entry: bool,
+    pub entry: Vec<bool>,
     /// Some exit condition holds.
-    pub exit: bool,
+    pub exit: Vec<bool>,
 }
 
 /// Entry and exit rules. Out of the market, the strategy enters when every entry condition
@@ -470,30 +498,20 @@ impl Rules {
     /// the `days` decision days of a window whose signals took the values `by_signal` (none for
     /// buy-and-hold). A run asks these once, before its day loop: they depend on the signals
     /// only, not on the account.
-    pub(crate) fn on_days(&self, by_signal: &[Arc<Vec<f64>>], days: usize) -> Vec<RuleDay> {
-        let mut on_days = vec![
-            RuleDay {
-                entry: true,
-                exit: false
-            };
-            days
-        ];
-        // Condition by condition, each a pass over its signal's column.
+    pub(crate) fn on_days(&self, by_signal: &[Arc<Vec<f64>>], days: usize) -> RuleDays {
+        let mut on_days = RuleDays {
+            entry: vec![true; days],
+            exit: vec![false; days],
+        };
         for condition in &self.entry {
-            for (day, holds) in on_days
-                .iter_mut()
-                .zip(condition.on_days(&by_signal[condition.signal]))
-            {
-                day.entry &= holds;
-            }
+            condition.combine_into(&by_signal[condition.signal], &mut on_days.entry, |a, b| {
+                a & b
+            });
         }
         for condition in &self.exit {
-            for (day, holds) in on_days
-                .iter_mut()
-                .zip(condition.on_days(&by_signal[condition.signal]))
-            {
-                day.exit |= holds;
-            }
+            condition.combine_into(&by_signal[condition.signal], &mut on_days.exit, |a, b| {
+                a | b
+            });
         }
         on_days
     }
