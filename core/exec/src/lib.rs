@@ -165,12 +165,19 @@ impl Executor<'_> {
             job_group.push(group);
         }
 
-        let evaluated: Vec<Evaluated> = signal_work
-            .par_iter()
-            .map(|&(dataset, span, strategy, spec)| {
-                self.evaluate(dataset, span, &self.strategies[strategy].specs[spec])
-            })
-            .collect();
+        // Buy-and-hold runs beside the signals' evaluation: each is one run of a whole window,
+        // which would otherwise keep one core waiting for the other.
+        let (evaluated, benchmarks) = rayon::join(
+            || -> Vec<Evaluated> {
+                signal_work
+                    .par_iter()
+                    .map(|&(dataset, span, strategy, spec)| {
+                        self.evaluate(dataset, span, &self.strategies[strategy].specs[spec])
+                    })
+                    .collect()
+            },
+            || self.benchmarks(jobs),
+        );
         let groups: Vec<Group> = group_work
             .par_iter()
             .map(
@@ -188,7 +195,7 @@ impl Executor<'_> {
             .collect();
         drop(evaluated);
 
-        let benchmarks = self.benchmarks(jobs)?;
+        let benchmarks = benchmarks?;
         let figures: Vec<CurveFigures> = benchmarks
             .0
             .par_iter()
