@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::csvfile::{CsvFile, Row};
+use crate::decimal_f64::decimal_to_f64;
 use crate::error::{DataError, Finding, Location};
 use crate::manifest::{BadBars, NamedSeriesSpec, Source};
 use crate::market::Field;
@@ -371,11 +372,6 @@ impl BarColumns {
 /// Exact open and close, and OHLC as f64.
 fn to_bar([open, high, low, close]: [Decimal; 4]) -> Bar {
     ((open, close), [open, high, low, close].map(decimal_to_f64))
-}
-
-/// A price as the f64 the signals see: the nearest one.
-pub(crate) fn decimal_to_f64(value: Decimal) -> f64 {
-    value.try_into().unwrap_or(f64::NAN)
 }
 
 /// A manifest's bad-bar policy and the dates it applies on.

@@ -43,8 +43,9 @@ use serde::Deserialize;
 use crate::csvfile::{
     io_error, open_input, parse_date_bytes, parse_number_bytes, parse_price_bytes, too_large,
 };
+use crate::decimal_f64::decimal_to_f64;
 use crate::error::{DataError, Finding, Location};
-use crate::formats::{self, Table, decimal_to_f64};
+use crate::formats::{self, Table};
 use crate::manifest::{BadBars, Limits, Manifest, NamedSeriesSpec, Source, parse_toml};
 use crate::market::Field;
 use crate::validate::check_table;

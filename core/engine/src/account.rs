@@ -415,7 +415,7 @@ impl<'a> Account<'a> {
     }
 
     /// The mark at a close of a run that keeps no ledger: [`Account::equity`] at `price` as
-    /// `f64` (`exact::to_f64`'s bits) and whether it is zero or less. The exact value is not
+    /// `f64` (`cyclebt_data::decimal_to_f64`'s bits) and whether it is zero or less. The exact value is not
     /// built: the integers go straight to the `f64`, in registers.
     #[inline(always)]
     pub fn mark_f64(&mut self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
@@ -440,7 +440,10 @@ impl<'a> Account<'a> {
             }
             None => {
                 let equity = self.equity_in_decimal(price)?;
-                Ok((crate::exact::to_f64(equity), equity <= Decimal::ZERO))
+                Ok((
+                    cyclebt_data::decimal_to_f64(equity),
+                    equity <= Decimal::ZERO,
+                ))
             }
         }
     }

@@ -160,7 +160,7 @@ impl RunResult {
         self.equity_f64.0.get_or_init(|| {
             self.equity
                 .iter()
-                .map(|v| crate::exact::to_f64(*v))
+                .map(|v| cyclebt_data::decimal_to_f64(*v))
                 .collect()
         })
     }
