@@ -431,7 +431,12 @@ impl Condition {
     /// there, given its signal's values: `day = combine(day, holds)`. The window's first
     /// decision day has no day before it: no cross there. A loop per kind of test, each
     /// simple enough for the compiler to vectorise.
-    fn combine_into(&self, column: &[f64], days: &mut [bool], combine: fn(bool, bool) -> bool) {
+    fn combine_into(
+        &self,
+        column: &[f64],
+        days: &mut [bool],
+        combine: impl Fn(bool, bool) -> bool + Copy,
+    ) {
         match self.threshold {
             Threshold::Above(t) => combine_each(column, days, combine, |v| v > t),
             Threshold::Below(t) => combine_each(column, days, combine, |v| v < t),
@@ -449,7 +454,7 @@ impl Condition {
 fn combine_each(
     column: &[f64],
     days: &mut [bool],
-    combine: fn(bool, bool) -> bool,
+    combine: impl Fn(bool, bool) -> bool + Copy,
     holds: impl Fn(f64) -> bool,
 ) {
     for (day, value) in days.iter_mut().zip(column) {
@@ -462,7 +467,7 @@ fn combine_each(
 fn combine_crossings(
     column: &[f64],
     days: &mut [bool],
-    combine: fn(bool, bool) -> bool,
+    combine: impl Fn(bool, bool) -> bool + Copy,
     holds: impl Fn(f64, f64) -> bool,
 ) {
     if let Some(first) = days.first_mut() {
