@@ -18,8 +18,6 @@ use cyclebt_report::html::{
 };
 use cyclebt_report::number;
 use rayon::prelude::*;
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::compare::{CompareArgs, Finished};
 use crate::inputs::{self, Datasets};
@@ -47,7 +45,7 @@ fn chart_exposure(run: &RunResult, market: &MarketData, span: WindowSpan) -> Vec
         .zip(close)
         .map(|((units, equity), close)| {
             if *equity > 0.0 {
-                units.to_f64().unwrap_or(f64::NAN) * close / equity
+                cyclebt_data::decimal_to_f64(*units) * close / equity
             } else {
                 f64::NAN
             }
@@ -114,7 +112,7 @@ fn tearsheet(
     market: &MarketData,
     labels: Vec<LabelTrack>,
 ) -> Tearsheet {
-    let to_f64 = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
+    let to_f64 = cyclebt_data::decimal_to_f64;
     let last_close = market.close_exact[f.span.last];
     Tearsheet {
         run: format!("{} / {}", f.summary.strategy, f.summary.sizing),
