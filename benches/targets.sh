@@ -58,13 +58,32 @@ for strategy in "$scratch/sma-grid.toml" strategies/sma-trend.toml; do
   done
 done
 
-echo "== compare strategies/*.toml --out DIR (a fresh folder each run, on $(df --output=fstype target | tail -1)), target 0.5 s"
-for round in 1 2 3 4 5; do
-  for build in "${builds[@]}"; do
-    out="$scratch/compare-$round-$(basename "$build")"
-    /usr/bin/time -f "round $round  $(name "$build")  %e s elapsed, %U s user, %S s sys" \
-      "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
+# compare --out writes 978 files in 446 folders. On this VM's ext4 the kernel's cost of
+# creating a file varies thirtyfold with the file system's recent history (its inode allocator
+# skips recently freed inodes, reading their table blocks: `recently_deleted` and
+# `find_inode_bit` in a profile), so the time to create 1,000 empty files is printed beside
+# the ext4 rounds, and the same command is timed on tmpfs, where creating a file costs the
+# same every time.
+shm=$(mktemp -d /dev/shm/cyclebt-targets.XXXXXX)
+trap 'rm -rf "$scratch" "$shm"' EXIT
+file_creation() {
+  local dir
+  dir=$(mktemp -d "$1/creation.XXXXXX")
+  /usr/bin/time -f "1,000 empty files created in %e s ($(df --output=fstype "$1" | tail -1))" \
+    bash -c 'for i in $(seq 1000); do : > "$0/f$i"; done' "$dir" 2>&1 | tail -1
+}
+for place in "$scratch" "$shm"; do
+  fs=$(df --output=fstype "$place" | tail -1 | tr -d ' ')
+  echo "== compare strategies/*.toml --out DIR (a fresh folder each run, on $fs), target 0.5 s"
+  file_creation "$place"
+  for round in 1 2 3 4 5; do
+    for build in "${builds[@]}"; do
+      out="$place/compare-$round-$(basename "$build")"
+      /usr/bin/time -f "round $round  $(name "$build")  %e s elapsed, %U s user, %S s sys" \
+        "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
+    done
   done
+  file_creation "$place"
 done
 
 # Criterion's median over 782,460 day-steps (90 runs of the grid without costs over the whole

@@ -304,49 +304,55 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             }
         }
     };
-    let mut results = executor
-        .run(&jobs, |done| {
-            let strategy = &strategies[done.job.strategy];
-            let window = &windows[job_window[done.index]];
-            let labels = [
-                window.id.as_str(),
-                strategy.name.as_str(),
-                strategy.sizings[done.job.sizing].name.as_str(),
-            ];
-            let benchmark = done.benchmark;
-            let holding = strategy.name.starts_with(BUY_AND_HOLD);
-            let summary = summary_of(
-                labels,
-                &done,
-                &args.conventions,
-                holding.then_some(&*strategy.description),
-            );
-            // The error and its message; said once per strategy and error, as a plugin that
-            // cannot load fails every window the same way.
-            let error = match &done.outcome {
-                Err(Skipped::Failed(error)) => Some((
-                    error.clone(),
-                    format!(
-                        "strategy {} failed in window {}: {error}",
-                        strategy.name, window.id
-                    ),
-                )),
-                _ => None,
-            };
-            let signal_labels = done.labels;
-            let run = done.outcome.ok().filter(|_| keep);
-            progress.inc(1);
-            let finished = Finished {
-                summary,
-                dataset: dataset_names[done.job.dataset].clone(),
-                span: done.job.span,
-                run,
-                benchmark: share(benchmark),
-                signal_ids: strategy.signal_ids.clone(),
-                plugin_signals: plugin_signals(strategy, signal_labels, keep),
-            };
-            (finished, error)
-        })
+    // The plugin libraries are hashed for run.json while the runs go: megabytes each.
+    let (results, plugins) = rayon::join(
+        || {
+            executor.run(&jobs, |done| {
+                let strategy = &strategies[done.job.strategy];
+                let window = &windows[job_window[done.index]];
+                let labels = [
+                    window.id.as_str(),
+                    strategy.name.as_str(),
+                    strategy.sizings[done.job.sizing].name.as_str(),
+                ];
+                let benchmark = done.benchmark;
+                let holding = strategy.name.starts_with(BUY_AND_HOLD);
+                let summary = summary_of(
+                    labels,
+                    &done,
+                    &args.conventions,
+                    holding.then_some(&*strategy.description),
+                );
+                // The error and its message; said once per strategy and error, as a plugin that
+                // cannot load fails every window the same way.
+                let error = match &done.outcome {
+                    Err(Skipped::Failed(error)) => Some((
+                        error.clone(),
+                        format!(
+                            "strategy {} failed in window {}: {error}",
+                            strategy.name, window.id
+                        ),
+                    )),
+                    _ => None,
+                };
+                let signal_labels = done.labels;
+                let run = done.outcome.ok().filter(|_| keep);
+                progress.inc(1);
+                let finished = Finished {
+                    summary,
+                    dataset: dataset_names[done.job.dataset].clone(),
+                    span: done.job.span,
+                    run,
+                    benchmark: share(benchmark),
+                    signal_ids: strategy.signal_ids.clone(),
+                    plugin_signals: plugin_signals(strategy, signal_labels, keep),
+                };
+                (finished, error)
+            })
+        },
+        || crate::record::plugins(&args.factory, &strategies[benchmark_count..]),
+    );
+    let mut results = results
         .map_err(|e| input_error(format!("buy-and-hold: {e}")))?
         .into_iter();
     let mut finished = Vec::new();
@@ -391,6 +397,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
     let record = crate::record::gather(
         args,
+        plugins?,
         &strategies[benchmark_count..],
         &mut datasets,
         &finished,

@@ -221,9 +221,10 @@ impl Common {
 pub(crate) const OWN_BENCHMARK: &str = "each strategy's own dataset";
 
 /// The record of a finished comparison; `strategies` are the files' strategies in argument
-/// order.
+/// order, `plugins` their libraries' records ([`plugins`]).
 pub fn gather(
     args: &CompareArgs,
+    plugins: Vec<PluginRecord>,
     strategies: &[Strategy],
     datasets: &mut Datasets,
     finished: &[Finished],
@@ -242,7 +243,7 @@ pub fn gather(
         });
     }
     let common = Common {
-        plugins: plugins(&args.factory, strategies)?,
+        plugins,
         strategies: strategy_files(
             args.strategies
                 .iter()
