@@ -377,6 +377,24 @@ fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
     std::fs::write(out.path().join("mine.txt"), "a user's file").unwrap();
     compare(&["bull3"]);
     assert_eq!(run_folders(out.path()).len(), 1);
+    // Files written again over longer earlier ones (they are overwritten in place) hold the
+    // bytes a fresh folder gets.
+    let fresh = tempfile::tempdir().unwrap();
+    let output = cyclebt(&[
+        "compare",
+        "--out",
+        fresh.path().to_str().unwrap(),
+        "--window",
+        "bull3",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for file in ["summary.csv", "report.html", "runs/bull3/buy_and_hold/full/ledger.csv"] {
+        assert_eq!(
+            std::fs::read(out.path().join(file)).unwrap(),
+            std::fs::read(fresh.path().join(file)).unwrap(),
+            "{file}"
+        );
+    }
     assert!(
         out.path()
             .join("runs/bull3/buy_and_hold/full/ledger.csv")
