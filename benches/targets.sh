@@ -83,6 +83,14 @@ for place in "$scratch" "$shm"; do
         "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
     done
   done
+  echo "-- the same, rerun into one folder (the README's main command run again)"
+  for round in 1 2 3; do
+    for build in "${builds[@]}"; do
+      out="$place/rerun-$(basename "$build")"
+      /usr/bin/time -f "round $round  $(name "$build")  %e s elapsed, %U s user, %S s sys" \
+        "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
+    done
+  done
   file_creation "$place"
 done
 
