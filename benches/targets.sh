@@ -72,25 +72,30 @@ file_creation() {
   /usr/bin/time -f "1,000 empty files created in %e s ($(df --output=fstype "$1" | tail -1))" \
     bash -c 'for i in $(seq 1000); do : > "$0/f$i"; done' "$dir" 2>&1 | tail -1
 }
+# Times compare --out under PLACE, ROUNDS rounds: into a fresh folder each round (MODE
+# "fresh") or into one folder per build that an unmeasured run filled first (MODE "rerun").
+time_compare() {
+  local place=$1 mode=$2 rounds=$3 round build out
+  for round in $(seq "$rounds"); do
+    for build in "${builds[@]}"; do
+      out="$place/$mode-$(basename "$build")"
+      if [ "$mode" = rerun ]; then
+        [ "$round" -gt 1 ] || "$build/cyclebt" compare strategies/*.toml --out "$out" >/dev/null 2>&1
+      else
+        out="$out-$round"
+      fi
+      /usr/bin/time -f "round $round  $(name "$build")  %e s elapsed, %U s user, %S s sys" \
+        "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
+    done
+  done
+}
 for place in "$scratch" "$shm"; do
   fs=$(df --output=fstype "$place" | tail -1 | tr -d ' ')
   echo "== compare strategies/*.toml --out DIR (a fresh folder each run, on $fs), target 0.5 s"
   file_creation "$place"
-  for round in 1 2 3 4 5; do
-    for build in "${builds[@]}"; do
-      out="$place/compare-$round-$(basename "$build")"
-      /usr/bin/time -f "round $round  $(name "$build")  %e s elapsed, %U s user, %S s sys" \
-        "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
-    done
-  done
-  echo "-- the same, rerun into one folder (the README's main command run again)"
-  for round in 1 2 3; do
-    for build in "${builds[@]}"; do
-      out="$place/rerun-$(basename "$build")"
-      /usr/bin/time -f "round $round  $(name "$build")  %e s elapsed, %U s user, %S s sys" \
-        "$build/cyclebt" compare strategies/*.toml --out "$out" 2>&1 >/dev/null | tail -1
-    done
-  done
+  time_compare "$place" fresh 5
+  echo "-- the same, rerun into a folder holding the earlier outputs (the README's main command run again)"
+  time_compare "$place" rerun 3
   file_creation "$place"
 done
 

@@ -365,30 +365,50 @@ fn a_plugin_that_cannot_load_fails_its_strategy_and_the_others_are_written() {
 #[test]
 fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
     let out = tempfile::tempdir().unwrap();
-    let compare = |windows: &[&str]| {
-        let mut args = vec!["compare", "--out", out.path().to_str().unwrap()];
+    let compare = |folder: &Path, windows: &[&str]| {
+        let mut args = vec!["compare", "--out", folder.to_str().unwrap()];
         for w in windows {
             args.extend(["--window", w]);
         }
         let output = cyclebt(&args);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     };
-    compare(&["bull1", "bull2"]);
+    compare(out.path(), &["bull1", "bull2", "bull3"]);
     std::fs::write(out.path().join("mine.txt"), "a user's file").unwrap();
-    compare(&["bull3"]);
+    // Files a rerun writes again are written over in place: make two of them longer than
+    // what comes, so the rerun must cut them to length.
+    let ledger = out.path().join("runs/bull3/buy_and_hold/full/ledger.csv");
+    for file in [&ledger, &out.path().join("summary.csv")] {
+        let mut bytes = std::fs::read(file).unwrap();
+        bytes.extend_from_slice(b"an earlier, longer tail\n");
+        std::fs::write(file, bytes).unwrap();
+    }
+    // A backup hard-linked to a run file keeps its bytes; a link planted in runs/ is removed,
+    // not followed.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let backup = elsewhere.path().join("fills.csv");
+    let fills = out.path().join("runs/bull3/buy_and_hold/full/fills.csv");
+    std::fs::hard_link(&fills, &backup).unwrap();
+    std::fs::write(&fills, "an earlier run's fills\n").unwrap();
+    std::fs::write(elsewhere.path().join("notes.txt"), "a user's notes").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(elsewhere.path(), out.path().join("runs/bull1/linked")).unwrap();
+    compare(out.path(), &["bull3"]);
     assert_eq!(run_folders(out.path()).len(), 1);
-    // Files written again over longer earlier ones (they are overwritten in place) hold the
-    // bytes a fresh folder gets.
+    assert_eq!(
+        std::fs::read_to_string(&backup).unwrap(),
+        "an earlier run's fills\n"
+    );
+    assert!(elsewhere.path().join("notes.txt").exists());
+    // The rerun's files hold the bytes a fresh folder gets.
     let fresh = tempfile::tempdir().unwrap();
-    let output = cyclebt(&[
-        "compare",
-        "--out",
-        fresh.path().to_str().unwrap(),
-        "--window",
-        "bull3",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    for file in ["summary.csv", "report.html", "runs/bull3/buy_and_hold/full/ledger.csv"] {
+    compare(fresh.path(), &["bull3"]);
+    for file in [
+        "summary.csv",
+        "report.html",
+        "runs/bull3/buy_and_hold/full/ledger.csv",
+        "runs/bull3/buy_and_hold/full/fills.csv",
+    ] {
         assert_eq!(
             std::fs::read(out.path().join(file)).unwrap(),
             std::fs::read(fresh.path().join(file)).unwrap(),
@@ -396,16 +416,11 @@ fn a_rerun_into_the_same_folder_leaves_no_stale_runs() {
         );
     }
     assert!(
-        out.path()
-            .join("runs/bull3/buy_and_hold/full/ledger.csv")
-            .exists()
-    );
-    assert!(
         out.path().join("mine.txt").exists(),
         "other files are left alone"
     );
-    // Everything compare writes is on its list of outputs to clear (compare.rs OUTPUT_FILES):
-    // a new output file must join it, or a rerun would leave a stale one.
+    // Everything compare writes is on its list of outputs (compare.rs OUTPUT_FILES), which a
+    // rerun replaces: a new output file must join it, or a rerun would leave a stale one.
     let mut entries: Vec<String> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -416,6 +416,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         Output::JsonLines => write_json_lines(out, &rows, &record.run_id)?,
     }
     if let Some(dir) = &args.out {
+        remove_stale_outputs(&earlier, &run_files(dir, &finished))?;
         let mut json = Vec::new();
         record.write(&mut json)?;
         write_file(&dir.join("run.json"), &json)?;
@@ -442,9 +443,19 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             );
             (files.join(), page)
         });
-        let written = files.map_err(|_| anyhow::anyhow!("writing the audit files panicked"))??;
-        let page = page?;
-        remove_stale_outputs(&earlier, &written)?;
+        let written = files
+            .map_err(|_| anyhow::anyhow!("writing the audit files panicked"))
+            .and_then(|files| files)
+            .and(page);
+        let page = match written {
+            Ok(page) => page,
+            Err(error) => {
+                // Run files not yet written over would be the earlier comparison's beside
+                // this one's run.json: none is left rather than some.
+                let _ = fs::remove_dir_all(dir.join("runs"));
+                return Err(error);
+            }
+        };
         writeln!(
             err,
             "wrote {}, the ledger, fills and trades of {} runs under {} and {}",
@@ -579,8 +590,9 @@ fn dataset_of(strategy: &Strategy) -> String {
         .unwrap_or_else(|| DEFAULT_DATASET.into())
 }
 
-/// What `compare` writes at the top of `--out`, besides the `runs/` folder. `run.json` also
-/// marks a folder as holding a comparison's outputs, so that a rerun may clear them.
+/// What `compare` writes at the top of `--out`, besides the `runs/` folder; every comparison
+/// writes each of them. `run.json` also marks a folder as holding a comparison's outputs, so
+/// that a rerun may replace them.
 const OUTPUT_FILES: [&str; 6] = [
     "run.json",
     "summary.csv",
@@ -621,23 +633,28 @@ fn prepare_out(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(ours)
 }
 
-/// Removes what an earlier comparison (its outputs `earlier`, from [`prepare_out`]) left that
-/// this one did not write again (`written`: every file under `runs/`), once this one's files
-/// are written: the run folders of windows, strategies or sizing rules no longer compared, and
-/// `equity/` from versions before the audit files. So no stale run sits beside the new ones;
-/// other files in the folder are left alone. The top-level outputs are all written again.
+/// Readies `--out` for this comparison's files, once it has run and is about to write them (a
+/// comparison that stops on bad input leaves the earlier results alone): removes what an
+/// earlier comparison (its outputs `earlier`, from [`prepare_out`]) left that this one will not
+/// write again, so no stale run sits beside the new ones: the files under `runs/` not among
+/// `expected` (this comparison's run files, [`run_files`]) and the folders left empty, and
+/// `equity/` from versions before the audit files. Other files in the folder are left alone;
+/// symbolic links are removed, never followed.
 ///
-/// The files written again were overwritten in place rather than removed and created anew:
-/// creating a file on ext4 right after thousands were removed cost this VM's kernel up to
-/// 0.8 ms each (the inode allocator steps over the recently freed inodes), against 0.07 ms to
-/// overwrite one, and a rerun into the same folder writes a thousand.
-fn remove_stale_outputs(earlier: &[PathBuf], written: &HashSet<PathBuf>) -> Result<()> {
-    fn prune(folder: &Path, written: &HashSet<PathBuf>) -> std::io::Result<()> {
+/// The files this comparison writes again are left for [`write_file`] to write over: creating a
+/// file on ext4 right after thousands were removed cost this VM's kernel up to 0.8 ms each (the
+/// inode allocator steps over the recently freed inodes), against 0.07 ms to write over one,
+/// and a rerun into the same folder writes a thousand. Names are compared as they are spelled,
+/// so on a file system that ignores case a run folder whose name changed case is removed and
+/// written anew.
+fn remove_stale_outputs(earlier: &[PathBuf], expected: &HashSet<PathBuf>) -> Result<()> {
+    fn prune(folder: &Path, expected: &HashSet<PathBuf>) -> std::io::Result<()> {
         for entry in fs::read_dir(folder)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                prune(&path, written)?;
-            } else if !written.contains(&path) {
+            let entry = entry?;
+            let (path, kind) = (entry.path(), entry.file_type()?);
+            if kind.is_dir() {
+                prune(&path, expected)?;
+            } else if kind.is_symlink() || !expected.contains(&path) {
                 fs::remove_file(&path)?;
             }
         }
@@ -646,11 +663,16 @@ fn remove_stale_outputs(earlier: &[PathBuf], written: &HashSet<PathBuf>) -> Resu
         }
         Ok(())
     }
-    for path in earlier.iter().filter(|path| path.is_dir()) {
-        let removed = if path.ends_with("runs") {
-            prune(path, written)
-        } else {
-            fs::remove_dir_all(path)
+    for path in earlier {
+        let kind = fs::symlink_metadata(path)?.file_type();
+        let folder = OUTPUT_FOLDERS.iter().any(|name| path.ends_with(name));
+        let removed = match (folder, kind.is_dir()) {
+            (true, true) if path.ends_with("runs") => prune(path, expected),
+            // `equity/`, or a folder where an output file goes.
+            (true, true) | (false, true) => fs::remove_dir_all(path),
+            // An output file is written over where it is a plain file.
+            (false, false) if kind.is_file() => Ok(()),
+            _ => fs::remove_file(path),
         };
         removed.map_err(|e| {
             input_error(format!("cannot remove the earlier {}: {e}", path.display()))
@@ -658,6 +680,21 @@ fn remove_stale_outputs(earlier: &[PathBuf], written: &HashSet<PathBuf>) -> Resu
     }
     Ok(())
 }
+
+/// The files [`write_files`] writes under `runs/` for `finished`.
+fn run_files(dir: &Path, finished: &[Finished]) -> HashSet<PathBuf> {
+    finished
+        .iter()
+        .filter(|f| f.run.is_some())
+        .flat_map(|f| {
+            let folder = dir.join(run_dir(&f.summary));
+            RUN_FILES.map(|name| folder.join(name))
+        })
+        .collect()
+}
+
+/// The audit files of one run, in its folder under `runs/`.
+const RUN_FILES: [&str; 3] = ["ledger.csv", "fills.csv", "trades.csv"];
 
 /// Appends `more` to a row's note, `; `-separated.
 fn add_note(note: &mut Option<String>, more: Option<String>) {
@@ -693,14 +730,13 @@ fn datasets_findings(
 
 /// Writes `summary.csv`, `conventions.txt` and every kept run's audit files, the runs in
 /// parallel (the files are tens of megabytes; each run's bytes do not depend on the order).
-/// Returns the run files' paths.
 fn write_files(
     dir: &Path,
     markets: &[(String, MarketData)],
     finished: &[Finished],
     rows: &[Summary],
     conventions: &Conventions,
-) -> Result<HashSet<PathBuf>> {
+) -> Result<()> {
     let mut summary = Vec::new();
     write_summary_csv(&mut summary, rows)?;
     write_file(&dir.join("summary.csv"), &summary)?;
@@ -708,22 +744,15 @@ fn write_files(
         &dir.join("conventions.txt"),
         format!("{}\n", conventions.describe()).as_bytes(),
     )?;
-    let written: Vec<Vec<PathBuf>> = finished
+    finished
         .par_iter()
-        .map(|f| write_run_files(dir, markets, f))
-        .collect::<Result<_>>()?;
-    Ok(written.into_iter().flatten().collect())
+        .try_for_each(|f| write_run_files(dir, markets, f))
 }
 
-/// Writes a finished run's `ledger.csv`, `fills.csv` and `trades.csv` in its folder, and
-/// returns their paths (none for a job without a kept run).
-fn write_run_files(
-    dir: &Path,
-    markets: &[(String, MarketData)],
-    f: &Finished,
-) -> Result<Vec<PathBuf>> {
+/// Writes a finished run's [`RUN_FILES`] in its folder (nothing for a job without a kept run).
+fn write_run_files(dir: &Path, markets: &[(String, MarketData)], f: &Finished) -> Result<()> {
     let Some(run) = &f.run else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let (_, market) = markets
         .iter()
@@ -732,7 +761,7 @@ fn write_run_files(
     let folder = dir.join(run_dir(&f.summary));
     fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
     let mut bytes = Vec::new();
-    let paths = ["ledger.csv", "fills.csv", "trades.csv"].map(|name| folder.join(name));
+    let paths = RUN_FILES.map(|name| folder.join(name));
     write_ledger_csv(&mut bytes, market, f.span, run, &f.benchmark, &f.signal_ids)?;
     write_file(&paths[0], &bytes)?;
     bytes.clear();
@@ -740,23 +769,51 @@ fn write_run_files(
     write_file(&paths[1], &bytes)?;
     bytes.clear();
     write_trades_csv(&mut bytes, market, f.span, run)?;
-    write_file(&paths[2], &bytes)?;
-    Ok(paths.into())
+    write_file(&paths[2], &bytes)
 }
 
-/// Writes `bytes` as the whole of the file at `path`, over the earlier file's blocks when there
-/// is one: written from the start and cut to length afterwards rather than truncated first,
-/// since ext4 flushes a file truncated to nothing when it is closed (its `auto_da_alloc`
-/// safeguard for files replaced that way), which cost a rerun a fifth of its time.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let write = || -> std::io::Result<()> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?;
-        file.write_all(bytes)?;
-        file.set_len(bytes.len() as u64)
+/// Writes `bytes` as the whole of the file at `path`. An earlier plain file there, writable and
+/// of one name, is written over in place ([`remove_stale_outputs`] says why): from the start and
+/// cut to length afterwards rather than truncated first, since ext4 flushes a file truncated to
+/// nothing when it is closed (its `auto_da_alloc` safeguard for files replaced that way), which
+/// cost a rerun a fifth of its time; a write that fails leaves it empty, never new bytes over
+/// old. Any other earlier file (read-only, or hard-linked elsewhere, as a backup made with
+/// `cp -al` is) is replaced by a new one and left as it was under its other names.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let over = |file: &mut fs::File| -> std::io::Result<()> {
+        let written = file
+            .write_all(bytes)
+            .and_then(|()| file.set_len(bytes.len() as u64));
+        if written.is_err() {
+            let _ = file.set_len(0);
+        }
+        written
     };
-    write().with_context(|| format!("cannot write {}", path.display()))
+    let in_place = fs::symlink_metadata(path)
+        .is_ok_and(|m| m.is_file() && !m.permissions().readonly() && one_name(&m));
+    let written = if in_place {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| over(&mut file))
+    } else {
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => fs::write(path, bytes),
+        }
+    };
+    written.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Whether a file has no other name (hard link); where that cannot be known, no.
+fn one_name(metadata: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::nlink(metadata) == 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
 }

@@ -4,10 +4,9 @@
 //! label (any plugin declaring label names, as the executor's evaluation gave them). Also
 //! writes the intervals and the deflated ratios as CSV.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use cyclebt_data::{Field, MarketData, WindowSpan};
 use cyclebt_engine::{BUY_AND_HOLD, RunResult};
@@ -19,7 +18,7 @@ use cyclebt_report::html::{
 use cyclebt_report::number;
 use rayon::prelude::*;
 
-use crate::compare::{CompareArgs, Finished};
+use crate::compare::{CompareArgs, Finished, write_file};
 use crate::inputs::{self, Datasets};
 
 /// Equity over its first value, from the run's f64 mirror (converted once per run and shared
@@ -323,7 +322,7 @@ pub fn write_report(
     };
     write_html(&mut page, &report)?;
     let path = dir.join("report.html");
-    fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    write_file(&path, &page)?;
 
     let mut csv = String::from("window,strategy,sizing,sharpe,sharpe_low,sharpe_high\n");
     for (row, (low, high)) in rows.iter().zip(intervals) {
@@ -338,7 +337,7 @@ pub fn write_report(
             number(*high)
         ));
     }
-    fs::write(dir.join("sharpe_ci.csv"), csv).context("cannot write sharpe_ci.csv")?;
+    write_file(&dir.join("sharpe_ci.csv"), csv.as_bytes())?;
     let mut csv = String::from("window,trials,best,sharpe,deflated_sharpe_ratio\n");
     for d in &deflated {
         csv.push_str(&format!(
@@ -350,7 +349,7 @@ pub fn write_report(
             number(d.dsr)
         ));
     }
-    fs::write(dir.join("deflated.csv"), csv).context("cannot write deflated.csv")?;
+    write_file(&dir.join("deflated.csv"), csv.as_bytes())?;
     Ok(path)
 }
 

@@ -421,7 +421,11 @@ impl<'a> Account<'a> {
     pub fn mark_f64(&mut self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
         debug_assert_eq!(self.mark, Mark::of(self.cash, self.units, self.debt));
         if let Some(flat) = self.flat_mark {
-            debug_assert_eq!(flat.0.to_bits(), self.mark_f64_at(price)?.0.to_bits());
+            debug_assert_eq!(
+                (flat.0.to_bits(), flat.1),
+                self.mark_f64_at(price)
+                    .map(|(equity, ruined)| (equity.to_bits(), ruined))?
+            );
             return Ok(flat);
         }
         let mark = self.mark_f64_at(price)?;

@@ -540,12 +540,12 @@ pub fn run_keeping(
         // In the market means holding units now, not having asked to: an entry the cash could
         // not pay for is asked again on the next decision.
         let in_market = account.in_market();
-        let close = &close[..=t];
+        let close_so_far = &close[..=t];
         let signal_value = |signal: usize| by_signal[signal][day];
         let wanted = match plan {
             Plan::Rules(_) => {
                 let (entry, exit) = (rule_days.entry[day], rule_days.exit[day]);
-                sizing.wanted(close, signal_value, ordered, in_market, entry, exit)
+                sizing.wanted(close_so_far, signal_value, ordered, in_market, entry, exit)
             }
             Plan::Exposure => {
                 let exposure = by_signal[0][day];
@@ -558,7 +558,7 @@ pub fn run_keeping(
                         range: "[0, 1]",
                     });
                 }
-                exposure * sizing.size(close, signal_value)
+                exposure * sizing.size(close_so_far, signal_value)
             }
         };
         let unfilled_entry = wanted > 0.0 && !in_market;

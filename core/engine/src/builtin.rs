@@ -133,7 +133,7 @@ impl MovedSum {
         self.error += 2.0 * UNIT_ROUNDOFF * (change.abs() + self.sum.abs());
     }
 
-    /// The mean, within `UNIT_ROUNDOFF` of `sum / days` (`1 / days` is rounded once more).
+    /// The mean: `sum / days` up to two roundings (of `1 / days` and of the product).
     #[inline(always)]
     fn mean(&self) -> f64 {
         self.sum * self.per_day

@@ -113,9 +113,9 @@ impl Sizing {
     }
 
     /// The size the rule asks for on a day: `close` is the history up to the decision day,
-    /// `signal_value` gives a signal's value that day (by its index in the strategy). Inlined: the day loop asks it every day in the
-    /// market, and most rules answer with a constant; the two that read a window of returns
-    /// are calls.
+    /// `signal_value` gives a signal's value that day (by its index in the strategy). Inlined:
+    /// the day loop asks it on most decision days, and most rules answer with a constant; the
+    /// two that read a window of returns are calls.
     #[inline(always)]
     pub(crate) fn size(&self, close: &[f64], signal_value: impl Fn(usize) -> f64) -> f64 {
         match self.rule {
