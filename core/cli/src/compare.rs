@@ -445,7 +445,7 @@ pub fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         });
         let written = files
             .map_err(|_| anyhow::anyhow!("writing the audit files panicked"))
-            .and_then(|files| files)
+            .flatten()
             .and(page);
         let page = match written {
             Ok(page) => page,
@@ -665,14 +665,17 @@ fn remove_stale_outputs(earlier: &[PathBuf], expected: &HashSet<PathBuf>) -> Res
     }
     for path in earlier {
         let kind = fs::symlink_metadata(path)?.file_type();
-        let folder = OUTPUT_FOLDERS.iter().any(|name| path.ends_with(name));
-        let removed = match (folder, kind.is_dir()) {
-            (true, true) if path.ends_with("runs") => prune(path, expected),
+        let output_file = OUTPUT_FILES.iter().any(|name| path.ends_with(name));
+        let removed = if kind.is_dir() && path.ends_with("runs") {
+            prune(path, expected)
+        } else if kind.is_dir() {
             // `equity/`, or a folder where an output file goes.
-            (true, true) | (false, true) => fs::remove_dir_all(path),
-            // An output file is written over where it is a plain file.
-            (false, false) if kind.is_file() => Ok(()),
-            _ => fs::remove_file(path),
+            fs::remove_dir_all(path)
+        } else if kind.is_file() && output_file {
+            // Written over.
+            Ok(())
+        } else {
+            fs::remove_file(path)
         };
         removed.map_err(|e| {
             input_error(format!("cannot remove the earlier {}: {e}", path.display()))
@@ -789,18 +792,15 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         }
         written
     };
-    let in_place = fs::symlink_metadata(path)
-        .is_ok_and(|m| m.is_file() && !m.permissions().readonly() && one_name(&m));
-    let written = if in_place {
-        fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|mut file| over(&mut file))
-    } else {
-        match fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => fs::write(path, bytes),
+    let written = match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && !m.permissions().readonly() && one_name(&m) => {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut file| over(&mut file))
         }
+        Ok(_) => fs::remove_file(path).and_then(|()| fs::write(path, bytes)),
+        Err(_) => fs::write(path, bytes),
     };
     written.with_context(|| format!("cannot write {}", path.display()))
 }

@@ -95,27 +95,26 @@ impl CsvFile {
                     .map_or("", |h| h);
                 DataError::invalid(Location::field(path, line, field, header), message)
             };
-            let mut fields = Vec::with_capacity(record.len());
-            for (i, field) in record.iter().enumerate() {
-                fields.push(unquoted(field).ok_or_else(|| {
-                    field_error(
-                        i,
-                        "a double quote inside the field; expected plain text, or a whole field in quotes on one line",
-                    )
-                })?);
+            // Quotes over the whole row first: a stray quote is the error even after a field
+            // of bad text.
+            if let Some(i) = record.iter().position(|field| unquoted(field).is_none()) {
+                return Err(field_error(
+                    i,
+                    "a double quote inside the field; expected plain text, or a whole field in quotes on one line",
+                ));
             }
-            let fields = fields
+            let fields = record
                 .iter()
+                .filter_map(unquoted)
                 .enumerate()
                 .map(|(i, field)| {
                     std::str::from_utf8(field).map_err(|_| {
-                        field_error(
-                            i,
-                            "text is not valid UTF-8 (a GBK or other legacy encoding?); expected UTF-8",
-                        )
-                    })
+                    field_error(
+                        i,
+                        "text is not valid UTF-8 (a GBK or other legacy encoding?); expected UTF-8",
+                    )
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+                });
             match &headers {
                 None => {
                     first_line = line;
@@ -124,14 +123,16 @@ impl CsvFile {
                     // and glibc keeps the old block). No file has more fields than bytes,
                     // whatever its header claims.
                     let rows = lines.starts.len().saturating_sub(1);
-                    ends.reserve_exact(rows.saturating_mul(fields.len()).min(body.len()));
+                    ends.reserve_exact(rows.saturating_mul(record.len()).min(body.len()));
                     row_lines.reserve_exact(rows);
-                    headers = Some(fields.iter().map(|h| h.trim().to_string()).collect());
+                    let names = fields.map(|name| name.map(|name| name.trim().to_string()));
+                    headers = Some(names.collect::<Result<_, _>>()?);
                 }
                 Some(_) => {
                     row_lines.push(line);
+                    // Straight into the text: an error ends the reading, whatever was pushed.
                     for field in fields {
-                        text.push_str(field);
+                        text.push_str(field?);
                         let end = u32::try_from(text.len()).map_err(|_| {
                             file_error("file has over 4 GiB of fields; expected less")
                         })?;

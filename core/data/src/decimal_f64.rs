@@ -20,9 +20,10 @@ const POWERS_OF_TEN_F64: [f64; 20] = [
     1e17, 1e18, 1e19,
 ];
 
-/// 10^0 to 10^19, the powers of ten that fit 64 bits.
-const POWERS_OF_TEN_U64: [u64; 20] = {
-    let mut powers = [1; 20];
+/// 10^0 to 10^28, one per scale a `Decimal` takes, by table: `u128::pow` is a loop of 128-bit
+/// multiplications, and the engine's mark raises a scale or checks a bound several times a day.
+pub const POWERS_OF_TEN: [u128; 29] = {
+    let mut powers = [1; 29];
     let mut i = 1;
     while i < powers.len() {
         powers[i] = powers[i - 1] * 10;
@@ -69,7 +70,8 @@ pub fn parts_to_f64(
     let value = if mantissa < SHORT_MANTISSA {
         mantissa as f64 / POWERS_OF_TEN_F64[scale as usize]
     } else {
-        let precision = POWERS_OF_TEN_U64[scale as usize];
+        // 10^scale for a scale under 20 fits 64 bits.
+        let precision = POWERS_OF_TEN[scale as usize] as u64;
         let integral = (mantissa / precision) as f64;
         let fraction = mantissa % precision;
         if fraction == 0 {

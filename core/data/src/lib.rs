@@ -26,7 +26,7 @@ mod validate;
 
 pub use csvfile::DEFAULT_MAX_FILE_BYTES;
 pub use cycles::{CycleList, Window, WindowError, WindowSpan, check_name, parse_cycles};
-pub use decimal_f64::{decimal_to_f64, parts_to_f64};
+pub use decimal_f64::{POWERS_OF_TEN, decimal_to_f64, parts_to_f64};
 pub use error::{DataError, Finding, Location};
 pub use formats::Format;
 pub use load::{DEFAULT_MARGIN_LAG_DAYS, Dataset, load, load_from};

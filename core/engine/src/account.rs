@@ -415,8 +415,8 @@ impl<'a> Account<'a> {
     }
 
     /// The mark at a close of a run that keeps no ledger: [`Account::equity`] at `price` as
-    /// `f64` (`cyclebt_data::decimal_to_f64`'s bits) and whether it is zero or less. The exact value is not
-    /// built: the integers go straight to the `f64`, in registers.
+    /// `f64` (`cyclebt_data::decimal_to_f64`'s bits) and whether it is zero or less. The exact
+    /// value is not built: the integers go straight to the `f64`, in registers.
     #[inline(always)]
     pub fn mark_f64(&mut self, price: Decimal) -> Result<(f64, bool), OutOfRange> {
         debug_assert_eq!(self.mark, Mark::of(self.cash, self.units, self.debt));

@@ -196,7 +196,7 @@ impl Signal for SmaCross {
         let close = history.column(Field::Close);
         let SmaCrossParams { fast, slow } = self.params;
         // The error bounds assume positive, finite prices; with any other, every day is re-summed.
-        let movable = close.iter().all(|c| *c > 0.0 && *c < f64::INFINITY);
+        let movable = close.iter().all(|c| c.is_finite() && *c > 0.0);
         let resummed = |day: usize| {
             let seen = &close[..=day];
             crossing(mean_of_last(seen, fast), mean_of_last(seen, slow))

@@ -7,6 +7,7 @@
 //! answering None wherever `rust_decimal` would have to round; [`Exact::to_f64`] converts them
 //! as `Decimal::to_f64` converts their `Decimal`, the same bits.
 
+use cyclebt_data::POWERS_OF_TEN;
 use rust_decimal::Decimal;
 
 /// An amount as the integers of its `Decimal`: magnitude x 10^-scale, and the sign (which a
@@ -23,18 +24,6 @@ pub(crate) const MANTISSA_LIMIT: u128 = 1 << 96;
 
 /// The largest scale of a `Decimal`.
 const MAX_SCALE: u32 = 28;
-
-/// 10^0 to 10^28, by table: `u128::pow` is a loop of 128-bit multiplications, and the mark
-/// raises a scale or checks a bound several times a day.
-const POWERS_OF_TEN: [u128; MAX_SCALE as usize + 1] = {
-    let mut powers = [1; MAX_SCALE as usize + 1];
-    let mut i = 1;
-    while i < powers.len() {
-        powers[i] = powers[i - 1] * 10;
-        i += 1;
-    }
-    powers
-};
 
 /// `MAX_MONEY` (10^20) as a magnitude at scales 0 to 8: 10^(20 + scale). From scale 9 on
 /// every 96-bit magnitude is within it.
@@ -161,9 +150,7 @@ impl Exact {
             negative,
         })
     }
-}
 
-impl Exact {
     /// [`cyclebt_data::decimal_to_f64`] of [`Exact::decimal`], from the integers themselves:
     /// the mark of a run that keeps no ledger converts each day's equity without building the
     /// `Decimal` (which a ledger run's mark builds, and converts later: the same bits).
